@@ -1,0 +1,1 @@
+"""The movement catalogue: movements, benchmark circuits and the vocabulary they share."""

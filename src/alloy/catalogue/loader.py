@@ -1,0 +1,137 @@
+"""Loading the shipped catalogue into the database: idempotent, by slug, never overwriting.
+
+Run by the catalogue's migration (so an empty data directory serves a full catalogue at once) and
+again by ``alloy migrate`` and ``alloy seed-demo`` (so entries added to the data files later arrive
+without a migration). Rows that exist are left alone: an admin's edits are never undone.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection, insert, select, update
+
+from alloy.catalogue.models import (
+    SHARED,
+    Circuit,
+    Movement,
+    MovementDiscipline,
+    MovementEquipment,
+    ScoringConfig,
+)
+from alloy.catalogue.scoring import DEFAULT_QUALIFYING_SCORE, DEFAULT_WEIGHTS
+from alloy.catalogue.seed_data import Catalogue, load_catalogue
+from apikit.ids import new_id, utcnow
+
+
+@dataclass(frozen=True)
+class LoadReport:
+    movements_added: int
+    circuits_added: int
+    scoring_version_added: bool
+
+
+def load_shipped_catalogue(connection: Connection, catalogue: Catalogue | None = None) -> LoadReport:
+    catalogue = catalogue or load_catalogue()
+    now = utcnow()
+    ids: dict[str, Any] = dict(connection.execute(select(Movement.slug, Movement.id)).tuples().all())
+    fresh = [seed for seed in catalogue.movements if seed.slug not in ids]
+    for seed in fresh:
+        ids[seed.slug] = new_id()
+    if fresh:
+        connection.execute(
+            insert(Movement),
+            [
+                {
+                    "id": ids[seed.slug],
+                    "slug": seed.slug,
+                    "name": seed.name,
+                    "name_key": seed.name.casefold(),
+                    "scope": SHARED,
+                    "owner_id": None,
+                    "pattern": seed.pattern,
+                    "primary_muscle": seed.primary_muscle,
+                    "secondary_muscles": list(seed.secondary_muscles),
+                    "compound": seed.compound,
+                    "unilateral": seed.unilateral,
+                    "skill_level": seed.skill_level,
+                    "cns_load": seed.cns_load,
+                    "metric_type": seed.metric_type,
+                    "substitution_group": seed.substitution_group,
+                    "description": seed.description,
+                    "created_at": now,
+                    "updated_at": now,
+                }
+                for seed in fresh
+            ],
+        )
+        connection.execute(
+            insert(MovementEquipment),
+            [
+                {"movement_id": ids[seed.slug], "equipment": item, "position": position}
+                for seed in fresh
+                for position, item in enumerate(seed.equipment)
+            ],
+        )
+        connection.execute(
+            insert(MovementDiscipline),
+            [
+                {"movement_id": ids[seed.slug], "discipline": item, "position": position}
+                for seed in fresh
+                for position, item in enumerate(seed.disciplines)
+            ],
+        )
+        # Links second: a movement may point at one defined after it.
+        for seed in fresh:
+            links = {
+                "progression_id": ids[seed.progression] if seed.progression else None,
+                "regression_id": ids[seed.regression] if seed.regression else None,
+            }
+            if any(links.values()):
+                connection.execute(update(Movement).where(Movement.id == ids[seed.slug]).values(**links))
+
+    known_circuits = set(connection.execute(select(Circuit.slug)).scalars())
+    new_circuits = [seed for seed in catalogue.circuits if seed.slug not in known_circuits]
+    if new_circuits:
+        connection.execute(
+            insert(Circuit),
+            [
+                {
+                    "id": new_id(),
+                    "slug": seed.slug,
+                    "name": seed.name,
+                    "name_key": seed.name.casefold(),
+                    "circuit_type": seed.circuit_type,
+                    "rounds": seed.rounds,
+                    "time_cap_minutes": seed.time_cap_minutes,
+                    "duration_minutes": seed.duration_minutes,
+                    "movements": [
+                        {
+                            "movement_id": str(ids[item.movement]),
+                            **item.model_dump(exclude={"movement"}, exclude_none=True),
+                        }
+                        for item in seed.movements
+                    ],
+                    "difficulty": seed.difficulty,
+                    "tags": list(seed.tags),
+                    "description": seed.description,
+                    "created_at": now,
+                    "updated_at": now,
+                }
+                for seed in new_circuits
+            ],
+        )
+
+    has_scoring = connection.execute(select(ScoringConfig.version).limit(1)).first() is not None
+    if not has_scoring:
+        connection.execute(
+            insert(ScoringConfig).values(
+                version=1,
+                weights=dict(DEFAULT_WEIGHTS),
+                qualifying_score=DEFAULT_QUALIFYING_SCORE,
+                note="The shipped defaults",
+                created_at=now,
+            )
+        )
+    return LoadReport(len(fresh), len(new_circuits), not has_scoring)

@@ -1,0 +1,163 @@
+"""What the catalogue endpoints promise."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Annotated, Any
+
+from pydantic import BaseModel, Field
+
+from alloy.catalogue.seed_data import CircuitLoad, Slug
+from alloy.catalogue.vocabulary import CircuitType, Discipline, Equipment, MetricType, Muscle, Pattern
+from apikit.schemas import Id, Lax, RequestModel
+
+LaxPattern = Annotated[Pattern, Lax]
+LaxMuscle = Annotated[Muscle, Lax]
+LaxEquipment = Annotated[Equipment, Lax]
+LaxDiscipline = Annotated[Discipline, Lax]
+LaxMetric = Annotated[MetricType, Lax]
+
+
+class MovementOut(BaseModel):
+    movement_id: uuid.UUID
+    slug: str
+    name: str
+    pattern: Pattern
+    primary_muscle: Muscle
+    secondary_muscles: list[Muscle]
+    equipment: list[Equipment]
+    disciplines: list[Discipline]
+    compound: bool
+    unilateral: bool
+    skill_level: int
+    cns_load: int
+    metric_type: MetricType
+    substitution_group: str
+    progression_id: uuid.UUID | None
+    regression_id: uuid.UUID | None
+    description: str
+    custom: bool = Field(description="A user's private movement rather than the shared catalogue")
+    created_at: datetime
+    updated_at: datetime
+
+
+class MovementCreateRequest(RequestModel):
+    name: str = Field(min_length=2, max_length=120)
+    pattern: LaxPattern
+    primary_muscle: LaxMuscle
+    secondary_muscles: list[LaxMuscle] = Field(default_factory=list, max_length=len(Muscle))
+    equipment: list[LaxEquipment] = Field(min_length=1, max_length=len(Equipment))
+    disciplines: list[LaxDiscipline] = Field(default_factory=lambda: [Discipline.GENERAL], min_length=1)
+    compound: bool = False
+    unilateral: bool = False
+    skill_level: int = Field(default=2, ge=1, le=5)
+    cns_load: int = Field(default=2, ge=1, le=5)
+    metric_type: LaxMetric = MetricType.REPS
+    substitution_group: Slug
+    progression_id: Id | None = None
+    regression_id: Id | None = None
+    description: str = Field(default="", max_length=400)
+
+
+class MovementUpdateRequest(RequestModel):
+    name: str | None = Field(default=None, min_length=2, max_length=120)
+    pattern: LaxPattern | None = None
+    primary_muscle: LaxMuscle | None = None
+    secondary_muscles: list[LaxMuscle] | None = Field(default=None, max_length=len(Muscle))
+    equipment: list[LaxEquipment] | None = Field(default=None, min_length=1, max_length=len(Equipment))
+    disciplines: list[LaxDiscipline] | None = Field(default=None, min_length=1)
+    compound: bool | None = None
+    unilateral: bool | None = None
+    skill_level: int | None = Field(default=None, ge=1, le=5)
+    cns_load: int | None = Field(default=None, ge=1, le=5)
+    metric_type: LaxMetric | None = None
+    substitution_group: Slug | None = None
+    progression_id: Id | None = None
+    regression_id: Id | None = None
+    description: str | None = Field(default=None, max_length=400)
+
+
+class CircuitMovementOut(BaseModel):
+    movement_id: uuid.UUID
+    reps: int | None = None
+    rep_scheme: list[int] | None = None
+    distance_m: int | None = None
+    seconds: int | None = None
+    calories: int | None = None
+    load: CircuitLoad | None = None
+
+
+class CircuitOut(BaseModel):
+    circuit_id: uuid.UUID
+    slug: str
+    name: str
+    circuit_type: CircuitType
+    rounds: int | None
+    time_cap_minutes: int | None
+    duration_minutes: int | None
+    movements: list[CircuitMovementOut]
+    difficulty: int
+    tags: list[str]
+    description: str
+    created_at: datetime
+    updated_at: datetime
+
+
+class CircuitMovementIn(RequestModel):
+    movement_id: Id
+    reps: int | None = Field(default=None, ge=1, le=1000)
+    rep_scheme: list[Annotated[int, Field(ge=1, le=1000)]] | None = Field(
+        default=None, min_length=2, max_length=20
+    )
+    distance_m: int | None = Field(default=None, ge=1, le=50_000)
+    seconds: int | None = Field(default=None, ge=1, le=3600)
+    calories: int | None = Field(default=None, ge=1, le=500)
+    load: CircuitLoad | None = None
+
+    def measure_count(self) -> int:
+        return sum(
+            value is not None
+            for value in (self.reps, self.rep_scheme, self.distance_m, self.seconds, self.calories)
+        )
+
+
+class CircuitWriteRequest(RequestModel):
+    """The whole circuit (PUT replaces it; POST creates it)."""
+
+    name: str = Field(min_length=2, max_length=120)
+    slug: Slug | None = None
+    circuit_type: Annotated[CircuitType, Lax]
+    rounds: int | None = Field(default=None, ge=1, le=100)
+    time_cap_minutes: int | None = Field(default=None, ge=1, le=120)
+    duration_minutes: int | None = Field(default=None, ge=1, le=120)
+    movements: list[CircuitMovementIn] = Field(min_length=1, max_length=30)
+    difficulty: int = Field(ge=1, le=5)
+    tags: list[Slug] = Field(default_factory=list, max_length=20)
+    description: str = Field(default="", max_length=600)
+
+
+class ScoringConfigOut(BaseModel):
+    version: int
+    weights: dict[str, float]
+    normalised_weights: dict[str, float] = Field(description="Each weight divided by their sum")
+    qualifying_score: float
+    note: str | None
+    created_by: uuid.UUID | None
+    created_at: datetime
+
+
+class ScoringConfigRequest(RequestModel):
+    weights: dict[str, Annotated[float, Field(allow_inf_nan=False)]] = Field(min_length=1, max_length=20)
+    qualifying_score: float = Field(default=0.5, ge=0, le=1, allow_inf_nan=False)
+    note: str | None = Field(default=None, max_length=400)
+
+
+class ScoringValidationOut(BaseModel):
+    valid: bool
+    problems: list[str]
+    normalised_weights: dict[str, float] | None
+
+
+def as_circuit_movements(items: list[Any]) -> list[CircuitMovementOut]:
+    return [CircuitMovementOut.model_validate(item) for item in items]

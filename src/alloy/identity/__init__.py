@@ -1,0 +1,1 @@
+"""Alloy's users, tokens, roles and two-factor authentication."""

@@ -1,0 +1,43 @@
+"""Alloy's identity tables (columns from the kit, plus preferences and TOTP)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from alloy.database import Base
+from apikit.auth.identity import IdentityModels
+from apikit.auth.models import RefreshTokenColumns, RevokedTokenColumns, SecurityEventColumns, UserColumns
+
+
+class User(UserColumns, Base):
+    __tablename__ = "users"
+
+    name: Mapped[str] = mapped_column(String(120))
+    units: Mapped[str] = mapped_column(String(2), default="kg")
+    e1rm_formula: Mapped[str] = mapped_column(String(16), default="epley")
+    equipment: Mapped[list[Any]] = mapped_column(default=list)
+    # TOTP secret, encrypted with a key derived from the service secret; kept from setup on.
+    totp_secret: Mapped[str | None] = mapped_column(String(255), default=None)
+    totp_enabled: Mapped[bool] = mapped_column(default=False)
+    # The last time step a code was accepted for: a code is good once (no replay).
+    totp_last_step: Mapped[int | None] = mapped_column(default=None)
+
+
+class RefreshToken(RefreshTokenColumns, Base):
+    __tablename__ = "refresh_tokens"
+
+
+class RevokedToken(RevokedTokenColumns, Base):
+    __tablename__ = "revoked_tokens"
+
+
+class SecurityEvent(SecurityEventColumns, Base):
+    __tablename__ = "security_events"
+
+
+IDENTITY_MODELS = IdentityModels(
+    user=User, refresh_token=RefreshToken, revoked_token=RevokedToken, security_event=SecurityEvent
+)

@@ -1,0 +1,189 @@
+"""``/v1/auth/*``, ``/v1/users/me`` and ``/v1/admin/users/{user_id}``."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request, Response, status
+
+from alloy.identity.models import User
+from alloy.identity.roles import CurrentUser, Role, SuperAdmin
+from alloy.identity.schemas import (
+    AdminUserUpdateRequest,
+    LoginRequest,
+    OtpRequest,
+    RefreshRequest,
+    RegisteredOut,
+    RegisterRequest,
+    TokensOut,
+    TwoFactorSetupOut,
+    TwoFactorStateOut,
+    UserOut,
+    UserUpdateRequest,
+)
+from alloy.identity.service import AccountService
+from apikit.auth.dependencies import identity_of
+from apikit.auth.identity import TokenPair
+from apikit.context import add_warning
+from apikit.db.engine import WriteSession
+from apikit.envelope import Envelope, envelope
+from apikit.openapi import error_responses
+
+router = APIRouter(prefix="/v1", tags=["identity"])
+
+
+def accounts(request: Request, session: WriteSession) -> AccountService:
+    return AccountService(session, identity_of(request), request.app.state.settings)
+
+
+Accounts = Annotated[AccountService, Depends(accounts)]
+
+
+def tokens_out(pair: TokenPair) -> TokensOut:
+    return TokensOut(
+        access_token=pair.access_token, refresh_token=pair.refresh_token, expires_in=pair.expires_in
+    )
+
+
+def user_out(user: User) -> UserOut:
+    return UserOut(
+        user_id=user.id,
+        email=user.email,
+        name=user.name,
+        role=Role(user.role),
+        is_active=user.is_active,
+        units=user.units,
+        e1rm_formula=user.e1rm_formula,
+        equipment=user.equipment,
+        two_factor_enabled=user.totp_enabled,
+        created_at=user.created_at,
+        updated_at=user.updated_at,
+    )
+
+
+@router.post(
+    "/auth/register",
+    response_model=Envelope[RegisteredOut],
+    status_code=status.HTTP_201_CREATED,
+    summary="Create an account and log in",
+    responses=error_responses(400, 409, 429),
+)
+async def register(request: Request, body: RegisterRequest, service: Accounts) -> Envelope[RegisteredOut]:
+    user, pair = await service.register(request, email=body.email, password=body.password, name=body.name)
+    return envelope(request, RegisteredOut(user=user_out(user), tokens=tokens_out(pair)))
+
+
+@router.post(
+    "/auth/login",
+    response_model=Envelope[TokensOut],
+    summary="Log in with email, password and, when enabled, a one-time code",
+    responses=error_responses(401, 429),
+)
+async def log_in(request: Request, body: LoginRequest, service: Accounts) -> Envelope[TokensOut]:
+    login = await service.login(request, email=body.email, password=body.password, otp=body.otp)
+    for warning in login.warnings:
+        add_warning(request.scope, warning)
+    return envelope(request, tokens_out(login.tokens))
+
+
+@router.post(
+    "/auth/refresh",
+    response_model=Envelope[TokensOut],
+    summary="Exchange a refresh token for a new pair (rotation; reuse revokes the family)",
+    responses=error_responses(401),
+)
+async def refresh_tokens(
+    request: Request, body: RefreshRequest, session: WriteSession
+) -> Envelope[TokensOut]:
+    pair = await identity_of(request).refresh(session, request, body.refresh_token)
+    return envelope(request, tokens_out(pair))
+
+
+@router.post(
+    "/auth/logout",
+    status_code=status.HTTP_204_NO_CONTENT,
+    response_class=Response,
+    summary="Revoke this access token and its refresh family",
+    responses=error_responses(401),
+)
+async def log_out(request: Request, caller: CurrentUser, session: WriteSession) -> Response:
+    assert caller.claims is not None  # a bearer login always has them
+    await identity_of(request).logout(session, request, caller.claims)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.post(
+    "/auth/2fa/setup",
+    response_model=Envelope[TwoFactorSetupOut],
+    summary="Start two-factor authentication: a new TOTP secret and its otpauth:// URI",
+    responses=error_responses(401, 409),
+)
+async def set_up_two_factor(
+    request: Request, caller: CurrentUser, service: Accounts
+) -> Envelope[TwoFactorSetupOut]:
+    secret, uri = await service.start_two_factor(caller.user_id)
+    return envelope(request, TwoFactorSetupOut(secret=secret, otpauth_uri=uri))
+
+
+@router.post(
+    "/auth/2fa/enable",
+    response_model=Envelope[TwoFactorStateOut],
+    summary="Turn two-factor authentication on with a code from the authenticator",
+    responses=error_responses(401, 409, 429),
+)
+async def enable_two_factor(
+    request: Request, body: OtpRequest, caller: CurrentUser, service: Accounts
+) -> Envelope[TwoFactorStateOut]:
+    await service.enable_two_factor(request, caller.user_id, body.code)
+    return envelope(request, TwoFactorStateOut(two_factor_enabled=True))
+
+
+@router.post(
+    "/auth/2fa/disable",
+    response_model=Envelope[TwoFactorStateOut],
+    summary="Turn two-factor authentication off with a current code",
+    responses=error_responses(401, 409, 429),
+)
+async def disable_two_factor(
+    request: Request, body: OtpRequest, caller: CurrentUser, service: Accounts
+) -> Envelope[TwoFactorStateOut]:
+    await service.disable_two_factor(request, caller.user_id, body.code)
+    return envelope(request, TwoFactorStateOut(two_factor_enabled=False))
+
+
+@router.get(
+    "/users/me",
+    response_model=Envelope[UserOut],
+    summary="The calling user and their preferences",
+    responses=error_responses(401),
+)
+async def read_current_user(request: Request, caller: CurrentUser, service: Accounts) -> Envelope[UserOut]:
+    return envelope(request, user_out(await service.get_user(caller.user_id)))
+
+
+@router.patch(
+    "/users/me",
+    response_model=Envelope[UserOut],
+    summary="Change name, units, e1RM formula or available equipment",
+    responses=error_responses(401),
+)
+async def update_current_user(
+    request: Request, body: UserUpdateRequest, caller: CurrentUser, service: Accounts
+) -> Envelope[UserOut]:
+    user = await service.update_preferences(caller.user_id, body.model_dump(exclude_none=True))
+    return envelope(request, user_out(user))
+
+
+@router.patch(
+    "/admin/users/{user_id}",
+    response_model=Envelope[UserOut],
+    summary="Change a user's role or active flag (super admin); their tokens are revoked",
+    responses=error_responses(401, 403, 404),
+)
+async def update_user(
+    request: Request, user_id: uuid.UUID, body: AdminUserUpdateRequest, caller: SuperAdmin, service: Accounts
+) -> Envelope[UserOut]:
+    changes = body.model_dump(exclude_none=True)
+    user = await service.change_role_or_state(request, user_id, changes, actor_id=caller.user_id)
+    return envelope(request, user_out(user))

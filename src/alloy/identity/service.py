@@ -1,0 +1,162 @@
+"""Alloy accounts: registration, login with a second factor, preferences, roles."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.requests import Request
+
+from alloy.identity.models import User
+from alloy.identity.roles import ADMIN_ROLES, Role
+from alloy.identity.totp import TotpBox
+from alloy.settings import AlloySettings
+from apikit.auth.identity import Identity, TokenPair, normalize_email
+from apikit.auth.password_policy import password_problems
+from apikit.db.unique import add_unique
+from apikit.errors import AuthenticationError, ConflictError, NotFoundError, ValidationError
+from apikit.ids import utcnow
+
+ADMIN_WITHOUT_2FA = (
+    "Two-factor authentication is not enabled on this administrator account: "
+    "enable it with POST /v1/auth/2fa/setup"
+)
+
+
+@dataclass(frozen=True)
+class Login:
+    tokens: TokenPair
+    warnings: list[str]
+
+
+class AccountService:
+    def __init__(self, session: AsyncSession, identity: Identity, settings: AlloySettings) -> None:
+        self.session = session
+        self.identity = identity
+        self.settings = settings
+        self.totp = TotpBox(settings.secret("secret_key"))
+
+    async def create_account(
+        self, *, email: str, password: str, name: str, role: Role = Role.USER, request: Request | None = None
+    ) -> User:
+        email = normalize_email(email)
+        problems = password_problems(password, email=email, other_inputs=(name,))
+        if problems:
+            details = {"field": "password", "reasons": problems}
+            raise ValidationError("The password is too weak", code="VAL_PASSWORD", details=details)
+        user = User(
+            email=email, password_hash=await self.identity.hasher.hash(password), name=name, role=role
+        )
+        duplicate = ConflictError(
+            "An account with this email exists", code="CF_DUPLICATE_EMAIL", details={"field": "email"}
+        )
+        await add_unique(self.session, user, duplicate)
+        await self.identity.audit.record(
+            self.session, "user_created", request=request, user_id=user.id, role=role
+        )
+        return user
+
+    async def register(
+        self, request: Request, *, email: str, password: str, name: str
+    ) -> tuple[User, TokenPair]:
+        user = await self.create_account(email=email, password=password, name=name, request=request)
+        return user, await self.identity.issue_pair(self.session, user)
+
+    async def login(self, request: Request, *, email: str, password: str, otp: str | None) -> Login:
+        user = await self.identity.authenticate(self.session, request, email, password)
+        warnings: list[str] = []
+        if user.totp_enabled:
+            await self._check_code(user, otp, request, missing_code="AUTH_OTP_REQUIRED")
+        elif user.role in ADMIN_ROLES:
+            if self.settings.require_admin_2fa:
+                raise AuthenticationError(
+                    "Administrators must use two-factor authentication", code="AUTH_OTP_REQUIRED"
+                )
+            warnings.append(ADMIN_WITHOUT_2FA)
+        return Login(await self.identity.complete_login(self.session, request, user), warnings)
+
+    async def get_user(self, user_id: uuid.UUID) -> User:
+        user = await self.session.get(User, user_id)
+        if user is None:
+            raise NotFoundError("No such user", code="NF_USER")
+        return user
+
+    async def start_two_factor(self, user_id: uuid.UUID) -> tuple[str, str]:
+        """A new secret (replacing any pending one); 2FA is on only after a code proves it."""
+        user = await self.get_user(user_id)
+        if user.totp_enabled:
+            raise ConflictError("Two-factor authentication is already enabled", code="CF_2FA_ENABLED")
+        secret, encrypted = self.totp.new_secret()
+        user.totp_secret, user.totp_last_step = encrypted, None
+        await self.session.flush()
+        return secret, self.totp.provisioning_uri(secret, user.email)
+
+    async def enable_two_factor(self, request: Request, user_id: uuid.UUID, code: str) -> None:
+        user = await self.get_user(user_id)
+        if user.totp_enabled:
+            raise ConflictError("Two-factor authentication is already enabled", code="CF_2FA_ENABLED")
+        if user.totp_secret is None:
+            raise ConflictError("Start with POST /v1/auth/2fa/setup", code="CF_2FA_NOT_SET_UP")
+        await self._check_code(user, code, request, missing_code="AUTH_OTP_REQUIRED")
+        user.totp_enabled = True
+        await self.identity.audit.record(self.session, "two_factor_enabled", request=request, user_id=user.id)
+
+    async def disable_two_factor(self, request: Request, user_id: uuid.UUID, code: str) -> None:
+        user = await self.get_user(user_id)
+        if not user.totp_enabled:
+            raise ConflictError("Two-factor authentication is not enabled", code="CF_2FA_NOT_ENABLED")
+        await self._check_code(user, code, request, missing_code="AUTH_OTP_REQUIRED")
+        user.totp_enabled, user.totp_secret, user.totp_last_step = False, None, None
+        await self.identity.audit.record(
+            self.session, "two_factor_disabled", request=request, user_id=user.id
+        )
+
+    async def _check_code(self, user: User, code: str | None, request: Request, *, missing_code: str) -> None:
+        await self.identity.limiter.hit(self.settings.otp_rate_per_account, "otp:account", str(user.id))
+        if code is None:
+            raise AuthenticationError("A one-time code is required", code=missing_code)
+        assert user.totp_secret is not None
+        step = self.totp.matching_step(user.totp_secret, code, after=user.totp_last_step, now=utcnow())
+        if step is None:
+            await self.identity.audit.record(self.session, "otp_failed", request=request, user_id=user.id)
+            raise AuthenticationError(
+                "The one-time code is not valid (or was already used)", code=missing_code, keep_changes=True
+            )
+        user.totp_last_step = step
+        await self.session.flush()
+
+    async def update_preferences(self, user_id: uuid.UUID, changes: dict[str, Any]) -> User:
+        user = await self.get_user(user_id)
+        for field, value in changes.items():
+            setattr(user, field, value)
+        await self.session.flush()
+        return user
+
+    async def change_role_or_state(
+        self, request: Request | None, user_id: uuid.UUID, changes: dict[str, Any], actor_id: uuid.UUID | None
+    ) -> User:
+        """Role and active flag (super admins, and `alloy users promote`); tokens are revoked."""
+        user = await self.get_user(user_id)
+        audit = self.identity.audit
+        if "role" in changes and changes["role"] != user.role:
+            await audit.record(
+                self.session,
+                "role_changed",
+                request=request,
+                user_id=user.id,
+                actor_id=actor_id,
+                old=user.role,
+                new=changes["role"],
+            )
+            user.role = changes["role"]
+            await self.identity.revocations.revoke_user(self.session, user)
+        if "is_active" in changes and changes["is_active"] != user.is_active:
+            user.is_active = changes["is_active"]
+            event = "user_enabled" if user.is_active else "user_disabled"
+            await audit.record(self.session, event, request=request, user_id=user.id, actor_id=actor_id)
+            if not user.is_active:
+                await self.identity.revocations.revoke_user(self.session, user)
+        await self.session.flush()
+        return user

@@ -1,0 +1,24 @@
+"""Alloy's settings: ``ALLOY_*`` environment variables (and ``.env``)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import ClassVar
+
+from pydantic import SecretStr
+from pydantic_settings import SettingsConfigDict
+
+from apikit.settings import ServiceSettings
+
+
+class AlloySettings(ServiceSettings):
+    model_config = SettingsConfigDict(env_prefix="ALLOY_", env_file=".env", extra="ignore")
+
+    service_name: ClassVar[str] = "alloy"
+
+    # The deprecated shared admin token: honoured on admin routes only while it is set.
+    admin_token: SecretStr | None = None
+    admin_token_sunset: date = date(2027, 6, 30)
+    # Refuse admin logins without two-factor (otherwise they get a warning in meta.warnings).
+    require_admin_2fa: bool = False
+    otp_rate_per_account: str = "5/minute"

@@ -1,0 +1,1 @@
+"""Identity and access: passwords, tokens, revocation, roles, audit."""

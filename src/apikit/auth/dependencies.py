@@ -1,0 +1,92 @@
+"""Who is calling: the bearer dependency, the role dependency, the internal-caller dependency.
+
+Roles are declared on the route (deny by default: a route that names roles admits only those);
+object-level authorization lives in the repositories, which never return another user's objects.
+
+No ``from __future__ import annotations`` here: the dependencies' annotations name local
+variables, which FastAPI must evaluate where they are defined.
+"""
+
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+import structlog
+from fastapi import Depends, Security
+from fastapi.security.base import SecurityBase
+from starlette.requests import Request
+
+from apikit.auth.identity import Identity
+from apikit.auth.tokens import AccessClaims, InternalTokens
+from apikit.errors import AuthenticationError, AuthorizationError
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    """The authenticated user of this request."""
+
+    user_id: uuid.UUID
+    role: str
+    claims: AccessClaims | None = None  # None when one of our processes acts for the user
+
+
+PrincipalDependency = Callable[..., Awaitable[Principal]]
+
+
+def identity_of(request: Request) -> Identity:
+    identity: Identity = request.app.state.identity
+    return identity
+
+
+def _bearer_token(request: Request) -> str:
+    header = request.headers.get("Authorization")
+    if not header:
+        raise AuthenticationError("A bearer token is required", code="AUTH_MISSING_TOKEN")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise AuthenticationError("Use the Bearer scheme", code="AUTH_INVALID_TOKEN")
+    return token.strip()
+
+
+def bearer_principal(scheme: SecurityBase) -> PrincipalDependency:
+    """The dependency that authenticates a user; ``scheme`` only documents it in OpenAPI
+    (so Swagger's Authorize works) — the header is read and checked here, one way for both services.
+    """
+
+    async def current_principal(request: Request, _documented: Annotated[Any, Security(scheme)]) -> Principal:
+        identity = identity_of(request)
+        claims = identity.access_tokens.decode(_bearer_token(request))
+        await identity.revocations.assert_valid(claims)
+        request.scope.setdefault("state", {})["user_id"] = claims.sub
+        structlog.contextvars.bind_contextvars(user_id=claims.sub)
+        return Principal(user_id=uuid.UUID(claims.sub), role=claims.role, claims=claims)
+
+    return current_principal
+
+
+def require_roles(principal: PrincipalDependency, *roles: str) -> PrincipalDependency:
+    """Admit only these roles: 401 without a valid token, 403 with the wrong role."""
+    allowed = frozenset(roles)
+
+    async def role_principal(caller: Annotated[Principal, Depends(principal)]) -> Principal:
+        if caller.role not in allowed:
+            raise AuthorizationError(
+                "Your role does not allow this", code="AUTH_FORBIDDEN", details={"required": sorted(allowed)}
+            )
+        return caller
+
+    return role_principal
+
+
+def internal_caller(audience: str) -> Callable[[Request], Awaitable[dict[str, Any]]]:
+    """For routes our own processes call: an internal token for ``audience``, nothing else."""
+
+    async def verify_internal(request: Request) -> dict[str, Any]:
+        token = request.headers.get(InternalTokens.HEADER)
+        if not token:
+            raise AuthenticationError("An internal token is required", code="AUTH_MISSING_TOKEN")
+        internal: InternalTokens = request.app.state.internal_tokens
+        return internal.verify(token, audience=audience)
+
+    return verify_internal

@@ -1,0 +1,216 @@
+"""Logging in, refreshing and logging out: the rules both services share.
+
+A service gives :class:`Identity` its own table classes (:class:`IdentityModels`); the endpoints
+stay the service's, because their shapes differ (FireMode's OAuth2 form, Alloy's envelope and 2FA).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.requests import Request
+
+from apikit.auth.audit import AuditLog
+from apikit.auth.passwords import PasswordHasher
+from apikit.auth.revocation import RevocationList
+from apikit.auth.tokens import AccessClaims, AccessTokens
+from apikit.errors import AuthenticationError
+from apikit.ids import new_id, utcnow
+from apikit.metrics import Metrics
+from apikit.ratelimit import RateLimiter, client_address
+
+INVALID_CREDENTIALS = "AUTH_INVALID_CREDENTIALS"
+
+
+@dataclass(frozen=True)
+class IdentityModels:
+    user: Any
+    refresh_token: Any
+    revoked_token: Any
+    security_event: Any
+
+
+@dataclass(frozen=True)
+class LoginRates:
+    per_address: str = "30/minute"
+    per_account: str = "10/minute"
+
+
+@dataclass(frozen=True, slots=True)
+class TokenPair:
+    access_token: str
+    refresh_token: str
+    expires_in: int
+    token_type: str = "bearer"  # noqa: S105 - the OAuth2 token type, not a secret
+
+
+def hash_refresh_token(token: str) -> str:
+    # The token is 256 random bits: a plain SHA-256 is enough, and lets us look it up by hash.
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def normalize_email(email: str) -> str:
+    return email.strip().lower()
+
+
+class Identity:
+    def __init__(
+        self,
+        *,
+        models: IdentityModels,
+        access_tokens: AccessTokens,
+        revocations: RevocationList,
+        hasher: PasswordHasher,
+        limiter: RateLimiter,
+        metrics: Metrics,
+        refresh_lifetime: timedelta = timedelta(days=30),
+        login_rates: LoginRates = LoginRates(),
+    ) -> None:
+        self.models = models
+        self.access_tokens = access_tokens
+        self.revocations = revocations
+        self.hasher = hasher
+        self.limiter = limiter
+        self.audit = AuditLog(models.security_event)
+        self.refresh_lifetime = refresh_lifetime
+        self.login_rates = login_rates
+        self._logins_failed = metrics.counter("logins_failed", "Failed login attempts", ("reason",))
+        self._logins = metrics.counter("logins_succeeded", "Successful logins")
+        self._reuse = metrics.counter("refresh_token_reuse", "Used refresh tokens presented again")
+
+    async def find_user(self, session: AsyncSession, email: str) -> Any:
+        statement = select(self.models.user).where(self.models.user.email == normalize_email(email))
+        return (await session.execute(statement)).scalar_one_or_none()
+
+    async def authenticate(self, session: AsyncSession, request: Request, email: str, password: str) -> Any:
+        """The active user with these credentials, or ``AuthenticationError``.
+
+        Attempts are limited per address and per account before any hash is computed; an unknown
+        account costs one hash too, so timing tells nothing.
+        """
+        address = client_address(request)
+        await self.limiter.hit(self.login_rates.per_address, "login:address", address)
+        await self.limiter.hit(self.login_rates.per_account, "login:account", normalize_email(email))
+        user = await self.find_user(session, email)
+        valid, new_hash = await self.hasher.verify(password, user.password_hash if user else None)
+        if user is None or not valid or not user.is_active:
+            reason = "unknown_user" if user is None else ("bad_password" if not valid else "inactive")
+            self._logins_failed.labels(reason).inc()
+            await self.audit.record(
+                session, "login_failed", request=request, user_id=user.id if user else None, reason=reason
+            )
+            raise AuthenticationError(
+                "Email or password is incorrect", code=INVALID_CREDENTIALS, keep_changes=True
+            )
+        if new_hash is not None:
+            user.password_hash = new_hash  # upgraded to the current algorithm and parameters
+        return user
+
+    async def complete_login(self, session: AsyncSession, request: Request, user: Any) -> TokenPair:
+        self._logins.inc()
+        await self.audit.record(session, "login_succeeded", request=request, user_id=user.id)
+        return await self.issue_pair(session, user)
+
+    async def issue_pair(
+        self, session: AsyncSession, user: Any, family_id: uuid.UUID | None = None
+    ) -> TokenPair:
+        family_id = family_id or new_id()
+        refresh_token = secrets.token_urlsafe(32)
+        session.add(
+            self.models.refresh_token(
+                user_id=user.id,
+                family_id=family_id,
+                token_hash=hash_refresh_token(refresh_token),
+                expires_at=utcnow() + self.refresh_lifetime,
+            )
+        )
+        access_token, _ = self.access_tokens.issue(str(user.id), user.role, sid=str(family_id))
+        await session.flush()
+        return TokenPair(
+            access_token=access_token,
+            refresh_token=refresh_token,
+            expires_in=int(self.access_tokens.lifetime.total_seconds()),
+        )
+
+    async def refresh(self, session: AsyncSession, request: Request, refresh_token: str) -> TokenPair:
+        """Rotate: the presented token is spent and a new pair issued in the same family.
+
+        A token presented twice means two parties hold it: the whole family is revoked, and so is
+        every access token of the user; the 401 keeps those changes (``keep_changes``).
+        """
+        model = self.models.refresh_token
+        token_hash = hash_refresh_token(refresh_token)
+        now = utcnow()
+        # The conditional update decides races: exactly one caller spends a token.
+        spent = await session.execute(
+            update(model)
+            .where(
+                model.token_hash == token_hash,
+                model.used_at.is_(None),
+                model.revoked_at.is_(None),
+                model.expires_at > now,
+            )
+            .values(used_at=now)
+            .returning(model.user_id, model.family_id)
+        )
+        row = spent.one_or_none()
+        if row is None:
+            await self._refuse_refresh(session, request, token_hash)
+            raise AssertionError("unreachable: refusing always raises")
+        user_id, family_id = row
+        user = await session.get(self.models.user, user_id)
+        if user is None or not user.is_active:
+            raise AuthenticationError("The account is not active", code="AUTH_INVALID_TOKEN")
+        return await self.issue_pair(session, user, family_id)
+
+    async def _refuse_refresh(self, session: AsyncSession, request: Request, token_hash: str) -> None:
+        model = self.models.refresh_token
+        token = (
+            await session.execute(select(model).where(model.token_hash == token_hash))
+        ).scalar_one_or_none()
+        if token is None or token.used_at is None:
+            raise AuthenticationError("The refresh token is not valid", code="AUTH_INVALID_TOKEN")
+        self._reuse.inc()
+        await session.execute(
+            update(model)
+            .where(model.family_id == token.family_id, model.revoked_at.is_(None))
+            .values(revoked_at=utcnow())
+        )
+        user = await session.get(self.models.user, token.user_id)
+        if user is not None:
+            await self.revocations.revoke_user(session, user)
+        await self.audit.record(
+            session,
+            "refresh_token_reused",
+            request=request,
+            user_id=token.user_id,
+            family_id=str(token.family_id),
+        )
+        raise AuthenticationError(
+            "This refresh token was already used; every session of the account is now signed out",
+            code="AUTH_TOKEN_REUSED",
+            keep_changes=True,
+        )
+
+    async def logout(self, session: AsyncSession, request: Request, claims: AccessClaims) -> None:
+        """The access token and its refresh family stop working."""
+        await self.revocations.revoke_token(session, claims)
+        if claims.sid:
+            model = self.models.refresh_token
+            await session.execute(
+                update(model)
+                .where(model.family_id == uuid.UUID(claims.sid), model.revoked_at.is_(None))
+                .values(revoked_at=utcnow())
+            )
+        await self.audit.record(session, "logout", request=request, user_id=uuid.UUID(claims.sub))
+
+    async def set_password(self, session: AsyncSession, user: Any, password: str) -> None:
+        user.password_hash = await self.hasher.hash(password)
+        await self.revocations.revoke_user(session, user)

@@ -1,0 +1,44 @@
+"""Wiring identity into a service's app."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from fastapi import FastAPI
+
+from apikit.auth.identity import Identity, IdentityModels, LoginRates
+from apikit.auth.passwords import PasswordHasher
+from apikit.auth.revocation import RevocationList
+from apikit.auth.tokens import AccessTokens
+from apikit.settings import ServiceSettings
+
+
+def install_identity(app: FastAPI, models: IdentityModels) -> Identity:
+    """Access tokens, the revocation list and the login rules, on ``app.state.identity``."""
+    settings: ServiceSettings = app.state.settings
+    access_lifetime = timedelta(minutes=settings.access_token_minutes)
+    identity = Identity(
+        models=models,
+        access_tokens=AccessTokens(
+            secret=settings.secret("secret_key"),
+            issuer=settings.service_name,
+            audience=f"{settings.service_name}-api",
+            lifetime=access_lifetime,
+        ),
+        revocations=RevocationList(
+            database=app.state.database,
+            revoked_model=models.revoked_token,
+            user_model=models.user,
+            access_lifetime=access_lifetime,
+            redis=app.state.redis,
+            namespace=settings.namespace,
+            sync_seconds=settings.revocation_sync_seconds,
+        ),
+        hasher=PasswordHasher(settings.password_hash_profile),
+        limiter=app.state.rate_limiter,
+        metrics=app.state.metrics,
+        refresh_lifetime=timedelta(days=settings.refresh_token_days),
+        login_rates=LoginRates(settings.login_rate_per_address, settings.login_rate_per_account),
+    )
+    app.state.identity = identity
+    return identity

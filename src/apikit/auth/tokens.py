@@ -1,0 +1,129 @@
+"""JWTs: access tokens for users, internal tokens between our own processes.
+
+Algorithms are pinned (HS256 only), every claim is required, and the two kinds use different keys,
+types and audiences, so neither is ever accepted where the other belongs.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import jwt
+
+from apikit.errors import AuthenticationError
+from apikit.ids import new_id, utcnow
+
+ALGORITHM = "HS256"
+_ALGORITHMS = [ALGORITHM]
+_REQUIRED = ["sub", "jti", "iat", "exp", "iss", "aud", "typ"]
+_LEEWAY_SECONDS = 5
+
+
+def _derive(secret: bytes, purpose: bytes) -> bytes:
+    return hashlib.sha256(b"apikit." + purpose + b"\x00" + secret).digest()
+
+
+@dataclass(frozen=True, slots=True)
+class AccessClaims:
+    sub: str
+    role: str
+    jti: str
+    iat: datetime
+    exp: datetime
+    sid: str | None = None  # the login (refresh-token family) this token belongs to
+
+
+class AccessTokens:
+    """Issues and checks a service's access tokens (``typ=access``)."""
+
+    def __init__(self, *, secret: bytes, issuer: str, audience: str, lifetime: timedelta) -> None:
+        self._key = _derive(secret, b"access-token")
+        self.issuer = issuer
+        self.audience = audience
+        self.lifetime = lifetime
+
+    def issue(
+        self, user_id: str, role: str, *, sid: str | None = None, now: datetime | None = None
+    ) -> tuple[str, AccessClaims]:
+        # iat keeps its microseconds (NumericDate may be fractional), so a token issued a moment
+        # after "tokens valid after" is told apart from one issued a moment before.
+        issued = now or utcnow()
+        claims = AccessClaims(
+            sub=user_id, role=role, jti=str(new_id()), iat=issued, exp=issued + self.lifetime, sid=sid
+        )
+        payload = {
+            "sub": claims.sub,
+            "role": claims.role,
+            "jti": claims.jti,
+            "iat": claims.iat.timestamp(),
+            "exp": claims.exp.timestamp(),
+            "iss": self.issuer,
+            "aud": self.audience,
+            "typ": "access",
+            **({"sid": sid} if sid else {}),
+        }
+        return jwt.encode(payload, self._key, algorithm=ALGORITHM), claims
+
+    def decode(self, token: str) -> AccessClaims:
+        payload = _decode(token, self._key, issuer=self.issuer, audience=self.audience, typ="access")
+        role = payload.get("role")
+        if not isinstance(role, str) or not role:
+            raise AuthenticationError("The token has no role", code="AUTH_INVALID_TOKEN")
+        return AccessClaims(
+            sub=str(payload["sub"]),
+            role=role,
+            jti=str(payload["jti"]),
+            iat=datetime.fromtimestamp(payload["iat"], tz=UTC),
+            exp=datetime.fromtimestamp(payload["exp"], tz=UTC),
+            sid=str(payload["sid"]) if payload.get("sid") else None,
+        )
+
+
+class InternalTokens:
+    """Short-lived tokens one of our processes sends another (``X-Internal-Authorization``)."""
+
+    HEADER = "X-Internal-Authorization"
+
+    def __init__(self, *, secret: bytes, issuer: str, lifetime: timedelta = timedelta(minutes=5)) -> None:
+        self._key = _derive(secret, b"internal-token")
+        self.issuer = issuer
+        self.lifetime = lifetime
+
+    def issue(self, audience: str, *, subject: str = "api") -> str:
+        now = utcnow().replace(microsecond=0)
+        payload = {
+            "sub": subject,
+            "jti": str(new_id()),
+            "iat": now,
+            "exp": now + self.lifetime,
+            "iss": self.issuer,
+            "aud": audience,
+            "typ": "internal",
+        }
+        return jwt.encode(payload, self._key, algorithm=ALGORITHM)
+
+    def verify(self, token: str, *, audience: str) -> dict[str, Any]:
+        return _decode(token, self._key, issuer=self.issuer, audience=audience, typ="internal")
+
+
+def _decode(token: str, key: bytes, *, issuer: str, audience: str, typ: str) -> dict[str, Any]:
+    try:
+        payload: dict[str, Any] = jwt.decode(
+            token,
+            key,
+            algorithms=_ALGORITHMS,
+            audience=audience,
+            issuer=issuer,
+            leeway=_LEEWAY_SECONDS,
+            options={"require": _REQUIRED},
+        )
+    except jwt.ExpiredSignatureError:
+        raise AuthenticationError("The token has expired", code="AUTH_EXPIRED_TOKEN") from None
+    except jwt.PyJWTError:
+        raise AuthenticationError("The token is not valid", code="AUTH_INVALID_TOKEN") from None
+    if payload.get("typ") != typ:
+        raise AuthenticationError("The token is not valid here", code="AUTH_INVALID_TOKEN")
+    return payload

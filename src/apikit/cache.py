@@ -1,0 +1,101 @@
+"""Cache-aside for read-heavy resources, and ETags for single ones.
+
+An in-process LRU by default, Redis when configured. Invalidation is by generation: every key of
+a scope embeds the scope's generation, and a write bumps it, so one increment retires every entry
+(lists, pages and details) without listing them. A cache that cannot answer is a miss, never an
+error: the database is the record.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections import OrderedDict
+
+from redis.asyncio import Redis
+from redis.exceptions import RedisError
+from starlette.requests import Request
+from starlette.responses import Response
+
+from apikit.logging import get_logger
+
+log = get_logger("apikit.cache")
+
+
+class Cache:
+    def __init__(self, redis: Redis | None, *, namespace: str, max_entries: int = 4096) -> None:
+        self._redis = redis
+        self._prefix = f"{namespace}:cache"
+        self._max_entries = max_entries
+        self._entries: OrderedDict[str, tuple[float, bytes]] = OrderedDict()
+        self._generations: dict[str, int] = {}
+
+    async def key(self, scope: str, *parts: object) -> str:
+        """A key in ``scope`` that stops matching when the scope is invalidated."""
+        generation = await self._generation(scope)
+        return ":".join([self._prefix, scope, str(generation), *(str(part) for part in parts)])
+
+    async def get(self, key: str) -> bytes | None:
+        if self._redis is not None:
+            try:
+                stored = await self._redis.get(key)
+            except (RedisError, OSError) as error:
+                log.warning("cache_unavailable", error=repr(error))
+                return None
+            return stored.encode() if isinstance(stored, str) else stored
+        entry = self._entries.get(key)
+        if entry is None:
+            return None
+        expires, value = entry
+        if expires < time.monotonic():
+            del self._entries[key]
+            return None
+        self._entries.move_to_end(key)
+        return value
+
+    async def set(self, key: str, value: bytes, ttl_seconds: int = 300) -> None:
+        if self._redis is not None:
+            try:
+                await self._redis.set(key, value, ex=ttl_seconds)
+            except (RedisError, OSError) as error:
+                log.warning("cache_unavailable", error=repr(error))
+            return
+        self._entries[key] = (time.monotonic() + ttl_seconds, value)
+        self._entries.move_to_end(key)
+        while len(self._entries) > self._max_entries:
+            self._entries.popitem(last=False)
+
+    async def invalidate(self, scope: str) -> None:
+        """Retire every entry of ``scope`` (call it in every write that changes what it holds)."""
+        if self._redis is not None:
+            try:
+                await self._redis.incr(f"{self._prefix}:generation:{scope}")
+            except (RedisError, OSError) as error:
+                # Entries may now be stale for their TTL at most; say so loudly.
+                log.error("cache_invalidation_failed", scope=scope, error=repr(error))
+            return
+        self._generations[scope] = self._generations.get(scope, 0) + 1
+
+    async def _generation(self, scope: str) -> int:
+        if self._redis is not None:
+            try:
+                value = await self._redis.get(f"{self._prefix}:generation:{scope}")
+            except (RedisError, OSError):
+                return -1  # an unreadable generation matches no entry: a miss
+            return int(value or 0)
+        return self._generations.get(scope, 0)
+
+
+def etag_of(content: bytes) -> str:
+    return '"' + hashlib.sha256(content).hexdigest()[:32] + '"'
+
+
+def not_modified(request: Request, etag: str) -> Response | None:
+    """A 304 when the client already holds this version (``If-None-Match``), else None."""
+    header = request.headers.get("If-None-Match")
+    if header is None:
+        return None
+    candidates = {tag.strip().removeprefix("W/") for tag in header.split(",")}
+    if etag in candidates or "*" in candidates:
+        return Response(status_code=304, headers={"ETag": etag, "Cache-Control": "private, no-cache"})
+    return None

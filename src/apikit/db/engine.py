@@ -1,0 +1,199 @@
+"""One async engine per service, a session per request, and one commit point.
+
+Write sessions commit when the endpoint returns normally and roll back on any exception; services
+and repositories only ``flush``. Read-only endpoints take a :class:`ReadSession`, which is bound to
+the read replica when one is configured and has no write methods as far as the type checker knows.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Annotated, Any, Protocol
+
+from fastapi import Depends, Request
+from sqlalchemy import event, text
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
+
+from apikit.errors import ApiError, DependencyTimeoutError, DependencyUnavailableError
+
+IsolationLevel = str  # "SERIALIZABLE", "REPEATABLE READ", "READ COMMITTED"
+
+
+class ReadSession(Protocol):
+    """The read half of ``AsyncSession``: what a read-only endpoint may do.
+
+    ``add``, ``delete``, ``flush`` and ``commit`` are absent, so a write through a read session
+    fails type checking; at run time it is bound to the read replica when one is configured.
+    """
+
+    async def execute(self, *args: Any, **kwargs: Any) -> Any: ...
+
+    async def scalar(self, *args: Any, **kwargs: Any) -> Any: ...
+
+    async def scalars(self, *args: Any, **kwargs: Any) -> Any: ...
+
+    async def get(self, *args: Any, **kwargs: Any) -> Any: ...
+
+
+class Database:
+    """Engines and session factories for one service's database."""
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        read_url: str | None = None,
+        timeout_seconds: float = 5.0,
+        pool_size: int = 10,
+    ) -> None:
+        self.url = url
+        self.timeout_seconds = timeout_seconds
+        self.engine = _make_engine(url, timeout_seconds, pool_size, sqlite_begin="BEGIN IMMEDIATE")
+        if read_url and read_url != url:
+            self.read_engine = _make_engine(read_url, timeout_seconds, pool_size)
+        elif self.engine.dialect.name == "sqlite":
+            # Same file, its own connections: readers never queue behind a writer's lock.
+            self.read_engine = _make_engine(url, timeout_seconds, pool_size)
+        else:
+            self.read_engine = self.engine
+        self.sessions = async_sessionmaker(self.engine, expire_on_commit=False, autoflush=False)
+        # Reads run in autocommit: no BEGIN and ROLLBACK round trips around a SELECT. (A read
+        # that needs one snapshot across statements opens a write session instead.)
+        self.read_sessions = async_sessionmaker(
+            self.read_engine.execution_options(isolation_level="AUTOCOMMIT"),
+            expire_on_commit=False,
+            autoflush=False,
+        )
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    async def ping(self) -> None:
+        """One round trip, bounded in time; raises when the database cannot answer."""
+        async with asyncio.timeout(self.timeout_seconds):
+            async with self.engine.connect() as connection:
+                await connection.execute(text("SELECT 1"))
+
+    @asynccontextmanager
+    async def transactional(
+        self, isolation_level: IsolationLevel | None = None
+    ) -> AsyncIterator[AsyncSession]:
+        """A unit of work outside a request (CLI, jobs): commit on success, roll back on error.
+
+        ``isolation_level`` applies on PostgreSQL; SQLite's write transactions are already
+        serializable (they take the write lock at BEGIN).
+        """
+        async with self.sessions() as session:
+            if isolation_level and self.dialect == "postgresql":
+                await session.connection(execution_options={"isolation_level": isolation_level})
+            async with _translated_errors():
+                try:
+                    yield session
+                    await session.commit()
+                except BaseException:
+                    await session.rollback()
+                    raise
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()
+        if self.read_engine is not self.engine:
+            await self.read_engine.dispose()
+
+
+def _make_engine(
+    url: str, timeout_seconds: float, pool_size: int, *, sqlite_begin: str = "BEGIN"
+) -> AsyncEngine:
+    if url.startswith("sqlite"):
+        engine = create_async_engine(
+            url, connect_args={"timeout": timeout_seconds}, pool_size=pool_size, max_overflow=pool_size
+        )
+        _configure_sqlite(engine, begin=sqlite_begin)
+        return engine
+    connect_args: dict[str, Any] = {}
+    if url.startswith("postgresql+asyncpg"):
+        connect_args = {"timeout": timeout_seconds, "command_timeout": timeout_seconds * 6}
+    return create_async_engine(
+        url,
+        pool_size=pool_size,
+        max_overflow=pool_size,
+        pool_timeout=timeout_seconds,
+        # No pre-ping round trip per checkout: a connection broken by a database restart fails
+        # its request with a 503 and is invalidated, so the pool recovers by itself.
+        connect_args=connect_args,
+    )
+
+
+def _configure_sqlite(engine: AsyncEngine, *, begin: str) -> None:
+    @event.listens_for(engine.sync_engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Let SQLAlchemy emit BEGIN itself (below) instead of pysqlite's implicit, late one.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def _on_begin(connection: Any) -> None:
+        # A writer takes the lock up front and waits its turn (busy timeout) instead of failing
+        # halfway when a read has to become a write. Autocommit connections begin nothing.
+        if connection.get_isolation_level() != "AUTOCOMMIT":
+            connection.exec_driver_sql(begin)
+
+
+_UNAVAILABLE = (OperationalError, ConnectionError)  # not every OSError: a full disk is not a database
+
+
+@asynccontextmanager
+async def _translated_errors() -> AsyncIterator[None]:
+    """A database that cannot be reached is a 503 (or 504 on timeout), never a 500."""
+    try:
+        yield
+    except TimeoutError as exc:
+        raise DependencyTimeoutError("The database did not answer in time") from exc
+    except DBAPIError as exc:
+        if exc.connection_invalidated or isinstance(exc, OperationalError):
+            raise DependencyUnavailableError("The database is unavailable") from exc
+        raise
+    except _UNAVAILABLE as exc:
+        raise DependencyUnavailableError("The database is unavailable") from exc
+
+
+def database_of(request: Request) -> Database:
+    database: Database = request.app.state.database
+    return database
+
+
+async def _write_session(request: Request) -> AsyncIterator[AsyncSession]:
+    async with database_of(request).sessions() as session, _translated_errors():
+        try:
+            yield session
+            await session.commit()
+        except ApiError as error:
+            await (session.commit() if error.keep_changes else session.rollback())
+            raise
+        except BaseException:
+            await session.rollback()
+            raise
+
+
+async def _read_session(request: Request) -> AsyncIterator[ReadSession]:
+    # Autocommit reads: closing returns the connection; loaded objects stay readable afterwards
+    # (a response streamed after the endpoint returned may still use them).
+    async with database_of(request).read_sessions() as session, _translated_errors():
+        yield session
+
+
+# scope="function": the commit happens before the response is sent, never after it.
+WriteSession = Annotated[AsyncSession, Depends(_write_session, scope="function")]
+ReadOnlySession = Annotated[ReadSession, Depends(_read_session, scope="function")]

@@ -1,0 +1,229 @@
+"""Structured filtering: ``{filters: [{field, operator, value}], sort_by, sort_order, limit,
+offset}`` over an allow-list of typed fields — never ``getattr`` on a model, never a 500.
+
+A service declares its fields once (:class:`FilterField`); a request is checked against them and
+becomes SQLAlchemy conditions. Every refusal is a 400 naming the field, operator or value.
+"""
+
+from __future__ import annotations
+
+import enum
+import math
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Generic, Literal, TypeVar
+
+from pydantic import BaseModel, Field
+from sqlalchemy import ColumnElement, func, not_
+
+from apikit.errors import ValidationError
+from apikit.schemas import RequestModel
+
+T = TypeVar("T")
+Operator = Literal["eq", "ne", "gt", "gte", "lt", "lte", "in", "nin", "like"]
+MAX_IN_VALUES = 100
+_COMPARISONS = ("eq", "ne", "gt", "gte", "lt", "lte", "in", "nin")
+
+
+class FieldType(enum.Enum):
+    STRING = ("string", ("eq", "ne", "in", "nin", "like"))
+    INTEGER = ("integer", _COMPARISONS)
+    NUMBER = ("number", _COMPARISONS)
+    BOOLEAN = ("boolean", ("eq", "ne"))
+    DATETIME = ("datetime", ("eq", "ne", "gt", "gte", "lt", "lte"))
+    ENUM = ("enum", ("eq", "ne", "in", "nin"))
+
+    def __init__(self, label: str, operators: tuple[str, ...]) -> None:
+        self.label = label
+        self.operators = operators
+
+
+class FilterCondition(RequestModel):
+    field: str = Field(min_length=1, max_length=64)
+    operator: Operator
+    value: Any = Field(
+        description="Typed by the field (string, integer, number, boolean, ISO date-time); a list for in/nin"
+    )
+
+
+class FilterRequest(RequestModel):
+    filters: list[FilterCondition] = Field(default_factory=list, max_length=20)
+    sort_by: str | None = Field(default=None, max_length=64)
+    sort_order: Literal["asc", "desc"] = "asc"
+    limit: int = Field(default=50, ge=1, le=100)
+    offset: int = Field(default=0, ge=0, le=100_000)
+
+
+class ListResponseWrapper(BaseModel, Generic[T]):
+    """The user's offset-page shape."""
+
+    items: list[T]
+    total: int
+    limit: int
+    offset: int
+    has_next: bool
+    has_prev: bool
+    total_pages: int
+    current_page: int
+    filters_applied: dict[str, Any] | None = None
+
+
+# (column-or-expression, operator, typed value) → condition; for fields that are not one column.
+ConditionBuilder = Callable[[str, Any], ColumnElement[bool]]
+
+
+@dataclass(frozen=True)
+class FilterField:
+    type: FieldType
+    column: Any = None  # a mapped column, or None when ``build`` makes the condition
+    choices: frozenset[str] = frozenset()  # for ENUM
+    build: ConditionBuilder | None = None
+    sortable: bool = False
+    operators: tuple[str, ...] = field(default=())
+
+    @property
+    def allowed_operators(self) -> tuple[str, ...]:
+        return self.operators or self.type.operators
+
+
+def _bad_value(name: str, expected: str) -> ValidationError:
+    return ValidationError(
+        f"The value for {name} must be {expected}",
+        code="VAL_FILTER_VALUE",
+        details={"field": name, "expected": expected},
+    )
+
+
+def _typed(name: str, spec: FilterField, value: Any) -> Any:
+    kind = spec.type
+    if kind is FieldType.BOOLEAN:
+        if isinstance(value, bool):
+            return value
+        raise _bad_value(name, "a boolean")
+    if kind is FieldType.INTEGER:
+        if isinstance(value, int) and not isinstance(value, bool) and abs(value) <= 2**53:
+            return value
+        raise _bad_value(name, "an integer")
+    if kind is FieldType.NUMBER:
+        if isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value):
+            return value
+        raise _bad_value(name, "a number")
+    if kind is FieldType.DATETIME:
+        if isinstance(value, str):
+            try:
+                moment = datetime.fromisoformat(value)
+            except ValueError:
+                moment = None
+            if moment is not None and moment.tzinfo is not None:
+                return moment
+        raise _bad_value(name, "an ISO 8601 date-time with a time zone")
+    if not isinstance(value, str) or len(value) > 200:
+        raise _bad_value(name, "a string of at most 200 characters")
+    if kind is FieldType.ENUM and value not in spec.choices:
+        raise ValidationError(
+            f"Unknown value for {name}",
+            code="VAL_FILTER_VALUE",
+            details={"field": name, "allowed": sorted(spec.choices)},
+        )
+    return value
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _condition(name: str, spec: FilterField, operator: str, raw: Any) -> ColumnElement[bool]:
+    if operator in ("in", "nin"):
+        if not isinstance(raw, list) or not raw or len(raw) > MAX_IN_VALUES:
+            raise _bad_value(name, f"a list of 1 to {MAX_IN_VALUES} values")
+        values: Any = [_typed(name, spec, item) for item in raw]
+    else:
+        values = _typed(name, spec, raw)
+    if spec.build is not None:
+        return spec.build(operator, values)
+    column = spec.column
+    if operator == "like":
+        # The user's text is matched literally, anywhere, ignoring case: % and _ are escaped.
+        return func.lower(column).like(f"%{_escape_like(values.lower())}%", escape="\\")
+    comparisons: Mapping[str, Callable[[Any], ColumnElement[bool]]] = {
+        "eq": lambda v: column == v,
+        "ne": lambda v: column != v,
+        "gt": lambda v: column > v,
+        "gte": lambda v: column >= v,
+        "lt": lambda v: column < v,
+        "lte": lambda v: column <= v,
+        "in": lambda v: column.in_(v),
+        "nin": lambda v: not_(column.in_(v)),
+    }
+    return comparisons[operator](values)
+
+
+@dataclass(frozen=True)
+class CompiledFilter:
+    conditions: list[ColumnElement[bool]]
+    order_by: list[Any]
+    applied: dict[str, Any]
+
+
+def compile_filter(
+    request: FilterRequest, fields: Mapping[str, FilterField], *, tiebreaker: Any, default_sort: str
+) -> CompiledFilter:
+    """Check ``request`` against the allow-list and turn it into conditions and an order."""
+    conditions = []
+    for condition in request.filters:
+        spec = fields.get(condition.field)
+        if spec is None:
+            raise ValidationError(
+                f"Unknown filter field {condition.field!r}",
+                code="VAL_FILTER_FIELD",
+                details={"field": condition.field, "allowed": sorted(fields)},
+            )
+        if condition.operator not in spec.allowed_operators:
+            raise ValidationError(
+                f"Operator {condition.operator!r} does not apply to {condition.field} ({spec.type.label})",
+                code="VAL_FILTER_OPERATOR",
+                details={
+                    "field": condition.field,
+                    "operator": condition.operator,
+                    "allowed": list(spec.allowed_operators),
+                },
+            )
+        conditions.append(_condition(condition.field, spec, condition.operator, condition.value))
+    sort_name = request.sort_by or default_sort
+    sort_spec = fields.get(sort_name)
+    if sort_spec is None or not sort_spec.sortable:
+        raise ValidationError(
+            f"Cannot sort by {sort_name!r}",
+            code="VAL_SORT_FIELD",
+            details={
+                "field": sort_name,
+                "allowed": sorted(name for name, spec in fields.items() if spec.sortable),
+            },
+        )
+    descending = request.sort_order == "desc"
+    order = [sort_spec.column.desc() if descending else sort_spec.column.asc()]
+    order.append(tiebreaker.desc() if descending else tiebreaker.asc())
+    applied = {
+        "filters": [condition.model_dump(mode="json") for condition in request.filters],
+        "sort_by": sort_name,
+        "sort_order": request.sort_order,
+    }
+    return CompiledFilter(conditions=conditions, order_by=order, applied=applied)
+
+
+def offset_page(
+    items: Sequence[T], total: int, request: FilterRequest, applied: dict[str, Any]
+) -> ListResponseWrapper[T]:
+    pages = max(1, math.ceil(total / request.limit))
+    return ListResponseWrapper[T](
+        items=list(items),
+        total=total,
+        limit=request.limit,
+        offset=request.offset,
+        has_next=request.offset + len(items) < total,
+        has_prev=request.offset > 0,
+        total_pages=pages,
+        current_page=request.offset // request.limit + 1,
+        filters_applied=applied,
+    )

@@ -1,0 +1,81 @@
+"""Liveness (``/health``, no dependencies) and readiness (``/ready``, every configured dependency)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Literal
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+
+from apikit.logging import get_logger
+
+log = get_logger("apikit.health")
+
+CheckFn = Callable[[], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class ReadinessCheck:
+    """A dependency the service cannot serve without; ``check`` raises when it is not reachable."""
+
+    name: str
+    check: CheckFn
+    timeout_seconds: float = 2.0
+
+
+class HealthResponse(BaseModel):
+    status: Literal["ok"]
+
+
+class DependencyState(BaseModel):
+    status: Literal["ok", "unavailable"]
+    error: str | None = None
+
+
+class ReadinessResponse(BaseModel):
+    status: Literal["ready", "unavailable"]
+    dependencies: dict[str, DependencyState]
+
+
+router = APIRouter(tags=["operations"])
+
+
+@router.get(
+    "/health",
+    response_model=HealthResponse,
+    summary="Liveness: the process answers",
+    operation_id="check_health",
+)
+async def check_health() -> HealthResponse:
+    return HealthResponse(status="ok")
+
+
+@router.get(
+    "/ready",
+    response_model=ReadinessResponse,
+    summary="Readiness: every dependency answers",
+    operation_id="check_readiness",
+    responses={503: {"model": ReadinessResponse, "description": "A dependency is unavailable"}},
+)
+async def check_readiness(request: Request) -> JSONResponse:
+    checks: list[ReadinessCheck] = request.app.state.readiness_checks
+    states = await asyncio.gather(*(_probe(check) for check in checks))
+    body = ReadinessResponse(
+        status="ready" if all(state.status == "ok" for state in states) else "unavailable",
+        dependencies={check.name: state for check, state in zip(checks, states, strict=True)},
+    )
+    return JSONResponse(body.model_dump(), status_code=200 if body.status == "ready" else 503)
+
+
+async def _probe(check: ReadinessCheck) -> DependencyState:
+    try:
+        async with asyncio.timeout(check.timeout_seconds):
+            await check.check()
+    except Exception as exc:  # any failure means "not ready"; the reason is logged, not leaked
+        log.warning("dependency_unavailable", dependency=check.name, error=repr(exc))
+        return DependencyState(status="unavailable", error=type(exc).__name__)
+    return DependencyState(status="ok")

@@ -1,0 +1,177 @@
+"""Pure ASGI middleware, outermost first: request context → error boundary → body limit.
+
+``RequestContext`` runs first so that a request id exists before anything can fail; the error
+boundary sits inside it so that even an unhandled exception answers in the service's format with
+the request id and security headers on it.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping
+
+import structlog
+from starlette.datastructures import Headers, MutableHeaders
+from starlette.exceptions import HTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from apikit.context import REQUEST_ID_HEADER, choose_request_id, set_request_id
+from apikit.error_formats import ErrorFormat
+from apikit.metrics import Metrics
+from apikit.problems import Problem
+
+log = structlog.stdlib.get_logger("apikit.http")
+
+API_CSP = "default-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+# Swagger UI styles itself inline and draws its icons from data: URIs; nothing else is relaxed.
+DOCS_CSP = (
+    "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
+    "frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+)
+SECURITY_HEADERS: Mapping[str, str] = {
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Strict-Transport-Security": "max-age=63072000; includeSubDomains",
+    "Referrer-Policy": "strict-origin-when-cross-origin",
+    "Permissions-Policy": "camera=(), microphone=(), geolocation=(), payment=()",
+    "Cross-Origin-Opener-Policy": "same-origin",
+}
+
+
+def route_template(scope: Scope) -> str:
+    """The matched route's path template, so metrics and logs don't explode per id."""
+    path = getattr(scope.get("route"), "path", None)
+    if isinstance(path, str):
+        return path
+    if scope.get("endpoint") is None:
+        return "<unmatched>"
+    # A plain Starlette route (its path is fixed) or a mount (static assets below root_path).
+    mounted = scope.get("root_path", "")
+    return f"{mounted}/{{path}}" if mounted else str(scope["path"])
+
+
+class RequestContext:
+    """Request id, security headers, one access log line and the HTTP metrics, for every request."""
+
+    def __init__(self, app: ASGIApp, *, metrics: Metrics, docs_prefix: str = "/docs") -> None:
+        self.app = app
+        self.metrics = metrics
+        self.docs_prefix = docs_prefix
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        request_id = choose_request_id(Headers(scope=scope).get(REQUEST_ID_HEADER))
+        set_request_id(scope, request_id)
+        structlog.contextvars.clear_contextvars()
+        structlog.contextvars.bind_contextvars(request_id=request_id)
+        csp = DOCS_CSP if scope["path"].startswith(self.docs_prefix) else API_CSP
+        status = 500
+
+        async def send_with_headers(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                headers = MutableHeaders(scope=message)
+                headers[REQUEST_ID_HEADER] = request_id
+                for name, value in SECURITY_HEADERS.items():
+                    headers.setdefault(name, value)
+                headers.setdefault("Content-Security-Policy", csp)
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_headers)
+        finally:
+            seconds = time.perf_counter() - started
+            route = route_template(scope)
+            self.metrics.observe_request(scope["method"], route, status, seconds)
+            log.info(
+                "request",
+                method=scope["method"],
+                route=route,
+                path=scope["path"],
+                status=status,
+                duration_ms=round(seconds * 1000, 2),
+                user_id=scope.get("state", {}).get("user_id"),
+            )
+
+
+class ErrorBoundary:
+    """Turns an unhandled exception into a 500 in the service's format, with no internals in it."""
+
+    def __init__(self, app: ASGIApp, *, error_format: ErrorFormat) -> None:
+        self.app = app
+        self.error_format = error_format
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        response_started = False
+
+        async def watch(message: Message) -> None:
+            nonlocal response_started
+            if message["type"] == "http.response.start":
+                response_started = True
+            await send(message)
+
+        try:
+            await self.app(scope, receive, watch)
+        except Exception:
+            log.exception("unhandled_exception", path=scope["path"])
+            if response_started:
+                raise  # too late for a clean answer; the server closes the connection
+            problem = Problem.from_status(500, "Internal server error")
+            await self.error_format.response(problem, scope)(scope, receive, send)
+
+
+class BodyLimit:
+    """Caps request bodies: by ``Content-Length`` before reading, and by counting while reading.
+
+    ``limit_for`` may give a route its own cap (an upload endpoint enforcing its own, larger one
+    while it streams) by returning a number for its path, or ``None`` for the default.
+    """
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        max_bytes: int,
+        error_format: ErrorFormat,
+        limit_for: Callable[[str], int | None] | None = None,
+    ) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+        self.error_format = error_format
+        self.limit_for = limit_for
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        limit = (self.limit_for(scope["path"]) if self.limit_for else None) or self.max_bytes
+        declared = Headers(scope=scope).get("content-length")
+        if declared is not None and declared.isdigit() and int(declared) > limit:
+            problem = Problem(
+                status=413,
+                message=f"Request body exceeds {limit} bytes",
+                details={"max_bytes": limit},
+            )
+            await self.error_format.response(problem, scope)(scope, receive, send)
+            return
+        received = 0
+
+        async def counting_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > limit:
+                    # FastAPI re-raises HTTPException from body reading, so the error handlers
+                    # answer it in the service's format.
+                    raise HTTPException(413, f"Request body exceeds {limit} bytes")
+            return message
+
+        await self.app(scope, counting_receive, send)

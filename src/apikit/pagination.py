@@ -1,0 +1,287 @@
+"""Cursor pagination: keyset on an explicit total order, with signed, opaque cursors.
+
+A list endpoint declares its order as a :class:`Keyset` (the last column is the primary key, so the
+order is total), takes a :data:`PageParams` dependency, and calls :func:`paginate`. The cursor
+carries the last row's key, the direction, the list it belongs to and a digest of the filters; it is
+signed with HMAC, so a tampered, foreign or re-filtered cursor is a 400, never a 500 or a leak.
+Authorization stays in the statement the endpoint passes in: a cursor grants nothing.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import hmac
+import json
+import uuid
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Annotated, Any, Generic, Literal, TypeVar
+
+from fastapi import Depends, Query, Request
+from pydantic import BaseModel
+from sqlalchemy import Select, bindparam, tuple_
+from sqlalchemy.orm import InstrumentedAttribute
+
+from apikit.db.engine import ReadSession
+from apikit.errors import ValidationError
+
+T = TypeVar("T")
+Direction = Literal["next", "prev"]
+
+DEFAULT_LIMIT = 20
+MAX_LIMIT = 100
+_CURSOR_VERSION = 1
+
+
+class CursorCodec:
+    """Signs and checks cursors. One per service, keyed by its secret."""
+
+    def __init__(self, secret: bytes) -> None:
+        self._key = hashlib.sha256(b"apikit.cursor\x00" + secret).digest()
+
+    def encode(self, payload: Mapping[str, Any]) -> str:
+        body = json.dumps(payload, separators=(",", ":"), sort_keys=True).encode()
+        return f"{_b64(body)}.{_b64(self._sign(body))}"
+
+    def decode(self, token: str) -> dict[str, Any]:
+        try:
+            body_part, signature_part = token.split(".")
+            body = _unb64(body_part)
+            signature = _unb64(signature_part)
+        except (ValueError, binascii.Error):
+            raise invalid_cursor("The cursor is malformed") from None
+        if not hmac.compare_digest(signature, self._sign(body)):
+            raise invalid_cursor("The cursor was not issued by this service")
+        try:
+            payload = json.loads(body)
+        except ValueError:
+            raise invalid_cursor("The cursor is malformed") from None
+        if not isinstance(payload, dict) or payload.get("v") != _CURSOR_VERSION:
+            raise invalid_cursor("The cursor is from an incompatible version")
+        return payload
+
+    def _sign(self, body: bytes) -> bytes:
+        return hmac.new(self._key, body, hashlib.sha256).digest()[:16]
+
+
+def invalid_cursor(message: str) -> ValidationError:
+    return ValidationError(message, code="VAL_CURSOR", details={"field": "cursor"})
+
+
+def _b64(raw: bytes) -> str:
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+
+def _unb64(text: str) -> bytes:
+    if not text:
+        raise ValueError("empty")
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+# --- Key values in cursors ----------------------------------------------------------------------
+
+
+def _encode_value(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return {"dt": value.isoformat()}
+    if isinstance(value, date):
+        return {"d": value.isoformat()}
+    if isinstance(value, uuid.UUID):
+        return {"u": value.hex}
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    raise TypeError(f"cannot put {type(value).__name__} in a cursor")
+
+
+def _decode_value(raw: Any) -> Any:
+    if isinstance(raw, dict) and len(raw) == 1:
+        ((tag, text),) = raw.items()
+        if not isinstance(text, str):
+            raise ValueError("bad tagged value")
+        if tag == "dt":
+            return datetime.fromisoformat(text)
+        if tag == "d":
+            return date.fromisoformat(text)
+        if tag == "u":
+            return uuid.UUID(hex=text)
+    if raw is None or isinstance(raw, bool | int | float | str):
+        return raw
+    raise ValueError("bad cursor value")
+
+
+def filters_digest(filters: Mapping[str, Any]) -> str:
+    """A short digest of the filters a page was made under (lists are compared as given)."""
+    canonical = json.dumps(filters, sort_keys=True, separators=(",", ":"), default=str)
+    return _b64(hashlib.sha256(canonical.encode()).digest()[:12])
+
+
+# --- Requests and pages -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class PageRequest:
+    limit: int
+    cursor: str | None
+    direction: Direction | None
+    codec: CursorCodec
+
+
+def _codec(request: Request) -> CursorCodec:
+    codec: CursorCodec = request.app.state.cursor_codec
+    return codec
+
+
+def _coerce_limit(limit: int) -> int:
+    # Above the maximum is served at the maximum (AIP-158); zero or less fails validation.
+    return min(limit, MAX_LIMIT)
+
+
+def _page_request(
+    request: Request,
+    limit: Annotated[
+        int, Query(ge=1, description=f"Page size; values above {MAX_LIMIT} are served as {MAX_LIMIT}")
+    ] = DEFAULT_LIMIT,
+    cursor: Annotated[
+        str | None, Query(max_length=2048, description="`next_cursor` of the previous page")
+    ] = None,
+) -> PageRequest:
+    return PageRequest(_coerce_limit(limit), cursor, None, _codec(request))
+
+
+def _bidirectional_page_request(
+    request: Request,
+    limit: Annotated[
+        int, Query(ge=1, description=f"Page size; values above {MAX_LIMIT} are served as {MAX_LIMIT}")
+    ] = DEFAULT_LIMIT,
+    cursor: Annotated[
+        str | None,
+        Query(max_length=2048, description="`next_cursor` or `prev_cursor` of another page"),
+    ] = None,
+    direction: Annotated[
+        Direction | None,
+        Query(description="Defaults to the cursor's own; `prev` without a cursor starts at the end"),
+    ] = None,
+) -> PageRequest:
+    return PageRequest(_coerce_limit(limit), cursor, direction, _codec(request))
+
+
+PageParams = Annotated[PageRequest, Depends(_page_request)]
+BidirectionalPageParams = Annotated[PageRequest, Depends(_bidirectional_page_request)]
+
+
+@dataclass(frozen=True, slots=True)
+class Page(Generic[T]):
+    items: list[T]
+    next_cursor: str | None
+    prev_cursor: str | None
+    has_more: bool
+
+
+class CursorPage(BaseModel, Generic[T]):
+    """The wire shape of a bidirectional page (the envelope's ``data`` in Alloy)."""
+
+    items: list[T]
+    next_cursor: str | None
+    prev_cursor: str | None
+    has_more: bool
+
+
+@dataclass(frozen=True)
+class Keyset:
+    """A list's total order: ``name`` identifies the list, so its cursors fit no other."""
+
+    name: str
+    columns: Sequence[InstrumentedAttribute[Any]]
+    descending: bool = True
+
+    def key_of(self, item: Any) -> tuple[Any, ...]:
+        return tuple(getattr(item, column.key) for column in self.columns)
+
+
+async def paginate(
+    session: ReadSession,
+    statement: Select[Any],
+    *,
+    keyset: Keyset,
+    page: PageRequest,
+    filters: Mapping[str, Any] | None = None,
+    scalars: bool = True,
+    key_of: Callable[[Any], tuple[Any, ...]] | None = None,
+) -> Page[Any]:
+    """Run ``statement`` (already filtered and authorized) one page at a time."""
+    digest = filters_digest(filters or {})
+    direction: Direction = page.direction or "next"
+    after: tuple[Any, ...] | None = None
+    if page.cursor is not None:
+        cursor_direction, after = _read_cursor(page, keyset, digest)
+        if page.direction is not None and page.direction != cursor_direction:
+            raise invalid_cursor(f"This cursor pages {cursor_direction}, not {page.direction}")
+        direction = cursor_direction
+
+    backwards = direction == "prev"
+    # Walking backwards is walking the opposite order, then turning the page around.
+    descending = keyset.descending != backwards
+    if after is not None:
+        position = tuple_(*keyset.columns)
+        bound = tuple_(
+            *(
+                bindparam(None, value, type_=column.type)
+                for column, value in zip(keyset.columns, after, strict=True)
+            )
+        )
+        statement = statement.where(position < bound if descending else position > bound)
+    order = [column.desc() if descending else column.asc() for column in keyset.columns]
+    statement = statement.order_by(None).order_by(*order).limit(page.limit + 1)
+
+    result = await session.execute(statement)
+    rows = list(result.scalars() if scalars else result)
+    has_more = len(rows) > page.limit
+    rows = rows[: page.limit]
+    if backwards:
+        rows.reverse()
+    key_for = key_of or keyset.key_of
+
+    def cursor_at(item: Any, towards: Direction) -> str:
+        payload = {
+            "v": _CURSOR_VERSION,
+            "l": keyset.name,
+            "f": digest,
+            "d": towards,
+            "k": [_encode_value(value) for value in key_for(item)],
+        }
+        return page.codec.encode(payload)
+
+    if not rows:
+        return Page([], None, None, False)
+    # Forward: more after us if we over-fetched; something before us if we came from a cursor.
+    more_after = has_more if not backwards else after is not None
+    more_before = after is not None if not backwards else has_more
+    return Page(
+        items=rows,
+        next_cursor=cursor_at(rows[-1], "next") if more_after else None,
+        prev_cursor=cursor_at(rows[0], "prev") if more_before else None,
+        has_more=has_more,
+    )
+
+
+def _read_cursor(page: PageRequest, keyset: Keyset, digest: str) -> tuple[Direction, tuple[Any, ...]]:
+    assert page.cursor is not None
+    payload = page.codec.decode(page.cursor)
+    if payload.get("l") != keyset.name:
+        raise invalid_cursor("This cursor belongs to another list")
+    if payload.get("f") != digest:
+        raise invalid_cursor("This cursor was made with other filters; start again without it")
+    direction = payload.get("d")
+    raw_key = payload.get("k")
+    if direction not in ("next", "prev") or not isinstance(raw_key, list):
+        raise invalid_cursor("The cursor is malformed")
+    if len(raw_key) != len(keyset.columns):
+        raise invalid_cursor("The cursor is malformed")
+    try:
+        key = tuple(_decode_value(value) for value in raw_key)
+    except ValueError:
+        raise invalid_cursor("The cursor is malformed") from None
+    return direction, key

@@ -1,0 +1,87 @@
+"""Rate limits with the ``limits`` library: in memory by default, Redis when configured.
+
+Per user when authenticated, per client address otherwise; a rejection is a 429 in the service's
+format with ``Retry-After`` and the ``RateLimit-*`` headers (IETF draft), which successful answers
+carry too.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass
+
+from limits import RateLimitItem, parse
+from limits.aio.storage import MemoryStorage, RedisStorage, Storage
+from limits.aio.strategies import MovingWindowRateLimiter
+from redis.exceptions import RedisError
+from starlette.requests import Request
+
+from apikit.errors import DependencyUnavailableError, RateLimitedError
+from apikit.metrics import Metrics
+
+
+@dataclass(frozen=True, slots=True)
+class LimitState:
+    limit: int
+    remaining: int
+    reset_seconds: int
+
+    def headers(self) -> dict[str, str]:
+        return {
+            "RateLimit-Limit": str(self.limit),
+            "RateLimit-Remaining": str(self.remaining),
+            "RateLimit-Reset": str(self.reset_seconds),
+        }
+
+
+class RateLimiter:
+    def __init__(
+        self, redis_url: str | None = None, *, namespace: str = "apikit", metrics: Metrics | None = None
+    ) -> None:
+        self._namespace = namespace
+        self._rejections = (
+            metrics.counter("rate_limit_rejections", "Requests refused by a rate limit", ("scope",))
+            if metrics
+            else None
+        )
+        self._storage: Storage = (
+            RedisStorage(
+                redis_url.replace("redis://", "async+redis://", 1),
+                implementation="redispy",
+                key_prefix=f"{namespace}:ratelimit",
+            )
+            if redis_url
+            else MemoryStorage()
+        )
+        self._strategy = MovingWindowRateLimiter(self._storage)
+        self._items: dict[str, RateLimitItem] = {}
+
+    def _item(self, rate: str) -> RateLimitItem:
+        if rate not in self._items:
+            self._items[rate] = parse(rate)
+        return self._items[rate]
+
+    async def hit(self, rate: str, scope: str, key: str) -> LimitState:
+        """Count one attempt; raise ``RateLimitedError`` (429) when the limit is exceeded."""
+        item = self._item(rate)
+        try:
+            allowed = await self._strategy.hit(item, scope, key)
+            stats = await self._strategy.get_window_stats(item, scope, key)
+        except (RedisError, OSError) as exc:
+            raise DependencyUnavailableError("Rate limiting is unavailable") from exc
+        reset = max(1, math.ceil(stats.reset_time - time.time()))
+        state = LimitState(limit=item.amount, remaining=stats.remaining, reset_seconds=reset)
+        if not allowed:
+            if self._rejections is not None:
+                self._rejections.labels(scope).inc()
+            raise RateLimitedError(retry_after=reset, limit=rate, headers=state.headers())
+        return state
+
+    async def reset(self) -> None:
+        await self._storage.reset()
+
+
+def client_address(request: Request) -> str:
+    """The caller's address (uvicorn resolves trusted proxy headers before we see it)."""
+    return request.client.host if request.client else "unknown"

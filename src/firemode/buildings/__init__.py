@@ -1,0 +1,1 @@
+"""Buildings whose fire equipment is tested."""

@@ -1,0 +1,1 @@
+"""Evidence files: sniffing, streaming upload reception, content-addressed storage, verification."""

@@ -1,0 +1,1 @@
+"""FireMode's users, tokens and roles."""

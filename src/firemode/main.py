@@ -1,0 +1,66 @@
+"""The FireMode app: the kit's HTTP contract with FR-5 errors, plus FireMode's routers."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from apikit.app import create_app
+from apikit.auth.setup import install_identity
+from apikit.error_formats import FireErrorFormat
+from firemode.buildings.router import router as buildings_router
+from firemode.evidence.router import router as evidence_router
+from firemode.evidence.storage import store_from_settings
+from firemode.identity.models import IDENTITY_MODELS
+from firemode.identity.router import router as identity_router
+from firemode.sessions.router import router as sessions_router
+from firemode.settings import FireModeSettings
+from firemode.sync.boundary import InProcessMerge, MergeBoundary, SyncWorkerClient
+from firemode.sync.router import router as results_router
+from firemode.sync.service import limits_from
+
+ERROR_FORMAT = FireErrorFormat()
+
+DESCRIPTION = """\
+Fire-safety compliance testing under AS 1851: buildings, offline-first test sessions whose results
+merge from many devices, and evidence that is provably the captured file.
+
+Every error has the FR-5 shape `{transaction_id, error_code, message, retryable, details?}`.
+"""
+
+
+def create_firemode_app(settings: FireModeSettings | None = None) -> FastAPI:
+    settings = settings or FireModeSettings()
+    upload_cap = settings.evidence_max_bytes + 64 * 1024  # room for the multipart envelope
+    app = create_app(
+        settings=settings,
+        title="FireMode",
+        version="1.0.0",
+        description=DESCRIPTION,
+        error_format=ERROR_FORMAT,
+        routers=[identity_router, buildings_router, sessions_router, results_router, evidence_router],
+        # Uploads stream past the general body cap; their own cap applies while the bytes arrive.
+        body_limit_for=lambda path: upload_cap if path == "/v1/evidence" else None,
+    )
+    install_identity(app, IDENTITY_MODELS)
+    app.state.sync_limits = limits_from(app.state.settings)
+    app.state.merge_boundary = merge_boundary_for(app)
+    app.state.evidence_store = store_from_settings(settings.evidence_store_url, settings.data_dir)
+    metrics = app.state.metrics
+    app.state.evidence_bytes = metrics.counter("evidence_bytes_stored", "Evidence bytes uploaded")
+    app.state.changes_merged = metrics.counter("changes_merged", "Result changes accepted into sessions")
+    return app
+
+
+def merge_boundary_for(app: FastAPI) -> MergeBoundary:
+    """In process, unless ``FIREMODE_SYNC_URL`` names a sync worker."""
+    settings: FireModeSettings = app.state.settings
+    if settings.sync_url is None:
+        return InProcessMerge(app.state.sync_limits)
+    client = SyncWorkerClient(settings.sync_url, app.state.internal_tokens, settings.sync_timeout_seconds)
+    app.state.shutdown_hooks.append(client.close)
+    return client
+
+
+def create_app_from_env() -> FastAPI:
+    """uvicorn's ``--factory`` entry point."""
+    return create_firemode_app()

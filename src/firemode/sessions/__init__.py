@@ -1,0 +1,1 @@
+"""Test sessions: who tests which building, their lifecycle, and who may see them."""

@@ -1,0 +1,30 @@
+"""FireMode's settings: ``FIREMODE_*`` environment variables (and ``.env``)."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from pydantic import Field
+from pydantic_settings import SettingsConfigDict
+
+from apikit.settings import ServiceSettings
+
+
+class FireModeSettings(ServiceSettings):
+    model_config = SettingsConfigDict(env_prefix="FIREMODE_", env_file=".env", extra="ignore")
+
+    service_name: ClassVar[str] = "firemode"
+
+    # The processing boundary: unset, merging runs in the API process; set, batches go to the
+    # separately started `firemode sync-worker` at this URL.
+    sync_url: str | None = None
+    sync_timeout_seconds: float = Field(default=10.0, gt=0)
+    # Limits of one results batch and of a session's document.
+    sync_max_changes: int = Field(default=1000, ge=1)
+    sync_max_depth: int = Field(default=32, ge=1)
+    sync_max_value_bytes: int = Field(default=64 * 1024, ge=16)
+    sync_max_document_bytes: int = Field(default=5 * 1024 * 1024, ge=1024)
+    # Evidence: a local directory under the data directory unless an object store URL is given
+    # (s3://bucket/prefix, with the AWS_* variables; memory:/// for tests).
+    evidence_store_url: str | None = None
+    evidence_max_bytes: int = Field(default=50 * 1024 * 1024, ge=1024)

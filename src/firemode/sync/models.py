@@ -1,0 +1,37 @@
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import BigInteger, ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from apikit.db.types import JSONType
+from apikit.idempotency import IdempotencyKeyColumns
+from apikit.ids import utcnow
+from firemode.database import Base
+
+
+class SessionChange(Base):
+    """The change log: every accepted change, numbered per session in arrival order (``seq``)."""
+
+    __tablename__ = "session_changes"
+    # A change's identity; the index also serves duplicate lookups by (actor, counter).
+    __table_args__ = (UniqueConstraint("session_id", "actor", "counter"),)
+
+    session_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("test_sessions.id", ondelete="CASCADE"), primary_key=True
+    )
+    seq: Mapped[int] = mapped_column(BigInteger, primary_key=True)  # pulls read (session_id, seq > n)
+    actor: Mapped[str] = mapped_column(String(64))
+    counter: Mapped[int] = mapped_column(BigInteger)
+    op: Mapped[str] = mapped_column(String(8))
+    path: Mapped[str] = mapped_column(String(4096))
+    value: Mapped[Any] = mapped_column(JSONType, nullable=True, default=None)
+    submitted_by: Mapped[uuid.UUID] = mapped_column()
+    accepted_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class IdempotencyKey(IdempotencyKeyColumns, Base):
+    __tablename__ = "idempotency_keys"

@@ -1,0 +1,259 @@
+"""Accepting a batch of changes into a session: the one transaction where merging happens.
+
+The session row is locked (``FOR UPDATE`` on PostgreSQL; SQLite's write transactions are already
+serial), so concurrent batches on one session apply one after the other and nothing is lost. A
+batch is all or nothing: any conflict, limit or closed session rejects it whole.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import insert, select, tuple_
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import flag_modified
+
+from apikit.auth.dependencies import Principal
+from apikit.errors import ConflictError, PayloadTooLargeError, UnprocessableError
+from apikit.ids import utcnow
+from firemode.sessions.models import TestSession
+from firemode.sessions.repository import SessionRepository
+from firemode.sessions.schemas import CLOSED, SessionStatus
+from firemode.sessions.service import device_actor, insert_session_if_absent, not_found
+from firemode.settings import FireModeSettings
+from firemode.sync.engine import Change, MergeState, PointerError, canonical, merge, parse_pointer
+from firemode.sync.models import SessionChange
+from firemode.sync.schemas import ChangeIn
+
+# Identity lookups are sent in slices, so a 1,000-change batch never builds one huge statement.
+_LOOKUP_SLICE = 500
+
+
+@dataclass(frozen=True)
+class SyncLimits:
+    max_changes: int = 1000
+    max_depth: int = 32
+    max_value_bytes: int = 64 * 1024
+    max_document_bytes: int = 5 * 1024 * 1024
+
+
+def limits_from(settings: FireModeSettings) -> SyncLimits:
+    return SyncLimits(
+        max_changes=settings.sync_max_changes,
+        max_depth=settings.sync_max_depth,
+        max_value_bytes=settings.sync_max_value_bytes,
+        max_document_bytes=settings.sync_max_document_bytes,
+    )
+
+
+@dataclass(frozen=True)
+class MergeOutcome:
+    session_id: uuid.UUID
+    applied: int
+    duplicates: int
+    vector_clock: dict[str, int]
+    processed_at: datetime
+    checkpoint: int
+
+
+class ResultsService:
+    def __init__(self, session: AsyncSession, limits: SyncLimits) -> None:
+        self.session = session
+        self.limits = limits
+
+    async def submit(
+        self, session_id: uuid.UUID, caller: Principal, changes: Sequence[ChangeIn]
+    ) -> MergeOutcome:
+        if len(changes) > self.limits.max_changes:
+            raise PayloadTooLargeError(
+                f"A batch holds at most {self.limits.max_changes} changes",
+                details={"max_changes": self.limits.max_changes, "actual": len(changes)},
+            )
+        row = await self._lock_or_create(session_id, caller)
+        batch = self._stamp(self._validated(changes), caller, row)
+        new, duplicates = await self._classify(row.id, batch)
+        if new and SessionStatus(row.status) in CLOSED:
+            raise ConflictError(
+                f"The session is {row.status}: it accepts no new changes",
+                details={"session_id": str(row.id), "status": row.status},
+            )
+        if new:
+            await self._apply(row, new, caller)
+        return MergeOutcome(
+            session_id=row.id,
+            applied=len(new),
+            duplicates=duplicates,
+            vector_clock=dict(row.vector_clock),
+            processed_at=utcnow(),
+            checkpoint=row.checkpoint,
+        )
+
+    async def _lock_or_create(self, session_id: uuid.UUID, caller: Principal) -> TestSession:
+        """The locked session; an unknown id is created for the caller (offline devices may sync
+        before their create request arrives). An id the caller may not see is a 404."""
+        created = await insert_session_if_absent(
+            self.session, session_id, caller.user_id, status=SessionStatus.IN_PROGRESS
+        )
+        row = await SessionRepository(self.session).get_visible(session_id, caller, lock=True)
+        if row is None:
+            raise not_found(session_id)
+        if created:
+            await self.session.refresh(row)
+        return row
+
+    def _validated(self, changes: Sequence[ChangeIn]) -> list[tuple[ChangeIn, tuple[str, ...]]]:
+        checked = []
+        for index, change in enumerate(changes):
+            try:
+                tokens = parse_pointer(change.path, max_depth=self.limits.max_depth)
+            except PointerError as error:
+                raise UnprocessableError(
+                    "A change's path is not a valid JSON Pointer",
+                    details={"index": index, "path": change.path, "reason": str(error)},
+                ) from None
+            if change.op == "set":
+                size = len(canonical(change.value).encode())
+                if size > self.limits.max_value_bytes:
+                    raise PayloadTooLargeError(
+                        f"A value may take at most {self.limits.max_value_bytes} bytes",
+                        details={
+                            "index": index,
+                            "max_value_bytes": self.limits.max_value_bytes,
+                            "actual": size,
+                        },
+                    )
+            checked.append((change, tokens))
+        return checked
+
+    def _stamp(
+        self, checked: list[tuple[ChangeIn, tuple[str, ...]]], caller: Principal, row: TestSession
+    ) -> list[Change]:
+        """Changes without actor and counter get the caller's actor and the next counters."""
+        next_counter = max(row.vector_clock.values(), default=0) + 1
+        stamped = []
+        for change, tokens in checked:
+            actor, counter = change.actor, change.counter
+            if actor is None or counter is None:
+                actor, counter = device_actor(caller.user_id), next_counter
+                next_counter += 1
+            value = change.value if change.op == "set" else None
+            stamped.append(Change(actor, counter, change.op, change.path, value, tokens))
+        return stamped
+
+    async def _classify(self, session_id: uuid.UUID, batch: list[Change]) -> tuple[list[Change], int]:
+        """``(new changes, number of duplicates)``; a clash of identities is a 409 for the batch."""
+        unique: dict[tuple[str, int], Change] = {}
+        duplicates = 0
+        for change in batch:
+            seen = unique.get((change.actor, change.counter))
+            if seen is None:
+                unique[(change.actor, change.counter)] = change
+            elif seen.same_content(change):
+                duplicates += 1
+            else:
+                raise _conflict(seen, change)
+        accepted = await self._accepted(session_id, list(unique))
+        new = []
+        for identity, change in unique.items():
+            existing = accepted.get(identity)
+            if existing is None:
+                new.append(change)
+            elif existing.same_content(change):
+                duplicates += 1
+            else:
+                raise _conflict(existing, change)
+        return new, duplicates
+
+    async def _accepted(
+        self, session_id: uuid.UUID, identities: list[tuple[str, int]]
+    ) -> dict[tuple[str, int], Change]:
+        found: dict[tuple[str, int], Change] = {}
+        columns = (
+            SessionChange.actor,
+            SessionChange.counter,
+            SessionChange.op,
+            SessionChange.path,
+            SessionChange.value,
+        )
+        for start in range(0, len(identities), _LOOKUP_SLICE):
+            part = identities[start : start + _LOOKUP_SLICE]
+            rows = await self.session.execute(
+                select(*columns).where(
+                    SessionChange.session_id == session_id,
+                    tuple_(SessionChange.actor, SessionChange.counter).in_(part),
+                )
+            )
+            for actor, counter, op, path, value in rows:
+                found[(actor, counter)] = Change(actor, counter, op, path, value)
+        return found
+
+    async def _history(self, session_id: uuid.UUID) -> list[Change]:
+        rows = await self.session.execute(
+            select(
+                SessionChange.actor,
+                SessionChange.counter,
+                SessionChange.op,
+                SessionChange.path,
+                SessionChange.value,
+            ).where(SessionChange.session_id == session_id)
+        )
+        return [Change(actor, counter, op, path, value) for actor, counter, op, path, value in rows]
+
+    async def _apply(self, row: TestSession, new: list[Change], caller: Principal) -> None:
+        last_key = (row.last_counter, row.last_actor) if row.last_counter is not None else None
+        state = MergeState(row.document, dict(row.vector_clock), last_key)  # type: ignore[arg-type]
+        in_order = last_key is None or min(change.key for change in new) > last_key
+        merged = merge(state, new, None if in_order else await self._history(row.id))
+        size = len(json.dumps(merged.document, separators=(",", ":"), ensure_ascii=False).encode())
+        if size > self.limits.max_document_bytes:
+            raise PayloadTooLargeError(
+                f"The session's document may take at most {self.limits.max_document_bytes} bytes",
+                details={"max_document_bytes": self.limits.max_document_bytes, "actual": size},
+            )
+        now = utcnow()
+        # Arrival order numbers the log (what devices pull); the document order is the key order.
+        await self.session.execute(
+            insert(SessionChange),
+            [
+                {
+                    "session_id": row.id,
+                    "seq": row.checkpoint + offset,
+                    "actor": change.actor,
+                    "counter": change.counter,
+                    "op": change.op,
+                    "path": change.path,
+                    "value": change.value,
+                    "submitted_by": caller.user_id,
+                    "accepted_at": now,
+                }
+                for offset, change in enumerate(new, start=1)
+            ],
+        )
+        row.document = merged.document
+        flag_modified(row, "document")
+        row.document_bytes = size
+        row.vector_clock = merged.vector_clock
+        row.change_count += len(new)
+        row.checkpoint += len(new)
+        assert merged.last_key is not None
+        row.last_counter, row.last_actor = merged.last_key
+        if row.status == SessionStatus.PENDING:
+            row.status = SessionStatus.IN_PROGRESS  # the first accepted change starts the session
+        row.updated_at = now
+        await self.session.flush()
+
+
+def _conflict(accepted: Change, submitted: Change) -> ConflictError:
+    return ConflictError(
+        "A change with this actor and counter was accepted with other content; the batch was rejected",
+        details={
+            "actor": submitted.actor,
+            "counter": submitted.counter,
+            "accepted": {"op": accepted.op, "path": accepted.path, "value": accepted.value},
+            "submitted": {"op": submitted.op, "path": submitted.path, "value": submitted.value},
+        },
+    )

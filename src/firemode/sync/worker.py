@@ -1,0 +1,67 @@
+"""``firemode sync-worker``: the merge engine as a separate process, for the API's internal calls."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, FastAPI, Request
+
+from apikit.app import create_app
+from apikit.auth.dependencies import Principal, internal_caller
+from apikit.db.engine import WriteSession
+from apikit.openapi import error_responses
+from firemode.settings import FireModeSettings
+from firemode.sync.boundary import WORKER_AUDIENCE
+from firemode.sync.schemas import ResultsResponse, WorkerSubmission
+from firemode.sync.service import ResultsService, limits_from
+
+router = APIRouter(prefix="/internal/v1/tests/sessions", tags=["internal"])
+InternalCaller = Annotated[dict[str, Any], Depends(internal_caller(WORKER_AUDIENCE))]
+
+
+@router.post(
+    "/{session_id}/results",
+    response_model=ResultsResponse,
+    summary="Merge a batch for the API (internal token only)",
+    responses=error_responses(401, 404, 409, 413),
+)
+async def merge_for_api(
+    request: Request,
+    session_id: uuid.UUID,
+    body: WorkerSubmission,
+    _api: InternalCaller,
+    session: WriteSession,
+) -> ResultsResponse:
+    caller = Principal(user_id=body.caller_id, role=body.caller_role)
+    service = ResultsService(session, request.app.state.sync_limits)
+    outcome = await service.submit(session_id, caller, body.changes)
+    return ResultsResponse(
+        session_id=outcome.session_id,
+        applied=outcome.applied,
+        duplicates=outcome.duplicates,
+        vector_clock=outcome.vector_clock,
+        processed_at=outcome.processed_at,
+        checkpoint=outcome.checkpoint,
+    )
+
+
+def create_sync_worker_app(settings: FireModeSettings | None = None) -> FastAPI:
+    from firemode.main import ERROR_FORMAT
+
+    settings = settings or FireModeSettings()
+    app = create_app(
+        settings=settings,
+        title="FireMode sync worker",
+        version="1.0.0",
+        description="Merges results batches for the FireMode API (internal tokens only).",
+        error_format=ERROR_FORMAT,
+        routers=[router],
+    )
+    app.state.sync_limits = limits_from(settings)
+    return app
+
+
+def create_worker_from_env() -> FastAPI:
+    """uvicorn's ``--factory`` entry point for ``firemode sync-worker``."""
+    return create_sync_worker_app()

@@ -1,0 +1,284 @@
+"""The catalogue through the real app: browse, look up, substitute, query, curate."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from httpx import Response
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from tests.alloy.conftest import Member, member
+from tests.conftest import ServiceClient
+
+
+def data_of(response: Response, status: int = 200) -> Any:
+    assert response.status_code == status, response.text
+    body = response.json()
+    assert body["errors"] == []
+    return body["data"]
+
+
+def error_code(response: Response, status: int) -> str:
+    assert response.status_code == status, response.text
+    return str(response.json()["errors"][0]["code"])
+
+
+async def movement_by_slug(alloy: ServiceClient, who: Member, slug: str) -> dict[str, Any]:
+    body = {"filters": [{"field": "slug", "operator": "eq", "value": slug}]}
+    items = data_of(await alloy.post("/v1/movements/query", json=body, headers=who.headers))["items"]
+    assert len(items) == 1, slug
+    return items[0]  # type: ignore[no-any-return]
+
+
+# --- browsing -------------------------------------------------------------------------------------
+
+
+async def test_the_catalogue_is_there_and_pages_by_name(alloy: ServiceClient, athlete: Member) -> None:
+    names: list[str] = []
+    cursor = None
+    while True:
+        params: dict[str, Any] = {"limit": 100, **({"cursor": cursor} if cursor else {})}
+        page = data_of(await alloy.get("/v1/movements", params=params, headers=athlete.headers))
+        names += [item["name"] for item in page["items"]]
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+    assert len(names) >= 150
+    assert names == sorted(names)
+    assert len(names) == len(set(names))
+
+
+async def test_filters(alloy: ServiceClient, athlete: Member) -> None:
+    squats = data_of(
+        await alloy.get("/v1/movements", params={"pattern": "squat", "limit": 100}, headers=athlete.headers)
+    )
+    assert squats["items"]
+    assert {item["pattern"] for item in squats["items"]} == {"squat"}
+    kettlebell = data_of(
+        await alloy.get(
+            "/v1/movements", params={"equipment": "kettlebell", "limit": 100}, headers=athlete.headers
+        )
+    )
+    assert kettlebell["items"]
+    assert all("kettlebell" in item["equipment"] for item in kettlebell["items"])
+    named = data_of(await alloy.get("/v1/movements", params={"q": "SQUAT"}, headers=athlete.headers))
+    assert all("squat" in item["name"].lower() for item in named["items"])
+    nothing = data_of(await alloy.get("/v1/movements", params={"q": "100%_"}, headers=athlete.headers))
+    assert nothing["items"] == []  # % and _ are text, not wildcards
+    bad = await alloy.get("/v1/movements", params={"pattern": "dance"}, headers=athlete.headers)
+    assert error_code(bad, 422) == "VAL_PATTERN"
+
+
+async def test_detail_with_etag(alloy: ServiceClient, athlete: Member) -> None:
+    squat = await movement_by_slug(alloy, athlete, "back_squat")
+    response = await alloy.get(f"/v1/movements/{squat['movement_id']}", headers=athlete.headers)
+    assert data_of(response) == squat
+    etag = response.headers["ETag"]
+    again = await alloy.get(
+        f"/v1/movements/{squat['movement_id']}", headers={**athlete.headers, "If-None-Match": etag}
+    )
+    assert again.status_code == 304
+    assert again.headers["ETag"] == etag
+    missing = await alloy.get("/v1/movements/01890a5d-ac96-774b-bcce-b302099a8057", headers=athlete.headers)
+    assert error_code(missing, 404) == "NF_MOVEMENT"
+
+
+async def test_substitutes_follow_the_callers_equipment(alloy: ServiceClient, athlete: Member) -> None:
+    squat = await movement_by_slug(alloy, athlete, "back_squat")
+    everything = data_of(
+        await alloy.get(f"/v1/movements/{squat['movement_id']}/substitutes", headers=athlete.headers)
+    )
+    assert everything
+    assert all(item["pattern"] == squat["pattern"] for item in everything)
+    assert all(item["substitution_group"] == squat["substitution_group"] for item in everything)
+    await alloy.patch("/v1/users/me", json={"equipment": ["dumbbell"]}, headers=athlete.headers)
+    home = data_of(
+        await alloy.get(f"/v1/movements/{squat['movement_id']}/substitutes", headers=athlete.headers)
+    )
+    assert all(set(item["equipment"]) <= {"dumbbell", "bodyweight"} for item in home)
+    assert len(home) < len(everything)
+
+
+# --- private movements and curation ----------------------------------------------------------------
+
+CUSTOM = {
+    "name": "Sandbag zercher march",
+    "pattern": "carry",
+    "primary_muscle": "upper_back",
+    "secondary_muscles": ["abs", "quadriceps"],
+    "equipment": ["sandbag"],
+    "compound": True,
+    "metric_type": "distance",
+    "substitution_group": "loaded_carry",
+}
+
+
+async def test_private_movements_are_private(alloy: ServiceClient, athlete: Member) -> None:
+    created = data_of(await alloy.post("/v1/movements", json=CUSTOM, headers=athlete.headers), 201)
+    assert created["custom"] is True
+    assert created["disciplines"] == ["general"]
+    other = await member(alloy, "other@alloy.example.com")
+    path = f"/v1/movements/{created['movement_id']}"
+    assert data_of(await alloy.get(path, headers=athlete.headers))["name"] == CUSTOM["name"]
+    assert error_code(await alloy.get(path, headers=other.headers), 404) == "NF_MOVEMENT"
+    listed = data_of(await alloy.get("/v1/movements", params={"q": "zercher march"}, headers=other.headers))
+    assert listed["items"] == []
+    assert (
+        error_code(await alloy.patch(path, json={"name": "Mine now"}, headers=other.headers), 404)
+        == "NF_MOVEMENT"
+    )
+    renamed = data_of(await alloy.patch(path, json={"cns_load": 3}, headers=athlete.headers))
+    assert renamed["cns_load"] == 3
+    twin = await alloy.post(
+        "/v1/movements", json=CUSTOM | {"name": "SANDBAG ZERCHER MARCH"}, headers=athlete.headers
+    )
+    assert error_code(twin, 409) == "CF_DUPLICATE_MOVEMENT"
+
+
+async def test_only_admins_edit_the_shared_catalogue(
+    alloy: ServiceClient, athlete: Member, admin: Member
+) -> None:
+    squat = await movement_by_slug(alloy, athlete, "back_squat")
+    path = f"/v1/movements/{squat['movement_id']}"
+    assert (
+        error_code(await alloy.patch(path, json={"cns_load": 1}, headers=athlete.headers), 403)
+        == "AUTH_FORBIDDEN"
+    )
+    edited = data_of(
+        await alloy.patch(path, json={"cns_load": 4, "equipment": ["barbell"]}, headers=admin.headers)
+    )
+    assert (edited["cns_load"], edited["equipment"]) == (4, ["barbell"])
+    # The cached copy was invalidated: everyone sees the edit at once.
+    assert data_of(await alloy.get(path, headers=athlete.headers))["cns_load"] == 4
+
+
+@pytest.mark.parametrize(
+    ("body", "code"),
+    [
+        (CUSTOM | {"pattern": "dance"}, "VAL_PATTERN"),
+        (CUSTOM | {"equipment": []}, "VAL_EQUIPMENT"),
+        (CUSTOM | {"skill_level": 6}, "VAL_SKILL_LEVEL"),
+        (CUSTOM | {"compound": "yes"}, "VAL_COMPOUND"),
+        (CUSTOM | {"substitution_group": "Not A Slug"}, "VAL_SUBSTITUTION_GROUP"),
+    ],
+)
+async def test_bad_movements_are_422(
+    alloy: ServiceClient, athlete: Member, body: dict[str, Any], code: str
+) -> None:
+    assert error_code(await alloy.post("/v1/movements", json=body, headers=athlete.headers), 422) == code
+
+
+# --- the structured query -----------------------------------------------------------------------
+
+
+async def test_query_filters_sorts_and_pages(alloy: ServiceClient, athlete: Member) -> None:
+    body = {
+        "filters": [
+            {"field": "pattern", "operator": "in", "value": ["squat", "hinge"]},
+            {"field": "skill_level", "operator": "lte", "value": 3},
+            {"field": "equipment", "operator": "eq", "value": "barbell"},
+        ],
+        "sort_by": "cns_load",
+        "sort_order": "desc",
+        "limit": 5,
+        "offset": 0,
+    }
+    page = data_of(await alloy.post("/v1/movements/query", json=body, headers=athlete.headers))
+    assert page["total"] >= len(page["items"]) > 0
+    assert all(item["pattern"] in {"squat", "hinge"} and item["skill_level"] <= 3 for item in page["items"])
+    assert all("barbell" in item["equipment"] for item in page["items"])
+    loads = [item["cns_load"] for item in page["items"]]
+    assert loads == sorted(loads, reverse=True)
+    assert page["limit"] == 5
+    assert page["current_page"] == 1
+    assert page["has_prev"] is False
+    assert page["has_next"] is (page["total"] > 5)
+    assert page["filters_applied"]["sort_by"] == "cns_load"
+
+
+async def test_like_matches_text_literally(alloy: ServiceClient, athlete: Member) -> None:
+    body = {"filters": [{"field": "name", "operator": "like", "value": "%"}]}
+    assert data_of(await alloy.post("/v1/movements/query", json=body, headers=athlete.headers))["total"] == 0
+    body = {"filters": [{"field": "name", "operator": "like", "value": "DEADLIFT"}]}
+    page = data_of(await alloy.post("/v1/movements/query", json=body, headers=athlete.headers))
+    assert page["total"] > 0
+    assert all("deadlift" in item["name"].lower() for item in page["items"])
+
+
+@pytest.mark.parametrize(
+    ("body", "code"),
+    [
+        ({"filters": [{"field": "password_hash", "operator": "eq", "value": "x"}]}, "VAL_FILTER_FIELD"),
+        ({"filters": [{"field": "compound", "operator": "gt", "value": True}]}, "VAL_FILTER_OPERATOR"),
+        ({"filters": [{"field": "skill_level", "operator": "like", "value": "3"}]}, "VAL_FILTER_OPERATOR"),
+        ({"filters": [{"field": "skill_level", "operator": "eq", "value": "3"}]}, "VAL_FILTER_VALUE"),
+        ({"filters": [{"field": "skill_level", "operator": "eq", "value": True}]}, "VAL_FILTER_VALUE"),
+        ({"filters": [{"field": "pattern", "operator": "eq", "value": "dance"}]}, "VAL_FILTER_VALUE"),
+        ({"filters": [{"field": "pattern", "operator": "in", "value": []}]}, "VAL_FILTER_VALUE"),
+        ({"filters": [{"field": "created_at", "operator": "gt", "value": "yesterday"}]}, "VAL_FILTER_VALUE"),
+        ({"sort_by": "description"}, "VAL_SORT_FIELD"),
+    ],
+)
+async def test_bad_queries_are_400_with_details(
+    alloy: ServiceClient, athlete: Member, body: dict[str, Any], code: str
+) -> None:
+    response = await alloy.post("/v1/movements/query", json=body, headers=athlete.headers)
+    assert error_code(response, 400) == code
+    assert response.json()["errors"][0]["details"]
+
+
+QUERY_FIELDS = st.sampled_from(
+    [
+        "name",
+        "slug",
+        "pattern",
+        "skill_level",
+        "cns_load",
+        "compound",
+        "equipment",
+        "discipline",
+        "created_at",
+        "nope",
+    ]
+)
+ANY_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=30),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=5), inner, max_size=3),
+    max_leaves=8,
+)
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    filters=st.lists(
+        st.fixed_dictionaries(
+            {
+                "field": QUERY_FIELDS,
+                "operator": st.sampled_from(["eq", "ne", "gt", "gte", "lt", "lte", "in", "nin", "like"]),
+                "value": ANY_JSON,
+            }
+        ),
+        max_size=4,
+    ),
+    sort_by=st.none() | QUERY_FIELDS,
+    sort_order=st.sampled_from(["asc", "desc"]),
+    offset=st.integers(0, 300),
+)
+async def test_random_queries_never_500(
+    alloy: ServiceClient,
+    athlete: Member,
+    filters: list[dict[str, Any]],
+    sort_by: str | None,
+    sort_order: str,
+    offset: int,
+) -> None:
+    body = {"filters": filters, "sort_by": sort_by, "sort_order": sort_order, "offset": offset, "limit": 20}
+    response = await alloy.post("/v1/movements/query", json=body, headers=athlete.headers)
+    assert response.status_code in {200, 400, 422}, response.text
+
+
+async def test_anonymous_callers_are_refused(alloy: ServiceClient) -> None:
+    assert error_code(await alloy.get("/v1/movements"), 401) == "AUTH_MISSING_TOKEN"
+    assert error_code(await alloy.post("/v1/movements/query", json={}), 401) == "AUTH_MISSING_TOKEN"

@@ -1,0 +1,342 @@
+"""Alloy identity end to end, every answer in the envelope, every attack refused with its code."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pyotp
+import pytest
+from httpx import Response
+
+from alloy.identity.roles import Role
+from alloy.identity.service import ADMIN_WITHOUT_2FA
+from apikit.ids import utcnow
+from tests.alloy.conftest import PASSWORD, Member, log_in, member
+from tests.conftest import ServiceClient, asgi_client, settings_for
+
+
+def error_of(response: Response, status: int, code: str) -> dict[str, Any]:
+    assert response.status_code == status, response.text
+    body = response.json()
+    assert body["data"] is None
+    assert body["meta"]["request_id"] == response.headers["X-Request-ID"]
+    assert body["errors"][0]["code"] == code, body
+    return body["errors"][0]
+
+
+def data_of(response: Response, status: int = 200) -> Any:
+    assert response.status_code == status, response.text
+    body = response.json()
+    assert body["errors"] == []
+    return body["data"]
+
+
+# --- registration --------------------------------------------------------------------------------
+
+
+async def test_register_returns_the_user_and_a_working_pair(alloy: ServiceClient) -> None:
+    body = {"email": "Ana@Alloy.example.com", "password": PASSWORD, "name": "Ana"}
+    data = data_of(await alloy.post("/v1/auth/register", json=body), 201)
+    assert data["user"]["email"] == "ana@alloy.example.com"
+    assert data["user"]["role"] == "user"
+    assert data["user"]["units"] == "kg"
+    headers = {"Authorization": f"Bearer {data['tokens']['access_token']}"}
+    me = data_of(await alloy.get("/v1/users/me", headers=headers))
+    assert me["user_id"] == data["user"]["user_id"]
+
+
+async def test_duplicate_email_is_409_whatever_the_case(alloy: ServiceClient, athlete: Member) -> None:
+    body = {"email": "ATHLETE@alloy.example.com", "password": PASSWORD, "name": "Twin"}
+    error = error_of(await alloy.post("/v1/auth/register", json=body), 409, "CF_DUPLICATE_EMAIL")
+    assert error["details"] == {"field": "email"}
+
+
+@pytest.mark.parametrize(
+    ("password", "reason"),
+    [
+        ("short1!", "use at least 12 characters"),
+        ("password1234", "This is a very common password."),
+        ("zoe.runner-lifts-heavy", "do not include your email address"),
+    ],
+)
+async def test_weak_passwords_are_400_with_reasons(alloy: ServiceClient, password: str, reason: str) -> None:
+    body = {"email": "zoe.runner@alloy.example.com", "password": password, "name": "Zoe"}
+    error = error_of(await alloy.post("/v1/auth/register", json=body), 400, "VAL_PASSWORD")
+    assert reason in error["details"]["reasons"]
+
+
+@pytest.mark.parametrize(
+    ("body", "code"),
+    [
+        ({"email": "x@alloy.example.com", "password": PASSWORD}, "VAL_NAME"),
+        ({"email": "not-an-email", "password": PASSWORD, "name": "X"}, "VAL_EMAIL"),
+        ({"email": "x@alloy.example.com", "password": 123456789012, "name": "X"}, "VAL_PASSWORD"),
+        ({"email": "x@alloy.example.com", "password": PASSWORD, "name": "X", "role": "admin"}, "VAL_ROLE"),
+    ],
+    ids=["missing-name", "bad-email", "number-password", "self-promotion"],
+)
+async def test_bad_registration_input_is_422_per_field(
+    alloy: ServiceClient, body: dict[str, Any], code: str
+) -> None:
+    error = error_of(await alloy.post("/v1/auth/register", json=body), 422, code)
+    assert error["details"]["field"].startswith("body.")
+
+
+# --- login, refresh, logout ----------------------------------------------------------------------
+
+
+async def test_wrong_password_is_invalid_credentials(alloy: ServiceClient, athlete: Member) -> None:
+    response = await alloy.post(
+        "/v1/auth/login", json={"email": athlete.email, "password": "not the password"}
+    )
+    error_of(response, 401, "AUTH_INVALID_CREDENTIALS")
+    assert response.headers["WWW-Authenticate"] == "Bearer"
+
+
+async def test_missing_and_garbage_tokens(alloy: ServiceClient) -> None:
+    error_of(await alloy.get("/v1/users/me"), 401, "AUTH_MISSING_TOKEN")
+    error_of(
+        await alloy.get("/v1/users/me", headers={"Authorization": "Bearer x.y.z"}), 401, "AUTH_INVALID_TOKEN"
+    )
+
+
+async def test_expired_token_says_so(alloy: ServiceClient, athlete: Member) -> None:
+    tokens = alloy.app.state.identity.access_tokens
+    token, _ = tokens.issue(str(athlete.user_id), "user", now=utcnow() - timedelta(hours=2))
+    response = await alloy.get("/v1/users/me", headers={"Authorization": f"Bearer {token}"})
+    error_of(response, 401, "AUTH_EXPIRED_TOKEN")
+
+
+async def test_firemode_token_is_not_an_alloy_token(alloy: ServiceClient, athlete: Member) -> None:
+    from apikit.auth.tokens import AccessTokens
+    from tests.conftest import TEST_SECRET
+
+    foreign = AccessTokens(
+        secret=TEST_SECRET.encode(), issuer="firemode", audience="firemode-api", lifetime=timedelta(minutes=5)
+    )
+    token, _ = foreign.issue(str(athlete.user_id), "user")
+    error_of(
+        await alloy.get("/v1/users/me", headers={"Authorization": f"Bearer {token}"}),
+        401,
+        "AUTH_INVALID_TOKEN",
+    )
+
+
+async def test_refresh_reuse_is_detected(alloy: ServiceClient, athlete: Member) -> None:
+    first = athlete.tokens["refresh_token"]
+    rotated = data_of(await alloy.post("/v1/auth/refresh", json={"refresh_token": first}))
+    error_of(await alloy.post("/v1/auth/refresh", json={"refresh_token": first}), 401, "AUTH_TOKEN_REUSED")
+    error_of(
+        await alloy.post("/v1/auth/refresh", json={"refresh_token": rotated["refresh_token"]}),
+        401,
+        "AUTH_INVALID_TOKEN",
+    )
+    headers = {"Authorization": f"Bearer {rotated['access_token']}"}
+    error_of(await alloy.get("/v1/users/me", headers=headers), 401, "AUTH_INVALID_TOKEN")
+
+
+async def test_logout(alloy: ServiceClient, athlete: Member) -> None:
+    assert (await alloy.post("/v1/auth/logout", headers=athlete.headers)).status_code == 204
+    error_of(await alloy.get("/v1/users/me", headers=athlete.headers), 401, "AUTH_INVALID_TOKEN")
+
+
+async def test_login_is_throttled_per_account(alloy: ServiceClient, athlete: Member) -> None:
+    for _ in range(9):
+        await alloy.post("/v1/auth/login", json={"email": athlete.email, "password": "guess guess guess"})
+    response = await alloy.post("/v1/auth/login", json={"email": athlete.email, "password": PASSWORD})
+    error = error_of(response, 429, "RATE_LIMIT_EXCEEDED")
+    assert error["details"]["limit"] == "10/minute"
+    assert int(response.headers["Retry-After"]) == error["details"]["retry_after"]
+
+
+# --- preferences ---------------------------------------------------------------------------------
+
+
+async def test_update_preferences(alloy: ServiceClient, athlete: Member) -> None:
+    body = {"units": "lb", "e1rm_formula": "brzycki", "equipment": ["dumbbell", "bench"], "name": "A. Thlete"}
+    me = data_of(await alloy.patch("/v1/users/me", json=body, headers=athlete.headers))
+    assert (me["units"], me["e1rm_formula"], me["equipment"], me["name"]) == (
+        "lb",
+        "brzycki",
+        ["dumbbell", "bench"],
+        "A. Thlete",
+    )
+
+
+@pytest.mark.parametrize(
+    ("body", "code"),
+    [
+        ({"units": "stone"}, "VAL_UNITS"),
+        ({"equipment": ["jetpack"]}, "VAL_EQUIPMENT"),
+        ({"role": "admin"}, "VAL_ROLE"),
+    ],
+)
+async def test_bad_preferences(
+    alloy: ServiceClient, athlete: Member, body: dict[str, Any], code: str
+) -> None:
+    error_of(await alloy.patch("/v1/users/me", json=body, headers=athlete.headers), 422, code)
+
+
+# --- two-factor ----------------------------------------------------------------------------------
+
+
+async def enable_two_factor(alloy: ServiceClient, who: Member) -> pyotp.TOTP:
+    setup = data_of(await alloy.post("/v1/auth/2fa/setup", headers=who.headers))
+    assert setup["otpauth_uri"].startswith("otpauth://totp/Alloy:")
+    totp = pyotp.TOTP(setup["secret"])
+    state = data_of(await alloy.post("/v1/auth/2fa/enable", json={"code": totp.now()}, headers=who.headers))
+    assert state == {"two_factor_enabled": True}
+    return totp
+
+
+def code_at(totp: pyotp.TOTP, steps_ahead: int) -> str:
+    return totp.at(utcnow() + timedelta(seconds=30 * steps_ahead))
+
+
+async def test_two_factor_login(alloy: ServiceClient, admin: Member) -> None:
+    totp = await enable_two_factor(alloy, admin)
+    error_of(
+        await alloy.post("/v1/auth/login", json={"email": admin.email, "password": PASSWORD}),
+        401,
+        "AUTH_OTP_REQUIRED",
+    )
+    # The enabling code was spent; the next step's code (clock drift allowed) logs in, once.
+    code = code_at(totp, 1)
+    response = await alloy.post(
+        "/v1/auth/login", json={"email": admin.email, "password": PASSWORD, "otp": code}
+    )
+    assert response.status_code == 200
+    assert response.json()["meta"]["warnings"] == []
+    replay = await alloy.post(
+        "/v1/auth/login", json={"email": admin.email, "password": PASSWORD, "otp": code}
+    )
+    error_of(replay, 401, "AUTH_OTP_REQUIRED")
+
+
+async def test_admin_without_two_factor_is_warned(alloy: ServiceClient, admin: Member) -> None:
+    response = await alloy.post("/v1/auth/login", json={"email": admin.email, "password": PASSWORD})
+    assert response.json()["meta"]["warnings"] == [ADMIN_WITHOUT_2FA]
+    plain = await alloy.post(
+        "/v1/auth/login", json={"email": admin.email.replace("coach", "x"), "password": "x"}
+    )
+    assert plain.json()["meta"]["warnings"] == []
+
+
+async def test_admin_without_two_factor_can_be_refused(tmp_path: Path, database_url_for: Any) -> None:
+    from alloy.main import create_alloy_app
+
+    app = create_alloy_app(settings_for("alloy", tmp_path, database_url_for("alloy"), require_admin_2fa=True))
+    async with asgi_client(app) as client:
+        with pytest.raises(AssertionError):
+            await member(client, "strict@alloy.example.com", Role.ADMIN)  # its login is refused
+        response = await client.post(
+            "/v1/auth/login", json={"email": "strict@alloy.example.com", "password": PASSWORD}
+        )
+        error_of(response, 401, "AUTH_OTP_REQUIRED")
+    await app.state.database.dispose()
+
+
+async def test_wrong_codes_are_refused_and_limited(alloy: ServiceClient, athlete: Member) -> None:
+    data_of(await alloy.post("/v1/auth/2fa/setup", headers=athlete.headers))
+    for _ in range(5):
+        response = await alloy.post("/v1/auth/2fa/enable", json={"code": "000000"}, headers=athlete.headers)
+        error_of(response, 401, "AUTH_OTP_REQUIRED")
+    error_of(
+        await alloy.post("/v1/auth/2fa/enable", json={"code": "000000"}, headers=athlete.headers),
+        429,
+        "RATE_LIMIT_EXCEEDED",
+    )
+
+
+async def test_disable_two_factor_needs_a_fresh_code(alloy: ServiceClient, athlete: Member) -> None:
+    totp = await enable_two_factor(alloy, athlete)
+    data_of(
+        await alloy.post("/v1/auth/2fa/disable", json={"code": code_at(totp, 1)}, headers=athlete.headers)
+    )
+    me = data_of(await alloy.get("/v1/users/me", headers=athlete.headers))
+    assert me["two_factor_enabled"] is False
+    await log_in(alloy, athlete.email)
+
+
+@pytest.mark.parametrize("code", ["12345", "abcdef", 123456, "1234567"])
+async def test_malformed_codes_are_422(alloy: ServiceClient, athlete: Member, code: object) -> None:
+    response = await alloy.post("/v1/auth/2fa/enable", json={"code": code}, headers=athlete.headers)
+    error_of(response, 422, "VAL_CODE")
+
+
+# --- roles and the deprecated admin token ---------------------------------------------------------
+
+
+async def test_super_admin_changes_roles(alloy: ServiceClient, super_admin: Member, athlete: Member) -> None:
+    response = await alloy.patch(
+        f"/v1/admin/users/{athlete.user_id}", json={"role": "admin"}, headers=super_admin.headers
+    )
+    assert data_of(response)["role"] == "admin"
+    error_of(await alloy.get("/v1/users/me", headers=athlete.headers), 401, "AUTH_INVALID_TOKEN")
+
+
+@pytest.mark.parametrize("role", [Role.USER, Role.ADMIN])
+async def test_only_super_admins_change_roles(alloy: ServiceClient, role: Role) -> None:
+    caller = await member(alloy, f"{role}@alloy.example.com", role)
+    response = await alloy.patch(
+        f"/v1/admin/users/{caller.user_id}", json={"role": "super_admin"}, headers=caller.headers
+    )
+    error = error_of(response, 403, "AUTH_FORBIDDEN")
+    assert error["details"] == {"required": ["super_admin"]}
+
+
+async def test_unknown_user_is_404(alloy: ServiceClient, super_admin: Member) -> None:
+    response = await alloy.patch(
+        "/v1/admin/users/01890a5d-ac96-774b-bcce-b302099a8057",
+        json={"is_active": False},
+        headers=super_admin.headers,
+    )
+    error_of(response, 404, "NF_USER")
+
+
+async def test_admins_read_the_audit_log(alloy: ServiceClient, admin: Member, athlete: Member) -> None:
+    await alloy.post("/v1/auth/login", json={"email": athlete.email, "password": "wrong wrong wrong"})
+    page = data_of(await alloy.get("/v1/admin/security-events", params={"limit": 2}, headers=admin.headers))
+    assert [item["event"] for item in page["items"]] == ["login_failed", "login_succeeded"]
+    assert page["next_cursor"] is not None
+    failed = data_of(
+        await alloy.get("/v1/admin/security-events", params={"event": "login_failed"}, headers=admin.headers)
+    )
+    assert [item["user_id"] for item in failed["items"]] == [str(athlete.user_id)]
+
+
+async def test_plain_user_cannot_read_the_audit_log(alloy: ServiceClient, athlete: Member) -> None:
+    error_of(await alloy.get("/v1/admin/security-events", headers=athlete.headers), 403, "AUTH_FORBIDDEN")
+
+
+async def test_admin_token_header_is_ignored_when_unset(alloy: ServiceClient) -> None:
+    response = await alloy.get("/v1/admin/security-events", headers={"X-Admin-Token": "anything"})
+    error_of(response, 401, "AUTH_MISSING_TOKEN")
+    assert "Deprecation" not in response.headers
+
+
+async def test_admin_token_when_configured_is_deprecated_but_works(
+    tmp_path: Path, database_url_for: Any
+) -> None:
+    from alloy.main import create_alloy_app
+
+    settings = settings_for("alloy", tmp_path, database_url_for("alloy"), admin_token="legacy-" + "k" * 30)
+    app = create_alloy_app(settings)
+    async with asgi_client(app) as client:
+        wrong = await client.get("/v1/admin/security-events", headers={"X-Admin-Token": "guess"})
+        error_of(wrong, 401, "AUTH_MISSING_TOKEN")
+        response = await client.get(
+            "/v1/admin/security-events", headers={"X-Admin-Token": "legacy-" + "k" * 30}
+        )
+        page = data_of(response)
+        assert response.headers["Deprecation"] == "true"
+        assert response.headers["Sunset"] == "Wed, 30 Jun 2027 00:00:00 GMT"
+        assert response.json()["meta"]["warnings"] == [
+            "X-Admin-Token is deprecated; log in as an admin and use a bearer token"
+        ]
+        # The use is audited (in its own transaction, before the endpoint runs).
+        assert [item["event"] for item in page["items"]] == ["deprecated_credential_used"]
+        assert page["items"][0]["details"] == {"credential": "X-Admin-Token"}
+    await app.state.database.dispose()

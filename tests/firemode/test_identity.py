@@ -1,0 +1,313 @@
+"""FireMode identity end to end: login, refresh, logout, roles, and each attack refused in FR-5."""
+
+from __future__ import annotations
+
+import base64
+import json
+from datetime import timedelta
+
+import jwt
+import pytest
+from httpx import Response
+from sqlalchemy import select
+
+from apikit.auth.tokens import AccessTokens
+from apikit.ids import utcnow
+from firemode.identity.models import SecurityEvent, User
+from firemode.identity.roles import Role
+from tests.conftest import TEST_SECRET, ServiceClient
+from tests.firemode.conftest import PASSWORD, Account, account, create_account, log_in
+
+
+def assert_fire(response: Response, status: int) -> dict[str, object]:
+    assert response.status_code == status, response.text
+    body = response.json()
+    assert body["error_code"] == f"FIRE-{status}"
+    assert body["transaction_id"] == response.headers["X-Request-ID"]
+    if status == 401:
+        assert response.headers["WWW-Authenticate"] == "Bearer"
+    return body
+
+
+async def events(client: ServiceClient, name: str) -> list[SecurityEvent]:
+    async with client.app.state.database.read_sessions() as session:
+        rows = await session.execute(select(SecurityEvent).where(SecurityEvent.event == name))
+        return list(rows.scalars())
+
+
+# --- logging in ----------------------------------------------------------------------------------
+
+
+async def test_login_issues_a_working_pair(firemode: ServiceClient, technician: Account) -> None:
+    tokens = technician.tokens
+    assert tokens["token_type"] == "bearer"
+    assert tokens["expires_in"] == 15 * 60
+    me = await firemode.get("/v1/users/me", headers=technician.headers)
+    assert me.status_code == 200
+    assert me.json()["email"] == "tech@firemode.example.com"
+    assert me.json()["role"] == "technician"
+    claims = jwt.decode(tokens["access_token"], options={"verify_signature": False})
+    assert set(claims) >= {"sub", "jti", "iat", "exp", "iss", "aud", "typ", "role"}
+    assert claims["typ"] == "access"
+    assert claims["aud"] == "firemode-api"
+    assert claims["exp"] - claims["iat"] == 15 * 60
+
+
+async def test_email_is_case_insensitive(firemode: ServiceClient, technician: Account) -> None:
+    assert (await log_in(firemode, "TECH@FireMode.example.com"))["access_token"]
+
+
+@pytest.mark.parametrize("email", ["tech@firemode.example.com", "nobody@firemode.example.com"])
+async def test_wrong_credentials_are_401_and_audited(
+    firemode: ServiceClient, technician: Account, email: str
+) -> None:
+    response = await firemode.post(
+        "/v1/auth/token", data={"username": email, "password": "wrong password here"}
+    )
+    body = assert_fire(response, 401)
+    assert body["message"] == "Email or password is incorrect"  # the same for both: no account oracle
+    failed = await events(firemode, "login_failed")
+    assert len(failed) == 1
+    assert failed[0].details["reason"] == ("bad_password" if email.startswith("tech") else "unknown_user")
+
+
+async def test_disabled_user_cannot_log_in(
+    firemode: ServiceClient, admin: Account, technician: Account
+) -> None:
+    response = await firemode.patch(
+        f"/v1/users/{technician.user_id}", json={"is_active": False}, headers=admin.headers
+    )
+    assert response.status_code == 200
+    assert response.json()["is_active"] is False
+    assert_fire(await firemode.get("/v1/users/me", headers=technician.headers), 401)  # revoked at once
+    response = await firemode.post(
+        "/v1/auth/token", data={"username": technician.email, "password": PASSWORD}
+    )
+    assert_fire(response, 401)
+
+
+async def test_brute_force_is_429_with_retry_after(firemode: ServiceClient, technician: Account) -> None:
+    statuses = []
+    for _ in range(11):
+        response = await firemode.post(
+            "/v1/auth/token", data={"username": technician.email, "password": "guess guess guess"}
+        )
+        statuses.append(response.status_code)
+    assert statuses[:9] == [401] * 9  # the fixture's own login was the first attempt
+    body = assert_fire(response, 429)
+    assert int(response.headers["Retry-After"]) > 0
+    assert response.headers["RateLimit-Remaining"] == "0"
+    assert body["retryable"] is True
+    # Even the right password waits now: the account is throttled, not the guess.
+    blocked = await firemode.post("/v1/auth/token", data={"username": technician.email, "password": PASSWORD})
+    assert_fire(blocked, 429)
+
+
+async def test_old_hashes_are_upgraded_on_login(firemode: ServiceClient) -> None:
+    import bcrypt
+
+    legacy = bcrypt.hashpw(PASSWORD.encode(), bcrypt.gensalt(rounds=4)).decode()
+    user_id = await create_account(firemode, "legacy@firemode.example.com", Role.TECHNICIAN)
+    async with firemode.app.state.database.transactional() as session:
+        (await session.get(User, user_id)).password_hash = legacy
+    await log_in(firemode, "legacy@firemode.example.com")
+    async with firemode.app.state.database.read_sessions() as session:
+        upgraded = (await session.get(User, user_id)).password_hash
+    assert upgraded.startswith("$argon2id$")
+    await log_in(firemode, "legacy@firemode.example.com")  # and the new hash verifies
+
+
+# --- refresh and logout --------------------------------------------------------------------------
+
+
+async def test_refresh_rotates(firemode: ServiceClient, technician: Account) -> None:
+    first = technician.tokens["refresh_token"]
+    response = await firemode.post("/v1/auth/refresh", json={"refresh_token": first})
+    assert response.status_code == 200
+    second = response.json()
+    assert second["refresh_token"] != first
+    headers = {"Authorization": f"Bearer {second['access_token']}"}
+    assert (await firemode.get("/v1/users/me", headers=headers)).status_code == 200
+
+
+async def test_refresh_token_used_twice_revokes_the_family(
+    firemode: ServiceClient, technician: Account
+) -> None:
+    stolen = technician.tokens["refresh_token"]
+    legit = (await firemode.post("/v1/auth/refresh", json={"refresh_token": stolen})).json()
+    replay = await firemode.post("/v1/auth/refresh", json={"refresh_token": stolen})
+    assert_fire(replay, 401)
+    # Everything of that login is gone: the newer refresh token and the access tokens.
+    assert_fire(await firemode.post("/v1/auth/refresh", json={"refresh_token": legit["refresh_token"]}), 401)
+    assert_fire(
+        await firemode.get("/v1/users/me", headers={"Authorization": f"Bearer {legit['access_token']}"}), 401
+    )
+    assert len(await events(firemode, "refresh_token_reused")) == 1
+
+
+async def test_unknown_refresh_token_is_401(firemode: ServiceClient) -> None:
+    assert_fire(await firemode.post("/v1/auth/refresh", json={"refresh_token": "made-up"}), 401)
+
+
+async def test_logout_revokes_access_and_refresh(firemode: ServiceClient, technician: Account) -> None:
+    response = await firemode.post("/v1/auth/logout", headers=technician.headers)
+    assert response.status_code == 204
+    assert_fire(await firemode.get("/v1/users/me", headers=technician.headers), 401)
+    refresh = await firemode.post(
+        "/v1/auth/refresh", json={"refresh_token": technician.tokens["refresh_token"]}
+    )
+    assert_fire(refresh, 401)
+    assert len(await events(firemode, "logout")) == 1
+
+
+async def test_logout_leaves_other_logins_alone(firemode: ServiceClient, technician: Account) -> None:
+    other = await log_in(firemode, technician.email)
+    await firemode.post("/v1/auth/logout", headers=technician.headers)
+    headers = {"Authorization": f"Bearer {other['access_token']}"}
+    assert (await firemode.get("/v1/users/me", headers=headers)).status_code == 200
+
+
+# --- attacks on the access token -----------------------------------------------------------------
+
+
+def forge(claims: dict[str, object], key: bytes | str, algorithm: str = "HS256") -> str:
+    return jwt.encode(claims, key, algorithm=algorithm)
+
+
+def claims_of(account: Account) -> dict[str, object]:
+    return jwt.decode(account.tokens["access_token"], options={"verify_signature": False})
+
+
+async def test_missing_token_is_401(firemode: ServiceClient) -> None:
+    assert_fire(await firemode.get("/v1/users/me"), 401)
+
+
+async def test_alg_none_is_refused(firemode: ServiceClient, technician: Account) -> None:
+    header = base64.urlsafe_b64encode(json.dumps({"alg": "none", "typ": "JWT"}).encode()).rstrip(b"=")
+    payload = base64.urlsafe_b64encode(json.dumps(claims_of(technician)).encode()).rstrip(b"=")
+    token = f"{header.decode()}.{payload.decode()}."
+    assert_fire(await firemode.get("/v1/users/me", headers={"Authorization": f"Bearer {token}"}), 401)
+
+
+async def test_resigned_token_is_refused(firemode: ServiceClient, technician: Account) -> None:
+    claims = claims_of(technician) | {"role": "admin"}
+    token = forge(claims, "attacker-chosen-key-that-is-long-enough")
+    assert_fire(await firemode.get("/v1/users/me", headers={"Authorization": f"Bearer {token}"}), 401)
+
+
+async def test_tampered_payload_is_refused(firemode: ServiceClient, technician: Account) -> None:
+    header, _, signature = technician.tokens["access_token"].split(".")
+    payload = base64.urlsafe_b64encode(json.dumps(claims_of(technician) | {"role": "admin"}).encode())
+    token = f"{header}.{payload.decode().rstrip('=')}.{signature}"
+    assert_fire(await firemode.get("/v1/users/me", headers={"Authorization": f"Bearer {token}"}), 401)
+
+
+def service_tokens(audience: str = "firemode-api", issuer: str = "firemode") -> AccessTokens:
+    return AccessTokens(
+        secret=TEST_SECRET.encode(), issuer=issuer, audience=audience, lifetime=timedelta(minutes=15)
+    )
+
+
+async def test_expired_token_is_refused(firemode: ServiceClient, technician: Account) -> None:
+    token, _ = service_tokens().issue(
+        str(technician.user_id), "technician", now=utcnow() - timedelta(hours=1)
+    )
+    assert_fire(await firemode.get("/v1/users/me", headers={"Authorization": f"Bearer {token}"}), 401)
+
+
+async def test_wrong_audience_is_refused(firemode: ServiceClient, technician: Account) -> None:
+    token, _ = service_tokens(audience="alloy-api").issue(str(technician.user_id), "technician")
+    assert_fire(await firemode.get("/v1/users/me", headers={"Authorization": f"Bearer {token}"}), 401)
+
+
+async def test_internal_token_on_a_public_route_is_refused(firemode: ServiceClient) -> None:
+    token = firemode.app.state.internal_tokens.issue("firemode-api")
+    for header in ("Authorization", "X-Internal-Authorization"):
+        value = f"Bearer {token}" if header == "Authorization" else token
+        assert_fire(await firemode.get("/v1/users/me", headers={header: value}), 401)
+
+
+async def test_not_bearer_scheme_is_refused(firemode: ServiceClient, technician: Account) -> None:
+    headers = {"Authorization": f"Basic {technician.tokens['access_token']}"}
+    assert_fire(await firemode.get("/v1/users/me", headers=headers), 401)
+
+
+# --- roles ---------------------------------------------------------------------------------------
+
+
+async def test_admin_creates_technicians_and_supervisors(firemode: ServiceClient, admin: Account) -> None:
+    body = {
+        "email": "New.Tech@Firemode.example.com",
+        "password": PASSWORD,
+        "full_name": "New Tech",
+        "role": "supervisor",
+    }
+    response = await firemode.post("/v1/users", json=body, headers=admin.headers)
+    assert response.status_code == 201
+    assert response.json()["email"] == "new.tech@firemode.example.com"
+    assert response.json()["role"] == "supervisor"
+    assert (await log_in(firemode, "new.tech@firemode.example.com"))["access_token"]
+    duplicate = await firemode.post(
+        "/v1/users", json=body | {"email": "NEW.TECH@firemode.example.com"}, headers=admin.headers
+    )
+    assert_fire(duplicate, 409)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"email": "a@firemode.example.com", "password": "short"},
+        {"email": "not-an-email", "password": PASSWORD},
+        {"email": "b@firemode.example.com", "password": PASSWORD, "role": "admin"},
+        {"email": "c@firemode.example.com", "password": PASSWORD, "role": 1},
+        {"email": "d@firemode.example.com", "password": PASSWORD, "surprise": True},
+    ],
+    ids=["weak-password", "bad-email", "admin-role", "wrong-type", "unknown-field"],
+)
+async def test_bad_user_input(firemode: ServiceClient, admin: Account, body: dict[str, object]) -> None:
+    response = await firemode.post("/v1/users", json=body, headers=admin.headers)
+    assert response.status_code in {400, 422}
+    assert_fire(response, response.status_code)
+
+
+@pytest.mark.parametrize("role", [Role.TECHNICIAN, Role.SUPERVISOR])
+async def test_non_admins_cannot_manage_users(firemode: ServiceClient, role: Role) -> None:
+    caller = await account(firemode, f"{role}@firemode.example.com", role)
+    body = {"email": "x@firemode.example.com", "password": PASSWORD}
+    assert_fire(await firemode.post("/v1/users", json=body, headers=caller.headers), 403)
+    patch = await firemode.patch(
+        f"/v1/users/{caller.user_id}", json={"role": "supervisor"}, headers=caller.headers
+    )
+    assert_fire(patch, 403)
+
+
+async def test_role_change_revokes_old_tokens(
+    firemode: ServiceClient, admin: Account, technician: Account
+) -> None:
+    response = await firemode.patch(
+        f"/v1/users/{technician.user_id}", json={"role": "supervisor"}, headers=admin.headers
+    )
+    assert response.status_code == 200
+    assert response.json()["role"] == "supervisor"
+    assert_fire(await firemode.get("/v1/users/me", headers=technician.headers), 401)
+    fresh = await log_in(firemode, technician.email)
+    me = await firemode.get("/v1/users/me", headers={"Authorization": f"Bearer {fresh['access_token']}"})
+    assert me.json()["role"] == "supervisor"
+    changed = await events(firemode, "role_changed")
+    assert [(e.details["old"], e.details["new"], e.actor_id) for e in changed] == [
+        ("technician", "supervisor", admin.user_id)
+    ]
+
+
+async def test_patching_unknown_user_is_404(firemode: ServiceClient, admin: Account) -> None:
+    response = await firemode.patch(
+        "/v1/users/01890a5d-ac96-774b-bcce-b302099a8057", json={"is_active": False}, headers=admin.headers
+    )
+    assert_fire(response, 404)
+
+
+async def test_admins_are_not_managed_over_http(firemode: ServiceClient, admin: Account) -> None:
+    response = await firemode.patch(
+        f"/v1/users/{admin.user_id}", json={"is_active": False}, headers=admin.headers
+    )
+    assert_fire(response, 409)

@@ -1,0 +1,396 @@
+"""Results through the real app: idempotency, duplicates, conflicts, limits, pulls, concurrency."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import uuid
+from pathlib import Path
+from typing import Any
+
+import pytest
+from httpx import Response
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from firemode.identity.roles import Role
+from firemode.main import create_firemode_app
+from firemode.sync.engine import Change, fold
+from tests.conftest import ServiceClient, asgi_client, settings_for
+from tests.firemode.conftest import Account, account
+
+
+def change(
+    path: str, value: Any, actor: str = "device-7f3a", counter: int = 1, op: str = "set"
+) -> dict[str, Any]:
+    body: dict[str, Any] = {"op": op, "path": path, "actor": actor, "counter": counter}
+    if op == "set":
+        body["value"] = value
+    return body
+
+
+async def submit(
+    client: ServiceClient,
+    who: Account,
+    session_id: str,
+    changes: list[dict[str, Any]],
+    key: str | None = None,
+) -> Response:
+    headers = {**who.headers, "Idempotency-Key": key or str(uuid.uuid4())}
+    return await client.post(
+        f"/v1/tests/sessions/{session_id}/results", json={"changes": changes}, headers=headers
+    )
+
+
+async def detail(client: ServiceClient, who: Account, session_id: str) -> dict[str, Any]:
+    response = await client.get(f"/v1/tests/sessions/{session_id}", headers=who.headers)
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+# --- the merge through HTTP -----------------------------------------------------------------------
+
+
+async def test_results_merge_and_the_session_starts(firemode: ServiceClient, technician: Account) -> None:
+    session_id = str(uuid.uuid4())
+    response = await submit(
+        firemode,
+        technician,
+        session_id,
+        [
+            change("/assets/EXT-001/result", "pass", counter=12),
+            change("/assets/EXT-001/pressure_kpa", 1200, counter=13),
+        ],
+    )
+    assert response.status_code == 200
+    body = response.json()
+    assert body["status"] == "processed"
+    assert (body["applied"], body["duplicates"], body["checkpoint"]) == (2, 0, 2)
+    assert body["vector_clock"] == {f"user-{technician.user_id}": 1, "device-7f3a": 13}
+    session = await detail(firemode, technician, session_id)
+    assert session["results"] == {"assets": {"EXT-001": {"result": "pass", "pressure_kpa": 1200}}}
+    assert session["status"] == "in_progress"  # created by the results, as offline devices do
+    assert session["building_id"] is None
+
+
+async def test_later_create_fills_in_the_building(
+    firemode: ServiceClient, technician: Account, supervisor: Account
+) -> None:
+    session_id = str(uuid.uuid4())
+    await submit(firemode, technician, session_id, [change("/a", 1)])
+    building = (
+        await firemode.post(
+            "/v1/buildings", json={"name": "B", "address": "1 St"}, headers=supervisor.headers
+        )
+    ).json()["building_id"]
+    created = await firemode.post(
+        "/v1/tests/sessions",
+        json={"building_id": building, "session_id": session_id},
+        headers=technician.headers,
+    )
+    assert created.status_code == 200
+    assert created.json()["building_id"] == building
+    assert created.json()["status"] == "in_progress"
+
+
+async def test_order_of_arrival_does_not_matter(firemode: ServiceClient, technician: Account) -> None:
+    session_id = str(uuid.uuid4())
+    await submit(firemode, technician, session_id, [change("/r", "late", actor="b", counter=5)])
+    # An earlier change arrives afterwards: the document is rebuilt, the later one still wins.
+    await submit(
+        firemode,
+        technician,
+        session_id,
+        [change("/r", "early", actor="a", counter=3), change("/s", 1, actor="a", counter=4)],
+    )
+    assert (await detail(firemode, technician, session_id))["results"] == {"r": "late", "s": 1}
+
+
+async def test_unstamped_changes_are_stamped_by_the_server(
+    firemode: ServiceClient, technician: Account
+) -> None:
+    session_id = str(uuid.uuid4())
+    await submit(firemode, technician, session_id, [change("/x", 1, actor="device-1", counter=7)])
+    response = await submit(
+        firemode,
+        technician,
+        session_id,
+        [{"op": "set", "path": "/y", "value": 2}, {"op": "delete", "path": "/x"}],
+    )
+    assert response.json()["vector_clock"] == {f"user-{technician.user_id}": 9, "device-1": 7}
+    pulled = (
+        await firemode.get(f"/v1/tests/sessions/{session_id}/changes", headers=technician.headers)
+    ).json()
+    assert [(c["actor"], c["counter"]) for c in pulled["data"]] == [
+        ("device-1", 7),
+        (f"user-{technician.user_id}", 8),
+        (f"user-{technician.user_id}", 9),
+    ]
+    assert (await detail(firemode, technician, session_id))["results"] == {"y": 2}
+
+
+async def test_duplicates_change_nothing(firemode: ServiceClient, technician: Account) -> None:
+    session_id = str(uuid.uuid4())
+    batch = [change("/a", 1, counter=1), change("/b", {"k": [1, 2]}, counter=2)]
+    await submit(firemode, technician, session_id, batch)
+    response = await submit(firemode, technician, session_id, [*batch, batch[0], change("/c", 3, counter=3)])
+    body = response.json()
+    assert (body["applied"], body["duplicates"], body["checkpoint"]) == (1, 3, 3)
+
+
+async def test_a_clashing_duplicate_rejects_the_whole_batch(
+    firemode: ServiceClient, technician: Account
+) -> None:
+    session_id = str(uuid.uuid4())
+    await submit(firemode, technician, session_id, [change("/a", "pass", counter=1)])
+    response = await submit(
+        firemode, technician, session_id, [change("/b", "new", counter=2), change("/a", "fail", counter=1)]
+    )
+    assert response.status_code == 409
+    error = response.json()
+    assert error["error_code"] == "FIRE-409"
+    assert error["details"]["actor"] == "device-7f3a"
+    assert error["details"]["counter"] == 1
+    assert error["details"]["accepted"]["value"] == "pass"
+    session = await detail(firemode, technician, session_id)
+    assert session["results"] == {"a": "pass"}  # /b was not applied: all or nothing
+    assert session["change_count"] == 1
+
+
+async def test_a_clash_inside_one_batch_is_409(firemode: ServiceClient, technician: Account) -> None:
+    response = await submit(
+        firemode, technician, str(uuid.uuid4()), [change("/a", 1, counter=1), change("/a", 2, counter=1)]
+    )
+    assert response.status_code == 409
+
+
+async def test_closed_sessions_take_duplicates_only(firemode: ServiceClient, technician: Account) -> None:
+    session_id = str(uuid.uuid4())
+    batch = [change("/a", 1, counter=1)]
+    await submit(firemode, technician, session_id, batch)
+    url = f"/v1/tests/sessions/{session_id}"
+    assert (
+        await firemode.patch(url, json={"status": "completed"}, headers=technician.headers)
+    ).status_code == 200
+    retry = await submit(firemode, technician, session_id, batch)
+    assert retry.status_code == 200
+    assert (retry.json()["applied"], retry.json()["duplicates"]) == (0, 1)
+    late = await submit(firemode, technician, session_id, [change("/b", 2, counter=2)])
+    assert late.status_code == 409
+    assert late.json()["details"]["status"] == "completed"
+
+
+async def test_another_technicians_session_is_404(
+    firemode: ServiceClient, technician: Account, other_technician: Account
+) -> None:
+    session_id = str(uuid.uuid4())
+    await submit(firemode, technician, session_id, [change("/a", 1)])
+    response = await submit(firemode, other_technician, session_id, [change("/a", 2, counter=2)])
+    assert response.status_code == 404
+    pulled = await firemode.get(f"/v1/tests/sessions/{session_id}/changes", headers=other_technician.headers)
+    assert pulled.status_code == 404
+
+
+# --- validation and limits -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("changes", "status"),
+    [
+        ([{"op": "set", "path": "no-slash", "value": 1}], 422),
+        ([{"op": "set", "path": "/a~2", "value": 1}], 422),
+        ([{"op": "set", "path": "/" + "/".join("x" * 33), "value": 1}], 422),
+        ([{"op": "set", "path": "/a"}], 422),  # a set needs a value
+        ([{"op": "merge", "path": "/a", "value": 1}], 422),
+        ([{"op": "set", "path": "/a", "value": 1, "actor": "d"}], 422),  # actor without counter
+        ([{"op": "set", "path": "/a", "value": 1, "actor": "d", "counter": True}], 422),
+        ([{"op": "set", "path": "/a", "value": 1, "actor": "d", "counter": 0}], 422),
+        ([{"op": "set", "path": "/a", "value": "x" * (64 * 1024)}], 413),
+        ([{"op": "delete", "path": f"/k{number}"} for number in range(1001)], 413),
+    ],
+    ids=[
+        "not-a-pointer",
+        "bad-escape",
+        "too-deep",
+        "set-without-value",
+        "unknown-op",
+        "actor-alone",
+        "bool-counter",
+        "zero-counter",
+        "value-too-big",
+        "batch-too-big",
+    ],
+)
+async def test_bad_batches(
+    firemode: ServiceClient, technician: Account, changes: list[Any], status: int
+) -> None:
+    session_id = str(uuid.uuid4())
+    response = await submit(firemode, technician, session_id, changes)
+    assert response.status_code == status, response.text
+    assert response.json()["error_code"] == f"FIRE-{status}"
+    assert (
+        await firemode.get(f"/v1/tests/sessions/{session_id}", headers=technician.headers)
+    ).status_code in {404, 200}
+
+
+async def test_the_document_size_is_capped(tmp_path: Path, database_url_for: Any) -> None:
+    app = create_firemode_app(
+        settings_for("firemode", tmp_path, database_url_for("firemode"), sync_max_document_bytes=2048)
+    )
+    async with asgi_client(app) as client:
+        tech = await account(client, "t@firemode.example.com", Role.TECHNICIAN)
+        session_id = str(uuid.uuid4())
+        ok = await submit(client, tech, session_id, [change("/a", "x" * 1000, counter=1)])
+        assert ok.status_code == 200
+        too_big = await submit(client, tech, session_id, [change("/b", "y" * 1500, counter=2)])
+        assert too_big.status_code == 413
+        assert too_big.json()["details"]["max_document_bytes"] == 2048
+        assert (await detail(client, tech, session_id))["results"] == {"a": "x" * 1000}
+    await app.state.database.dispose()
+
+
+# --- idempotency -----------------------------------------------------------------------------------
+
+
+async def test_same_key_same_body_replays(firemode: ServiceClient, technician: Account) -> None:
+    session_id, key = str(uuid.uuid4()), str(uuid.uuid4())
+    batch = [change("/a", 1)]
+    first = await submit(firemode, technician, session_id, batch, key)
+    second = await submit(firemode, technician, session_id, batch, key)
+    assert second.status_code == 200
+    assert second.headers["Idempotent-Replayed"] == "true"
+    assert "Idempotent-Replayed" not in first.headers
+    assert second.json() == first.json()  # the first answer, not "0 applied, 1 duplicate"
+
+
+async def test_same_key_other_body_is_409(firemode: ServiceClient, technician: Account) -> None:
+    session_id, key = str(uuid.uuid4()), str(uuid.uuid4())
+    await submit(firemode, technician, session_id, [change("/a", 1)], key)
+    response = await submit(firemode, technician, session_id, [change("/a", 2, counter=2)], key)
+    assert response.status_code == 409
+    assert response.json()["retryable"] is False
+
+
+async def test_keys_belong_to_their_caller(
+    firemode: ServiceClient, technician: Account, supervisor: Account
+) -> None:
+    key = str(uuid.uuid4())
+    await submit(firemode, technician, str(uuid.uuid4()), [change("/a", 1)], key)
+    other = await submit(firemode, supervisor, str(uuid.uuid4()), [change("/a", 1)], key)
+    assert other.status_code == 200
+    assert "Idempotent-Replayed" not in other.headers
+
+
+async def test_a_failed_request_does_not_use_up_its_key(firemode: ServiceClient, technician: Account) -> None:
+    session_id, key = str(uuid.uuid4()), str(uuid.uuid4())
+    bad = await firemode.post(
+        f"/v1/tests/sessions/{session_id}/results",
+        json={"changes": [{"op": "set", "path": "oops", "value": 1}]},
+        headers={**technician.headers, "Idempotency-Key": key},
+    )
+    assert bad.status_code == 422
+    fixed = await firemode.post(
+        f"/v1/tests/sessions/{session_id}/results",
+        json={"changes": [{"op": "set", "path": "/ok", "value": 1}]},
+        headers={**technician.headers, "Idempotency-Key": key},
+    )
+    assert fixed.status_code == 200
+    assert fixed.json()["applied"] == 1
+
+
+async def test_key_in_the_query_and_missing_key(firemode: ServiceClient, technician: Account) -> None:
+    session_id = str(uuid.uuid4())
+    url = f"/v1/tests/sessions/{session_id}/results"
+    body = {"changes": [change("/a", 1)]}
+    assert (await firemode.post(url, json=body, headers=technician.headers)).status_code == 400
+    assert (
+        await firemode.post(url + "?idempotency_key=k-1", json=body, headers=technician.headers)
+    ).status_code == 200
+    replay = await firemode.post(url + "?idempotency_key=k-1", json=body, headers=technician.headers)
+    assert replay.headers["Idempotent-Replayed"] == "true"
+    bad_key = await firemode.post(
+        url, json=body, headers={**technician.headers, "Idempotency-Key": "has space"}
+    )
+    assert bad_key.status_code == 400
+
+
+# --- pulling changes ---------------------------------------------------------------------------------
+
+
+async def test_devices_pull_what_they_missed(firemode: ServiceClient, technician: Account) -> None:
+    session_id = str(uuid.uuid4())
+    await submit(firemode, technician, session_id, [change(f"/k{n}", n, counter=n) for n in range(1, 6)])
+    url = f"/v1/tests/sessions/{session_id}/changes"
+    first = (await firemode.get(url, params={"since": 0, "limit": 3}, headers=technician.headers)).json()
+    assert [c["seq"] for c in first["data"]] == [1, 2, 3]
+    assert (first["checkpoint"], first["has_more"]) == (3, True)
+    rest = (await firemode.get(url, params={"since": 3}, headers=technician.headers)).json()
+    assert [c["path"] for c in rest["data"]] == ["/k4", "/k5"]
+    assert (rest["checkpoint"], rest["has_more"]) == (5, False)
+    nothing = (await firemode.get(url, params={"since": 5}, headers=technician.headers)).json()
+    assert (nothing["data"], nothing["checkpoint"], nothing["has_more"]) == ([], 5, False)
+
+
+# --- concurrency ----------------------------------------------------------------------------------
+
+
+async def test_concurrent_batches_lose_nothing(firemode: ServiceClient, technician: Account) -> None:
+    """Twelve devices post interleaved batches at once; the result is the fold of everything."""
+    session_id = str(uuid.uuid4())
+    rng = random.Random(7)
+    batches = []
+    every: list[Change] = []
+    for device in range(12):
+        actor = f"device-{device}"
+        batch = []
+        for counter in range(1, 9):
+            path = f"/assets/EXT-{rng.randint(1, 5)}/result"
+            value = rng.choice(["pass", "fail", "n/a"])
+            batch.append(change(path, value, actor=actor, counter=counter))
+            every.append(Change(actor, counter, "set", path, value))
+        batches.append(batch)
+    responses = await asyncio.gather(*(submit(firemode, technician, session_id, batch) for batch in batches))
+    assert [response.status_code for response in responses] == [200] * 12
+    session = await detail(firemode, technician, session_id)
+    assert session["change_count"] == 96
+    assert session["results"] == fold(every)
+    assert sorted(r.json()["checkpoint"] for r in responses) == list(range(8, 97, 8))
+
+
+@st.composite
+def deliveries(draw: st.DrawFn) -> tuple[list[Change], list[list[Change]]]:
+    """A change set, and how it arrives: shuffled, duplicated, cut into batches."""
+    identities = draw(
+        st.lists(st.tuples(st.integers(1, 9), st.sampled_from(["a", "b", "c"])), max_size=14, unique=True)
+    )
+    changes = []
+    for counter, actor in identities:
+        path = "/" + "/".join(draw(st.lists(st.sampled_from(["x", "y", "z"]), min_size=1, max_size=2)))
+        if draw(st.booleans()):
+            changes.append(Change(actor, counter, "set", path, draw(st.integers(0, 3) | st.text(max_size=2))))
+        else:
+            changes.append(Change(actor, counter, "delete", path))
+    arrivals = draw(
+        st.permutations(changes + draw(st.lists(st.sampled_from(changes), max_size=4)) if changes else [])
+    )
+    cuts = sorted(draw(st.sets(st.integers(1, max(1, len(arrivals) - 1)), max_size=4)))
+    batches = [
+        list(arrivals[i:j]) for i, j in zip([0, *cuts], [*cuts, len(arrivals)], strict=True) if arrivals[i:j]
+    ]
+    return changes, batches
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(case=deliveries())
+async def test_any_delivery_over_http_converges(
+    firemode: ServiceClient, technician: Account, case: tuple[list[Change], list[list[Change]]]
+) -> None:
+    changes, batches = case
+    session_id = str(uuid.uuid4())
+    for batch in batches:
+        body = [change(c.path, c.value, actor=c.actor, counter=c.counter, op=c.op) for c in batch]
+        assert (await submit(firemode, technician, session_id, body)).status_code == 200
+    if batches:
+        session = await detail(firemode, technician, session_id)
+        assert session["results"] == fold(changes)
+        assert session["change_count"] == len(changes)

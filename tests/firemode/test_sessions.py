@@ -1,0 +1,225 @@
+"""Test sessions: client-chosen ids, visibility, lifecycle, participants and the list."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import pytest
+
+from tests.conftest import ServiceClient
+from tests.firemode.conftest import Account
+
+
+@pytest.fixture
+async def building(firemode: ServiceClient, supervisor: Account) -> str:
+    body = {"name": "Harbour Tower", "address": "1 Quay St"}
+    return str(
+        (await firemode.post("/v1/buildings", json=body, headers=supervisor.headers)).json()["building_id"]
+    )
+
+
+async def start(firemode: ServiceClient, who: Account, building: str, **body: Any) -> dict[str, Any]:
+    response = await firemode.post(
+        "/v1/tests/sessions", json={"building_id": building, **body}, headers=who.headers
+    )
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+async def test_create_with_a_device_chosen_id(
+    firemode: ServiceClient, technician: Account, building: str
+) -> None:
+    session_id = str(uuid.uuid4())
+    created = await start(firemode, technician, building, session_id=session_id, name="Annual")
+    assert created["session_id"] == session_id
+    assert created["status"] == "pending"
+    assert created["vector_clock"] == {f"user-{technician.user_id}": 1}
+    again = await firemode.post(
+        "/v1/tests/sessions",
+        json={"building_id": building, "session_id": session_id},
+        headers=technician.headers,
+    )
+    assert again.status_code == 200
+    assert again.json() == created
+
+
+async def test_another_callers_id_is_409(
+    firemode: ServiceClient, technician: Account, other_technician: Account, building: str
+) -> None:
+    created = await start(firemode, technician, building)
+    response = await firemode.post(
+        "/v1/tests/sessions",
+        json={"building_id": building, "session_id": created["session_id"]},
+        headers=other_technician.headers,
+    )
+    assert response.status_code == 409
+
+
+async def test_building_id_as_a_query_parameter(
+    firemode: ServiceClient, technician: Account, building: str
+) -> None:
+    response = await firemode.post(f"/v1/tests/sessions?building_id={building}", headers=technician.headers)
+    assert response.status_code == 201
+    assert response.json()["building_id"] == building
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [({"building_id": "01890a5d-ac96-774b-bcce-b302099a8057"}, "building_id"), ({}, "building_id")],
+    ids=["unknown-building", "no-building"],
+)
+async def test_a_session_needs_a_real_building(
+    firemode: ServiceClient, technician: Account, body: dict[str, str], field: str
+) -> None:
+    response = await firemode.post("/v1/tests/sessions", json=body, headers=technician.headers)
+    assert response.status_code == 422
+    assert response.json()["details"]["field"] == field
+
+
+async def test_who_sees_a_session(
+    firemode: ServiceClient,
+    technician: Account,
+    other_technician: Account,
+    supervisor: Account,
+    admin: Account,
+    building: str,
+) -> None:
+    mine = await start(firemode, technician, building)
+    theirs = await start(firemode, other_technician, building)
+    path = f"/v1/tests/sessions/{mine['session_id']}"
+    assert (await firemode.get(path, headers=technician.headers)).status_code == 200
+    hidden = await firemode.get(path, headers=other_technician.headers)
+    assert hidden.status_code == 404
+    assert hidden.json()["error_code"] == "FIRE-404"
+    for who in (supervisor, admin):
+        assert (await firemode.get(path, headers=who.headers)).status_code == 200
+    listed = (await firemode.get("/v1/tests/sessions", headers=technician.headers)).json()["data"]
+    assert [s["session_id"] for s in listed] == [mine["session_id"]]
+    everything = (await firemode.get("/v1/tests/sessions", headers=supervisor.headers)).json()["data"]
+    assert [s["session_id"] for s in everything] == [theirs["session_id"], mine["session_id"]]
+    # Hidden sessions cannot be changed or joined either.
+    assert (
+        await firemode.patch(path, json={"name": "x"}, headers=other_technician.headers)
+    ).status_code == 404
+
+
+async def test_detail(firemode: ServiceClient, technician: Account, building: str) -> None:
+    created = await start(firemode, technician, building, name="Level 3 extinguishers")
+    detail = (
+        await firemode.get(f"/v1/tests/sessions/{created['session_id']}", headers=technician.headers)
+    ).json()
+    assert detail["name"] == "Level 3 extinguishers"
+    assert detail["participants"] == [str(technician.user_id)]
+    assert detail["results"] == {}
+    assert detail["change_count"] == 0
+    assert detail["checkpoint"] == 0
+
+
+@pytest.mark.parametrize(
+    ("path", "expected"),
+    [
+        (["in_progress", "completed"], 200),
+        (["cancelled"], 200),
+        (["in_progress", "cancelled"], 200),
+        (["completed"], 409),
+        (["cancelled", "in_progress"], 409),
+        (["in_progress", "completed", "in_progress"], 409),
+    ],
+)
+async def test_lifecycle(
+    firemode: ServiceClient, technician: Account, building: str, path: list[str], expected: int
+) -> None:
+    created = await start(firemode, technician, building)
+    url = f"/v1/tests/sessions/{created['session_id']}"
+    for status in path[:-1]:
+        assert (
+            await firemode.patch(url, json={"status": status}, headers=technician.headers)
+        ).status_code == 200
+    response = await firemode.patch(url, json={"status": path[-1]}, headers=technician.headers)
+    assert response.status_code == expected
+    if expected == 409:
+        assert "allowed" in response.json()["details"]
+
+
+async def test_participants(
+    firemode: ServiceClient,
+    technician: Account,
+    other_technician: Account,
+    supervisor: Account,
+    building: str,
+) -> None:
+    created = await start(firemode, technician, building)
+    url = f"/v1/tests/sessions/{created['session_id']}/participants"
+    added = await firemode.post(
+        url, json={"user_id": str(other_technician.user_id)}, headers=technician.headers
+    )
+    assert added.status_code == 201
+    assert added.json()["participants"] == [str(technician.user_id), str(other_technician.user_id)]
+    again = await firemode.post(
+        url, json={"user_id": str(other_technician.user_id)}, headers=supervisor.headers
+    )
+    assert again.status_code == 200
+    # Now a participant, the other technician sees it, but only the creator and staff add people.
+    detail = f"/v1/tests/sessions/{created['session_id']}"
+    assert (await firemode.get(detail, headers=other_technician.headers)).status_code == 200
+    refused = await firemode.post(
+        url, json={"user_id": str(technician.user_id)}, headers=other_technician.headers
+    )
+    assert refused.status_code == 403
+    not_a_technician = await firemode.post(
+        url, json={"user_id": str(supervisor.user_id)}, headers=technician.headers
+    )
+    assert not_a_technician.status_code == 422
+
+
+async def test_list_filters_and_limits(firemode: ServiceClient, supervisor: Account, building: str) -> None:
+    sessions = [await start(firemode, supervisor, building) for _ in range(4)]
+    for created in sessions[:2]:
+        url = f"/v1/tests/sessions/{created['session_id']}"
+        await firemode.patch(url, json={"status": "cancelled"}, headers=supervisor.headers)
+    cancelled = await firemode.get(
+        "/v1/tests/sessions?status=cancelled&status=completed", headers=supervisor.headers
+    )
+    assert {s["session_id"] for s in cancelled.json()["data"]} == {s["session_id"] for s in sessions[:2]}
+    page = await firemode.get("/v1/tests/sessions", params={"limit": 500}, headers=supervisor.headers)
+    assert page.status_code == 200
+    assert page.json()["next_cursor"] is None
+    assert len(page.json()["data"]) == 4
+    future = await firemode.get(
+        "/v1/tests/sessions", params={"date_from": "2099-01-01T00:00:00Z"}, headers=supervisor.headers
+    )
+    assert future.json() == {"data": [], "next_cursor": None}
+    window = await firemode.get(
+        "/v1/tests/sessions",
+        params={"date_from": sessions[1]["created_at"], "date_to": sessions[2]["created_at"]},
+        headers=supervisor.headers,
+    )
+    assert [s["session_id"] for s in window.json()["data"]] == [
+        sessions[2]["session_id"],
+        sessions[1]["session_id"],
+    ]
+
+
+@pytest.mark.parametrize(
+    "params", [{"date_from": "yesterday"}, {"date_to": "0"}, {"status": "finished"}, {"limit": 0}]
+)
+async def test_bad_list_parameters_are_422(
+    firemode: ServiceClient, supervisor: Account, params: dict[str, object]
+) -> None:
+    response = await firemode.get("/v1/tests/sessions", params=params, headers=supervisor.headers)
+    assert response.status_code == 422
+
+
+async def test_cursor_from_other_filters_is_400(
+    firemode: ServiceClient, supervisor: Account, building: str
+) -> None:
+    for _ in range(3):
+        await start(firemode, supervisor, building)
+    page = (await firemode.get("/v1/tests/sessions", params={"limit": 1}, headers=supervisor.headers)).json()
+    reused = await firemode.get(
+        "/v1/tests/sessions",
+        params={"limit": 1, "cursor": page["next_cursor"], "status": "pending"},
+        headers=supervisor.headers,
+    )
+    assert reused.status_code == 400
