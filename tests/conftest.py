@@ -2,7 +2,7 @@
 
 SQLite (the default lane): each service is migrated once into a template file, and every test gets
 its own copy. PostgreSQL (``TEST_DATABASE_URL``): each service gets its own database next to the
-given one, migrated once; every test starts from empty tables.
+given one, migrated once; every test starts from tables emptied and given back their reference data.
 """
 
 from __future__ import annotations
@@ -20,10 +20,11 @@ from typing import Any
 import pytest
 from fastapi import FastAPI
 from httpx import ASGITransport, AsyncClient
-from sqlalchemy import MetaData, text
+from sqlalchemy import Connection, MetaData, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from alloy.catalogue.loader import load_shipped_catalogue
 from alloy.database import Base as AlloyBase
 from alloy.main import ERROR_FORMAT as ALLOY_FORMAT
 from alloy.main import create_alloy_app
@@ -51,6 +52,9 @@ class Service:
     metadata: MetaData
     migrations: str
     error_format: ErrorFormat
+    # What the migrations load besides the schema (Alloy's shipped catalogue), for a clean start
+    # where tables are emptied rather than copied (PostgreSQL).
+    reference_data: Callable[[Connection], object] | None = None
 
 
 SERVICES = {
@@ -63,7 +67,13 @@ SERVICES = {
         FIREMODE_FORMAT,
     ),
     "alloy": Service(
-        "alloy", AlloySettings, create_alloy_app, AlloyBase.metadata, "alloy:migrations", ALLOY_FORMAT
+        "alloy",
+        AlloySettings,
+        create_alloy_app,
+        AlloyBase.metadata,
+        "alloy:migrations",
+        ALLOY_FORMAT,
+        reference_data=load_shipped_catalogue,
     ),
 }
 
@@ -132,14 +142,14 @@ def migrated_templates(tmp_path_factory: pytest.TempPathFactory) -> MigratedTemp
     return MigratedTemplates(tmp_path_factory.mktemp("templates"))
 
 
-async def _empty_postgres_tables(url: str, metadata: MetaData) -> None:
-    tables = [table.name for table in metadata.sorted_tables]
-    if not tables:
-        return
+async def _reset_postgres_database(url: str, service: Service) -> None:
+    """Empty every table, then put back what the migrations loaded, in one transaction."""
+    names = ", ".join(f'"{table.name}"' for table in service.metadata.sorted_tables)
     engine = create_async_engine(url)
     async with engine.begin() as connection:
-        names = ", ".join(f'"{table}"' for table in tables)
         await connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        if service.reference_data is not None:
+            await connection.run_sync(service.reference_data)
     await engine.dispose()
 
 
@@ -163,7 +173,7 @@ async def database_url_for(
     yield url_for
     if TEST_DATABASE_URL:
         for name in set(used):
-            await _empty_postgres_tables(migrated_templates[name], SERVICES[name].metadata)
+            await _reset_postgres_database(migrated_templates[name], SERVICES[name])
 
 
 # --- Apps ---------------------------------------------------------------------------------------

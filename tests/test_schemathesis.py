@@ -77,6 +77,8 @@ alloy_api = schemathesis.openapi.from_asgi("/openapi.json", _APPS["alloy"])
 fuzz_settings = settings(
     max_examples=MAX_EXAMPLES,
     deadline=None,
+    # The same examples on every run: CI must not pass or fail by the luck of the draw.
+    derandomize=True,
     suppress_health_check=list(HealthCheck),
 )
 
@@ -90,6 +92,17 @@ SEMANTIC_VALIDATION = {
     ("POST", "/v1/tests/sessions"),
     ("POST", "/v1/tests/sessions/{session_id}/participants"),
     ("POST", "/v1/tests/sessions/{session_id}/results"),
+    # The device's SHA-256 must match the bytes: a fuzzed hash is rightly refused with 422.
+    ("POST", "/v1/evidence"),
+    # Progression / regression links and circuit movements must name movements that exist; a
+    # circuit movement has exactly one measure; scoring weights name the seven known dimensions.
+    ("POST", "/v1/movements"),
+    ("PATCH", "/v1/movements/{movement_id}"),
+    ("POST", "/v1/circuits/admin"),
+    ("PUT", "/v1/circuits/admin/{circuit_id}"),
+    ("PUT", "/v1/scoring/config"),
+    # A filter's value is typed by its field, and fields and sort keys come from an allow-list.
+    ("POST", "/v1/movements/query"),
 }
 
 

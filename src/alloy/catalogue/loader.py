@@ -35,7 +35,7 @@ class LoadReport:
 def load_shipped_catalogue(connection: Connection, catalogue: Catalogue | None = None) -> LoadReport:
     catalogue = catalogue or load_catalogue()
     now = utcnow()
-    ids: dict[str, Any] = dict(connection.execute(select(Movement.slug, Movement.id)).tuples().all())
+    ids: dict[str, Any] = dict(connection.execute(select(Movement.slug, Movement.id)).all())
     fresh = [seed for seed in catalogue.movements if seed.slug not in ids]
     for seed in fresh:
         ids[seed.slug] = new_id()

@@ -128,7 +128,7 @@ async def query_movements(
 
 
 @router.get(
-    "/{movement_id}",
+    "/{movement_id:uuid}",
     response_model=Envelope[MovementOut],
     summary="One movement (ETag; If-None-Match answers 304)",
     responses={304: {"description": "Not modified"}, **error_responses(401, 404)},
@@ -142,7 +142,7 @@ async def read_movement(
 
 
 @router.get(
-    "/{movement_id}/substitutes",
+    "/{movement_id:uuid}/substitutes",
     response_model=Envelope[list[MovementOut]],
     summary="Movements of the same pattern and substitution group that your equipment allows",
     responses=error_responses(401, 404),
@@ -187,7 +187,7 @@ async def create_movement(
 
 
 @router.patch(
-    "/{movement_id}",
+    "/{movement_id:uuid}",
     response_model=Envelope[MovementOut],
     summary="Change a movement: your own, or (admins) one of the shared catalogue",
     responses=error_responses(401, 403, 404, 409),
