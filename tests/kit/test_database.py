@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
@@ -104,3 +105,31 @@ async def test_ready_when_the_database_answers(demo: ServiceClient) -> None:
         "status": "ready",
         "dependencies": {"database": {"status": "ok", "error": None}},
     }
+
+
+async def test_sqlite_writers_take_turns_instead_of_starving(fire_demo: ServiceClient) -> None:
+    """More concurrent writers than the busy timeout could serve by polling the file lock: each
+    holds the write lock for a while, yet all of them commit, first come first served."""
+    database: Database = fire_demo.app.state.database
+    if database.dialect != "sqlite":
+        pytest.skip("the writer gate is SQLite's")
+    database._writers._timeout_seconds = 30  # type: ignore[union-attr]
+    order: list[int] = []
+
+    async def writer(number: int) -> None:
+        async with database.transactional() as session:
+            session.add(Item(id=new_id(), name=f"w{number}", category="c", created_at=datetime.now(UTC)))
+            await session.flush()  # the write lock is taken here and held until the commit
+            order.append(number)
+            await asyncio.sleep(0.05)
+
+    await asyncio.gather(*(writer(number) for number in range(12)))
+    assert order == list(range(12))
+    async with database.read_sessions() as session:
+        assert len((await session.execute(select(Item))).all()) == 12
+
+
+async def test_a_unit_of_work_inside_another_does_not_wait_for_itself(fire_demo: ServiceClient) -> None:
+    database: Database = fire_demo.app.state.database
+    async with database.transactional(), database.transactional() as inner:
+        inner.add(Item(id=new_id(), name="inner", category="c", created_at=datetime.now(UTC)))

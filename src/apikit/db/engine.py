@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext
 from typing import Annotated, Any, Protocol
 
 from fastapi import Depends, Request
@@ -43,6 +43,34 @@ class ReadSession(Protocol):
     async def get(self, *args: Any, **kwargs: Any) -> Any: ...
 
 
+class _WriterGate:
+    """SQLite has one writer at a time. This process's writers queue here, first come first
+    served, rather than polling the file lock: SQLite's busy handler lets late comers win, so
+    under steady contention an early writer can starve past its timeout. Re-entrant within a
+    task, so a unit of work opened inside another (an audit record during a request) behaves as
+    it did without the gate. Other processes on the same file still meet the busy timeout."""
+
+    def __init__(self, timeout_seconds: float) -> None:
+        self._lock = asyncio.Lock()
+        self._owner: asyncio.Task[Any] | None = None
+        self._timeout_seconds = timeout_seconds
+
+    @asynccontextmanager
+    async def held(self) -> AsyncIterator[None]:
+        task = asyncio.current_task()
+        if task is not None and self._owner is task:
+            yield
+            return
+        async with asyncio.timeout(self._timeout_seconds):
+            await self._lock.acquire()
+        self._owner = task
+        try:
+            yield
+        finally:
+            self._owner = None
+            self._lock.release()
+
+
 class Database:
     """Engines and session factories for one service's database."""
 
@@ -57,6 +85,7 @@ class Database:
         self.url = url
         self.timeout_seconds = timeout_seconds
         self.engine = _make_engine(url, timeout_seconds, pool_size, sqlite_begin="BEGIN IMMEDIATE")
+        self._writers = _WriterGate(timeout_seconds) if self.engine.dialect.name == "sqlite" else None
         if read_url and read_url != url:
             self.read_engine = _make_engine(read_url, timeout_seconds, pool_size)
         elif self.engine.dialect.name == "sqlite":
@@ -77,6 +106,10 @@ class Database:
     def dialect(self) -> str:
         return self.engine.dialect.name
 
+    def writer_turn(self) -> AbstractAsyncContextManager[None]:
+        """Held for the life of a write session: this process's turn to write (SQLite only)."""
+        return self._writers.held() if self._writers is not None else nullcontext()
+
     async def ping(self) -> None:
         """One round trip, bounded in time; raises when the database cannot answer."""
         async with asyncio.timeout(self.timeout_seconds):
@@ -92,16 +125,15 @@ class Database:
         ``isolation_level`` applies on PostgreSQL; SQLite's write transactions are already
         serializable (they take the write lock at BEGIN).
         """
-        async with self.sessions() as session:
+        async with _translated_errors(), self.writer_turn(), self.sessions() as session:
             if isolation_level and self.dialect == "postgresql":
                 await session.connection(execution_options={"isolation_level": isolation_level})
-            async with _translated_errors():
-                try:
-                    yield session
-                    await session.commit()
-                except BaseException:
-                    await session.rollback()
-                    raise
+            try:
+                yield session
+                await session.commit()
+            except BaseException:
+                await session.rollback()
+                raise
 
     async def dispose(self) -> None:
         await self.engine.dispose()
@@ -175,7 +207,8 @@ def database_of(request: Request) -> Database:
 
 
 async def _write_session(request: Request) -> AsyncIterator[AsyncSession]:
-    async with database_of(request).sessions() as session, _translated_errors():
+    database = database_of(request)
+    async with _translated_errors(), database.writer_turn(), database.sessions() as session:
         try:
             yield session
             await session.commit()
