@@ -179,7 +179,8 @@ def _configure_sqlite(engine: AsyncEngine, *, begin: str) -> None:
     def _on_begin(connection: Any) -> None:
         # A writer takes the lock up front and waits its turn (busy timeout) instead of failing
         # halfway when a read has to become a write. Autocommit connections begin nothing.
-        if connection.get_isolation_level() != "AUTOCOMMIT":
+        # (get_isolation_level() asks the database and never says AUTOCOMMIT: read the option.)
+        if connection.get_execution_options().get("isolation_level") != "AUTOCOMMIT":
             connection.exec_driver_sql(begin)
 
 
