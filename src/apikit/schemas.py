@@ -1,8 +1,8 @@
 """Request models: strict JSON types (a boolean is not an integer), no unknown fields.
 
 ``RequestModel`` validates strictly, so ``true`` is refused for an ``int`` and ``"5"`` for a
-number. ``Integer`` is the one widening: JSON has a single number type and JSON Schema counts
-``5.0`` as an integer, so whole-valued floats are accepted as ints (``5.5`` still is not).
+number. The one widening: JSON has a single number type and JSON Schema counts ``5.0`` as an
+integer, so integer fields accept whole-valued floats (``5.5`` still is refused).
 
 JSON has no datetime, date, UUID or enum type, so fields of those types use the aliases below,
 which accept their ISO / string forms (and nothing else).
@@ -13,13 +13,33 @@ from __future__ import annotations
 import re
 import uuid
 from datetime import date, datetime
-from typing import Annotated
+from functools import cache
+from typing import Annotated, Any, get_args
 
-from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+)
 
 
 class RequestModel(BaseModel):
     model_config = ConfigDict(strict=True, extra="forbid")
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _whole_numbers(cls, value: Any, info: ValidationInfo) -> Any:
+        """JSON has one number type and JSON Schema counts 5.0 as an integer: integer fields take
+        whole-valued floats (5.5, true and "5" are still refused)."""
+        if info.field_name is not None and info.field_name in _integer_fields(cls):
+            if isinstance(value, list):
+                return [_whole(item) for item in value]
+            return _whole(value)
+        return value
 
 
 # Types that arrive as strings in JSON.
@@ -40,15 +60,25 @@ _RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}")
 IsoDateTime = Annotated[datetime, BeforeValidator(_iso_datetime)]
 
 
-def _whole_number(value: object) -> object:
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    return value
+def _whole(value: Any) -> Any:
+    return int(value) if isinstance(value, float) and value.is_integer() else value
 
 
-Integer = Annotated[int, BeforeValidator(_whole_number)]
+def _mentions(annotation: Any, kind: type) -> bool:
+    return annotation is kind or any(_mentions(arg, kind) for arg in get_args(annotation))
+
+
+@cache
+def _integer_fields(model: type[BaseModel]) -> frozenset[str]:
+    """Fields typed with int (alone, optional, or in a list) and no float."""
+    return frozenset(
+        name
+        for name, field in model.model_fields.items()
+        if _mentions(field.annotation, int) and not _mentions(field.annotation, float)
+    )
+
 
 # Wrap enum fields the same way: `Annotated[MyEnum, Lax]` (a `Literal` needs nothing).
 Lax = Field(strict=False)
 
-__all__ = ["Day", "Id", "Integer", "IsoDateTime", "Lax", "RequestModel", "Timestamp"]
+__all__ = ["Day", "Id", "IsoDateTime", "Lax", "RequestModel", "Timestamp"]

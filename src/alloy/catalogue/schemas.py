@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field
 
 from alloy.catalogue.seed_data import CircuitLoad, Slug
 from alloy.catalogue.vocabulary import CircuitType, Discipline, Equipment, MetricType, Muscle, Pattern
-from apikit.schemas import Id, Integer, Lax, RequestModel
+from apikit.schemas import Id, Lax, RequestModel
 
 LaxPattern = Annotated[Pattern, Lax]
 LaxMuscle = Annotated[Muscle, Lax]
@@ -51,8 +51,8 @@ class MovementCreateRequest(RequestModel):
     disciplines: list[LaxDiscipline] = Field(default_factory=lambda: [Discipline.GENERAL], min_length=1)
     compound: bool = False
     unilateral: bool = False
-    skill_level: Integer = Field(default=2, ge=1, le=5)
-    cns_load: Integer = Field(default=2, ge=1, le=5)
+    skill_level: int = Field(default=2, ge=1, le=5)
+    cns_load: int = Field(default=2, ge=1, le=5)
     metric_type: LaxMetric = MetricType.REPS
     substitution_group: Slug
     progression_id: Id | None = None
@@ -69,8 +69,8 @@ class MovementUpdateRequest(RequestModel):
     disciplines: list[LaxDiscipline] | None = Field(default=None, min_length=1)
     compound: bool | None = None
     unilateral: bool | None = None
-    skill_level: Integer | None = Field(default=None, ge=1, le=5)
-    cns_load: Integer | None = Field(default=None, ge=1, le=5)
+    skill_level: int | None = Field(default=None, ge=1, le=5)
+    cns_load: int | None = Field(default=None, ge=1, le=5)
     metric_type: LaxMetric | None = None
     substitution_group: Slug | None = None
     progression_id: Id | None = None
@@ -106,13 +106,13 @@ class CircuitOut(BaseModel):
 
 class CircuitMovementIn(RequestModel):
     movement_id: Id
-    reps: Integer | None = Field(default=None, ge=1, le=1000)
-    rep_scheme: list[Annotated[Integer, Field(ge=1, le=1000)]] | None = Field(
+    reps: int | None = Field(default=None, ge=1, le=1000)
+    rep_scheme: list[Annotated[int, Field(ge=1, le=1000)]] | None = Field(
         default=None, min_length=2, max_length=20
     )
-    distance_m: Integer | None = Field(default=None, ge=1, le=50_000)
-    seconds: Integer | None = Field(default=None, ge=1, le=3600)
-    calories: Integer | None = Field(default=None, ge=1, le=500)
+    distance_m: int | None = Field(default=None, ge=1, le=50_000)
+    seconds: int | None = Field(default=None, ge=1, le=3600)
+    calories: int | None = Field(default=None, ge=1, le=500)
     load: CircuitLoad | None = None
 
     def measure_count(self) -> int:
@@ -128,11 +128,11 @@ class CircuitWriteRequest(RequestModel):
     name: str = Field(min_length=2, max_length=120)
     slug: Slug | None = None
     circuit_type: Annotated[CircuitType, Lax]
-    rounds: Integer | None = Field(default=None, ge=1, le=100)
-    time_cap_minutes: Integer | None = Field(default=None, ge=1, le=120)
-    duration_minutes: Integer | None = Field(default=None, ge=1, le=120)
+    rounds: int | None = Field(default=None, ge=1, le=100)
+    time_cap_minutes: int | None = Field(default=None, ge=1, le=120)
+    duration_minutes: int | None = Field(default=None, ge=1, le=120)
     movements: list[CircuitMovementIn] = Field(min_length=1, max_length=30)
-    difficulty: Integer = Field(ge=1, le=5)
+    difficulty: int = Field(ge=1, le=5)
     tags: list[Slug] = Field(default_factory=list, max_length=20)
     description: str = Field(default="", max_length=600)
 
