@@ -10,6 +10,8 @@ from alloy.catalogue.scoring_router import router as scoring_router
 from alloy.identity.audit_router import router as audit_router
 from alloy.identity.models import IDENTITY_MODELS
 from alloy.identity.router import router as identity_router
+from alloy.programs.router import programs as programs_router
+from alloy.programs.router import sessions as sessions_router
 from alloy.settings import AlloySettings
 from apikit.app import create_app
 from apikit.auth.setup import install_identity
@@ -32,7 +34,15 @@ def create_alloy_app(settings: AlloySettings | None = None) -> FastAPI:
         version="1.0.0",
         description=DESCRIPTION,
         error_format=ERROR_FORMAT,
-        routers=[identity_router, audit_router, movements_router, circuits_router, scoring_router],
+        routers=[
+            identity_router,
+            audit_router,
+            movements_router,
+            circuits_router,
+            scoring_router,
+            programs_router,
+            sessions_router,
+        ],
     )
     install_identity(app, IDENTITY_MODELS)
     return app

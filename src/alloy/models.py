@@ -2,15 +2,27 @@
 
 from alloy.catalogue.models import Circuit, Movement, MovementDiscipline, MovementEquipment, ScoringConfig
 from alloy.identity.models import RefreshToken, RevokedToken, SecurityEvent, User
+from alloy.programs.models import (
+    Program,
+    ProgramIdempotencyKey,
+    ProgramWeek,
+    SessionExercise,
+    TrainingSession,
+)
 
 __all__ = [
     "Circuit",
     "Movement",
     "MovementDiscipline",
     "MovementEquipment",
+    "Program",
+    "ProgramIdempotencyKey",
+    "ProgramWeek",
     "RefreshToken",
     "RevokedToken",
     "ScoringConfig",
     "SecurityEvent",
+    "SessionExercise",
+    "TrainingSession",
     "User",
 ]

@@ -22,3 +22,5 @@ class AlloySettings(ServiceSettings):
     # Refuse admin logins without two-factor (otherwise they get a warning in meta.warnings).
     require_admin_2fa: bool = False
     otp_rate_per_account: str = "5/minute"
+    # Building a program is the heaviest request a user can make.
+    program_create_rate: str = "10/minute"

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from limits import RateLimitItem, parse
@@ -16,6 +17,7 @@ from limits.aio.storage import MemoryStorage, RedisStorage, Storage
 from limits.aio.strategies import MovingWindowRateLimiter
 from redis.exceptions import RedisError
 from starlette.requests import Request
+from starlette.responses import Response
 
 from apikit.errors import DependencyUnavailableError, RateLimitedError
 from apikit.metrics import Metrics
@@ -85,3 +87,18 @@ class RateLimiter:
 def client_address(request: Request) -> str:
     """The caller's address (uvicorn resolves trusted proxy headers before we see it)."""
     return request.client.host if request.client else "unknown"
+
+
+def rate_limit(setting: str, scope: str) -> Callable[[Request, Response], Awaitable[None]]:
+    """A route dependency counting each request against the rate in ``settings.<setting>``, per user
+    (declare it after the authentication dependency) or per address for anonymous callers. The
+    answer carries the ``RateLimit-*`` headers; past the limit it is a 429."""
+
+    async def limited(request: Request, response: Response) -> None:
+        rate: str = getattr(request.app.state.settings, setting)
+        caller = request.scope.get("state", {}).get("user_id") or client_address(request)
+        limiter: RateLimiter = request.app.state.rate_limiter
+        state = await limiter.hit(rate, scope, str(caller))
+        response.headers.update(state.headers())
+
+    return limited

@@ -7,12 +7,26 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from httpx import Response
 
 from alloy.identity.roles import Role
 from alloy.identity.service import AccountService
 from tests.conftest import ServiceClient
 
 PASSWORD = "correct horse battery staple"
+
+
+def data_of(response: Response, status: int = 200) -> Any:
+    """The ``data`` of a successful envelope, after checking the status."""
+    assert response.status_code == status, response.text
+    body = response.json()
+    assert body["errors"] == []
+    return body["data"]
+
+
+def error_code(response: Response, status: int) -> str:
+    assert response.status_code == status, response.text
+    return str(response.json()["errors"][0]["code"])
 
 
 @dataclass

@@ -5,24 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from httpx import Response
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.alloy.conftest import Member, member
+from tests.alloy.conftest import Member, data_of, error_code, member
 from tests.conftest import ServiceClient
-
-
-def data_of(response: Response, status: int = 200) -> Any:
-    assert response.status_code == status, response.text
-    body = response.json()
-    assert body["errors"] == []
-    return body["data"]
-
-
-def error_code(response: Response, status: int) -> str:
-    assert response.status_code == status, response.text
-    return str(response.json()["errors"][0]["code"])
 
 
 async def movement_by_slug(alloy: ServiceClient, who: Member, slug: str) -> dict[str, Any]:

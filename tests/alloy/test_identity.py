@@ -13,7 +13,7 @@ from httpx import Response
 from alloy.identity.roles import Role
 from alloy.identity.service import ADMIN_WITHOUT_2FA
 from apikit.ids import utcnow
-from tests.alloy.conftest import PASSWORD, Member, log_in, member
+from tests.alloy.conftest import PASSWORD, Member, data_of, log_in, member
 from tests.conftest import ServiceClient, asgi_client, settings_for
 
 
@@ -24,13 +24,6 @@ def error_of(response: Response, status: int, code: str) -> dict[str, Any]:
     assert body["meta"]["request_id"] == response.headers["X-Request-ID"]
     assert body["errors"][0]["code"] == code, body
     return body["errors"][0]
-
-
-def data_of(response: Response, status: int = 200) -> Any:
-    assert response.status_code == status, response.text
-    body = response.json()
-    assert body["errors"] == []
-    return body["data"]
 
 
 # --- registration --------------------------------------------------------------------------------

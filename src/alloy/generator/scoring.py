@@ -1,0 +1,206 @@
+"""The seven scoring dimensions. Each is a number in [0, 1]; a movement's score for a slot is their
+weighted mean under the scoring configuration in force, and it qualifies at ``qualifying_score``.
+
+- pattern_alignment: 1 for the slot's own pattern, 0.6 for a compatible one, 0.3 when it only
+  trains the slot's muscles.
+- muscle_coverage: its primary muscle is one the slot targets (1) or a synergist (0.5), less when
+  the session already trained it; secondary muscles in the slot add a little.
+- discipline_preference: the share of the program's discipline weights the movement belongs to
+  (the program's disciplines, or those its goals imply when it names none).
+- compound_bonus: multi-joint movements in main and finisher slots; neutral for accessories.
+- specialization: 1 for the user's `preferred` and `hard_yes` movements; otherwise how specific the
+  movement is to the program's disciplines (one of its disciplines in three, say, is 1/3).
+- goal_alignment: how well the movement serves the goals, by goal weight.
+- time_utilization: quick to set up and to do when sessions are short (barbell set-ups and
+  one-side-at-a-time movements cost time); no penalty at an hour or more.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+
+from alloy.generator.model import Block, Goal, MovementFacts, ProgramSpec
+from alloy.generator.structure import Slot
+
+# What a program's goals imply about disciplines, when the program names none.
+GOAL_DISCIPLINES: dict[Goal, tuple[str, ...]] = {
+    Goal.STRENGTH: ("powerlifting", "strongman", "general"),
+    Goal.HYPERTROPHY: ("bodybuilding", "general"),
+    Goal.ENDURANCE: ("running", "crossfit", "general"),
+    Goal.FAT_LOSS: ("crossfit", "general"),
+    Goal.MOBILITY: ("yoga", "calisthenics", "general"),
+    Goal.EXPLOSIVENESS: ("olympic_weightlifting", "crossfit"),
+    Goal.SPEED: ("running", "olympic_weightlifting"),
+}
+CONDITIONING_PATTERNS = frozenset({"conditioning", "cardio"})
+SETUP_PENALTY = {"barbell": 0.6, "squat_rack": 0.6, "trap_bar": 0.5, "sled": 0.5, "smith_machine": 0.4}
+MACHINE_PENALTY = 0.3
+LIGHT_PENALTY = 0.15
+
+
+def _strength(m: MovementFacts) -> float:
+    if m.pattern in CONDITIONING_PATTERNS or m.pattern == "mobility":
+        return 0.1
+    if m.compound and m.metric_type == "reps":
+        return min(1.0, 0.6 + 0.1 * m.cns_load)
+    return 0.3
+
+
+def _hypertrophy(m: MovementFacts) -> float:
+    if m.metric_type != "reps" or m.pattern in CONDITIONING_PATTERNS | {"mobility"}:
+        return 0.15
+    if m.pattern == "olympic":
+        return 0.3
+    return 1.0 if m.pattern == "isolation" else 0.8
+
+
+def _endurance(m: MovementFacts) -> float:
+    if m.pattern in CONDITIONING_PATTERNS:
+        return 1.0
+    if m.pattern in ("carry", "plyometric"):
+        return 0.7
+    return 0.6 if m.compound and m.equipment <= {"bodyweight"} else 0.3
+
+
+def _fat_loss(m: MovementFacts) -> float:
+    if m.pattern in CONDITIONING_PATTERNS:
+        return 1.0
+    if m.pattern == "plyometric":
+        return 0.8
+    if m.pattern == "mobility":
+        return 0.2
+    return 0.7 if m.compound else 0.3
+
+
+def _mobility(m: MovementFacts) -> float:
+    if m.pattern == "mobility":
+        return 1.0
+    return 0.6 if m.unilateral or m.pattern in ("core", "rotation", "lunge") else 0.3
+
+
+def _explosiveness(m: MovementFacts) -> float:
+    if m.pattern in ("olympic", "plyometric"):
+        return 1.0
+    return 0.6 if m.compound and m.cns_load >= 3 else 0.2
+
+
+def _speed(m: MovementFacts) -> float:
+    if m.pattern == "plyometric":
+        return 1.0
+    if m.pattern in ("olympic", "cardio"):
+        return 0.8
+    return 0.2
+
+
+GOAL_AFFINITY: dict[Goal, Callable[[MovementFacts], float]] = {
+    Goal.STRENGTH: _strength,
+    Goal.HYPERTROPHY: _hypertrophy,
+    Goal.ENDURANCE: _endurance,
+    Goal.FAT_LOSS: _fat_loss,
+    Goal.MOBILITY: _mobility,
+    Goal.EXPLOSIVENESS: _explosiveness,
+    Goal.SPEED: _speed,
+}
+
+
+def discipline_weights(spec: ProgramSpec) -> dict[str, float]:
+    if spec.disciplines:
+        return {name: float(weight) for name, weight in spec.disciplines.items() if weight > 0}
+    implied: dict[str, float] = {}
+    for goal, weight in spec.goals.items():
+        for discipline in GOAL_DISCIPLINES[goal]:
+            implied[discipline] = implied.get(discipline, 0.0) + weight
+    return implied
+
+
+class Scorer:
+    """Scores movements for slots under one program and one scoring configuration."""
+
+    def __init__(self, spec: ProgramSpec, weights: Mapping[str, float]) -> None:
+        self.spec = spec
+        self.weights = dict(weights)
+        self.disciplines = discipline_weights(spec)
+        self._discipline_total = sum(self.disciplines.values()) or 1.0
+        self._tightness = min(1.0, max(0.0, (60 - spec.max_session_minutes) / 45))
+        self._static: dict[tuple[Slot, MovementFacts], dict[str, float]] = {}
+
+    def dimensions(self, slot: Slot, movement: MovementFacts, covered: frozenset[str]) -> dict[str, float]:
+        key = (slot, movement)
+        static = self._static.get(key)
+        if static is None:
+            static = self._static[key] = self._static_dimensions(slot, movement)
+        return {**static, "muscle_coverage": self._coverage(slot, movement, covered)}
+
+    def score(self, dimensions: Mapping[str, float], *, lower_discipline_weight: bool = False) -> float:
+        weights = self.weights
+        if lower_discipline_weight:
+            weights = {
+                **weights,
+                "discipline_preference": weights["discipline_preference"] / 2,
+                "specialization": weights["specialization"] / 2,
+            }
+        total = sum(weights.values())
+        return sum(weights[name] * dimensions[name] for name in weights) / total if total else 0.0
+
+    def _static_dimensions(self, slot: Slot, m: MovementFacts) -> dict[str, float]:
+        return {
+            "pattern_alignment": self._pattern(slot, m),
+            "discipline_preference": self._discipline(m),
+            "compound_bonus": (1.0 if m.compound else 0.0) if slot.block is not Block.ACCESSORY else 0.5,
+            "specialization": self._specialization(m),
+            "goal_alignment": sum(weight * GOAL_AFFINITY[goal](m) for goal, weight in self.spec.goals.items())
+            / max(1, sum(self.spec.goals.values())),
+            "time_utilization": self._time(m),
+        }
+
+    @staticmethod
+    def _pattern(slot: Slot, m: MovementFacts) -> float:
+        if m.pattern in slot.patterns:
+            return 1.0
+        if m.pattern in slot.wider_patterns:
+            return 0.6
+        return 0.3 if m.primary_muscle in slot.muscles else 0.0
+
+    @staticmethod
+    def _coverage(slot: Slot, m: MovementFacts, covered: frozenset[str]) -> float:
+        if not slot.muscles:
+            return 1.0  # warm-up and cool-down slots target no muscle
+        if m.primary_muscle in slot.muscles:
+            base = 1.0
+        elif m.primary_muscle in slot.synergists:
+            base = 0.5
+        else:
+            base = 0.0
+        if m.primary_muscle in covered:
+            base *= 0.6
+        bonus = 0.1 * sum(muscle in slot.muscles for muscle in m.secondary_muscles)
+        return min(1.0, base + bonus)
+
+    def _discipline(self, m: MovementFacts) -> float:
+        return min(1.0, sum(self.disciplines.get(d, 0.0) for d in m.disciplines) / self._discipline_total)
+
+    def _specialization(self, m: MovementFacts) -> float:
+        if m.id in self.spec.preferred or m.id in self.spec.hard_yes:
+            return 1.0
+        if not m.disciplines:
+            return 0.0
+        return sum(d in self.disciplines for d in m.disciplines) / len(m.disciplines)
+
+    def _time(self, m: MovementFacts) -> float:
+        penalty = max(
+            (
+                SETUP_PENALTY.get(
+                    item,
+                    MACHINE_PENALTY
+                    if item in ("machine", "cable")
+                    else 0.0
+                    if item == "bodyweight"
+                    else LIGHT_PENALTY,
+                )
+                for item in m.equipment
+            ),
+            default=0.0,
+        )
+        if m.unilateral:
+            penalty += 0.3
+        return 1.0 - self._tightness * min(1.0, penalty)

@@ -1,0 +1,1 @@
+"""Programs and their sessions: created in one transaction from the generator's plan."""

@@ -1,0 +1,200 @@
+"""What the program and session endpoints take and promise.
+
+Ranges the spec gives with their own error codes (8–12 weeks → ``VAL_DURATION_WEEKS`` with
+``{field, min, max, actual}``, goal weights summing to 10, …) are checked by the service and
+answered 400 with details; the schema still states them for clients. Wrong JSON types are 422.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, Field
+
+from alloy.catalogue.vocabulary import Discipline, Equipment
+from alloy.generator.model import Goal, ProgressionStyle, SplitTemplate
+from apikit.schemas import Day, Id, Lax, RequestModel
+
+DURATION_WEEKS = (8, 12)
+DAYS_PER_WEEK = (2, 7)
+SESSION_MINUTES = (15, 180)
+DELOAD_EVERY = (2, 8)
+GOAL_WEIGHT_TOTAL = 10
+
+
+def _range(low: int, high: int) -> dict[str, Any]:
+    return {"json_schema_extra": {"minimum": low, "maximum": high}}
+
+
+class GoalIn(RequestModel):
+    goal: Annotated[Goal, Lax]
+    weight: int = Field(description="1–10; the weights of a program's goals sum to 10", **_range(1, 10))
+
+
+class DisciplineIn(RequestModel):
+    discipline: Annotated[Discipline, Lax]
+    weight: int = Field(**_range(0, 10))
+
+
+class MovementRuleIn(RequestModel):
+    movement_id: Id
+    rule: Literal["hard_no", "hard_yes", "preferred"]
+
+
+class ProgramCreateRequest(RequestModel):
+    name: str = Field(min_length=1, max_length=120)
+    goals: list[GoalIn] = Field(description="1–3 distinct goals, weights summing to 10")
+    duration_weeks: int | None = Field(
+        default=None, description="8–12; may be left out when end_date is given", **_range(*DURATION_WEEKS)
+    )
+    start_date: Day
+    end_date: Day | None = Field(default=None, description="After start_date; must agree with duration_weeks")
+    split_template: Annotated[SplitTemplate, Lax] | None = Field(
+        default=None, description="Chosen from days_per_week (and the goals) when left out"
+    )
+    days_per_week: int = Field(**_range(*DAYS_PER_WEEK))
+    max_session_minutes: int = Field(default=60, **_range(*SESSION_MINUTES))
+    disciplines: list[DisciplineIn] = Field(default_factory=list, max_length=len(Discipline))
+    equipment: list[Annotated[Equipment, Lax]] | None = Field(
+        default=None, max_length=len(Equipment), description="Defaults to the equipment on your profile"
+    )
+    movement_rules: list[MovementRuleIn] = Field(default_factory=list, max_length=50)
+    deload_every_n_weeks: int = Field(default=4, **_range(*DELOAD_EVERY))
+    progression_style: Annotated[ProgressionStyle, Lax] = ProgressionStyle.DOUBLE
+    notes: str = Field(default="", max_length=2000)
+
+
+class ProgramUpdateRequest(RequestModel):
+    name: str | None = Field(default=None, min_length=1, max_length=120)
+    notes: str | None = Field(default=None, max_length=2000)
+
+
+class GoalOut(BaseModel):
+    goal: Goal
+    weight: int
+
+
+class DisciplineOut(BaseModel):
+    discipline: str
+    weight: int
+
+
+class MovementRuleOut(BaseModel):
+    movement_id: uuid.UUID
+    rule: str
+
+
+class SessionSummary(BaseModel):
+    session_id: uuid.UUID
+    day_number: int
+    scheduled_date: date
+    focus: str
+    estimated_minutes: int
+    status: str
+
+
+class WeekOut(BaseModel):
+    week_number: int
+    is_deload: bool
+    sessions: list[SessionSummary]
+
+
+class ProgramOut(BaseModel):
+    program_id: uuid.UUID
+    name: str
+    notes: str
+    goals: list[GoalOut]
+    duration_weeks: int
+    start_date: date
+    end_date: date
+    split_template: SplitTemplate
+    days_per_week: int
+    max_session_minutes: int
+    disciplines: list[DisciplineOut]
+    equipment: list[str]
+    movement_rules: list[MovementRuleOut]
+    deload_every_n_weeks: int
+    progression_style: ProgressionStyle
+    scoring_version: int = Field(description="The scoring configuration the sessions were built with")
+    is_active: bool
+    session_count: int
+    created_at: datetime
+    updated_at: datetime
+
+
+class ProgramDetailOut(ProgramOut):
+    schedule: list[WeekOut]
+
+
+class ExerciseOut(BaseModel):
+    exercise_id: uuid.UUID
+    block: str
+    position: int
+    movement_id: uuid.UUID | None
+    movement_name: str | None
+    circuit_id: uuid.UUID | None
+    sets: int
+    reps_min: int | None
+    reps_max: int | None
+    duration_seconds: int | None
+    distance_m: int | None
+    target_rpe: float | None
+    target_rir: int | None
+    rest_seconds: int
+    superset_group: str | None
+    estimated_seconds: int
+
+
+class ExerciseExplanation(BaseModel):
+    position: int
+    movement_id: uuid.UUID | None
+    block: str
+    reason: str
+    score: float | None = Field(description="The weighted score the movement won its slot with")
+    dimensions: dict[str, float] | None = Field(description="Its score on each of the seven dimensions")
+
+
+class SessionExplanation(BaseModel):
+    scoring_version: int
+    relaxations: list[str] = Field(description="The relaxation steps this session needed, in order")
+    exercises: list[ExerciseExplanation]
+
+
+class SessionOut(BaseModel):
+    session_id: uuid.UUID
+    program_id: uuid.UUID
+    week_number: int
+    day_number: int
+    scheduled_date: date
+    focus: str
+    main_pattern: str | None
+    is_deload: bool
+    estimated_minutes: int
+    status: Literal["planned", "completed"]
+    completed_at: datetime | None
+    notes: str
+    exercises: list[ExerciseOut]
+    explanation: SessionExplanation
+
+
+class ExerciseEdit(RequestModel):
+    exercise_id: Id
+    movement_id: Id | None = Field(default=None, description="Swap in another movement you can see")
+    sets: int | None = Field(default=None, ge=1, le=20)
+    reps_min: int | None = Field(default=None, ge=1, le=100)
+    reps_max: int | None = Field(default=None, ge=1, le=100)
+    duration_seconds: int | None = Field(default=None, ge=5, le=7200)
+    rest_seconds: int | None = Field(default=None, ge=0, le=600)
+    target_rpe: float | None = Field(default=None, ge=1, le=10, allow_inf_nan=False)
+
+
+class SessionUpdateRequest(RequestModel):
+    scheduled_date: Day | None = None
+    notes: str | None = Field(default=None, max_length=2000)
+    exercises: list[ExerciseEdit] = Field(default_factory=list, max_length=40)
+
+
+class SessionCompleteRequest(RequestModel):
+    notes: str | None = Field(default=None, max_length=2000)

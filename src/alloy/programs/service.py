@@ -1,0 +1,548 @@
+"""The program rules: validate a request, build its plan, store it in the request's transaction;
+read, edit, activate and delete programs; edit and complete sessions.
+
+Object-level authorization lives in the queries: every program and session is looked up with the
+caller's user id, so another user's object does not exist for them (404).
+"""
+
+from __future__ import annotations
+
+import math
+import uuid
+from collections import defaultdict
+from datetime import date, timedelta
+from typing import Any, cast
+
+from sqlalchemy import Select, Table, func, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from alloy.catalogue.models import Circuit, Movement, MovementDiscipline, MovementEquipment
+from alloy.catalogue.repository import visible_to
+from alloy.catalogue.scoring_router import current_config
+from alloy.generator import (
+    CatalogueSnapshot,
+    CircuitFacts,
+    MovementFacts,
+    Plan,
+    ProgramSpec,
+    ScoringRules,
+    build_plan,
+)
+from alloy.generator.model import Goal
+from alloy.generator.structure import default_split
+from alloy.identity.models import User
+from alloy.programs.models import Program, ProgramWeek, SessionExercise, TrainingSession
+from alloy.programs.schemas import (
+    DAYS_PER_WEEK,
+    DELOAD_EVERY,
+    DURATION_WEEKS,
+    GOAL_WEIGHT_TOTAL,
+    SESSION_MINUTES,
+    ProgramCreateRequest,
+    SessionUpdateRequest,
+)
+from apikit.cache import Cache
+from apikit.db.engine import ReadSession
+from apikit.db.unique import add_unique
+from apikit.errors import BusinessRuleError, ConflictError, NotFoundError, UnprocessableError, ValidationError
+from apikit.ids import new_id, utcnow
+
+MAX_HARD_YES_PER_TRAINING_DAY = 2
+
+
+def programs_scope(user_id: uuid.UUID) -> str:
+    """The cache scope of one user's programs: their writes never flush anybody else's."""
+    return f"programs:{user_id}"
+
+
+def program_not_found(program_id: uuid.UUID) -> NotFoundError:
+    return NotFoundError("No such program", code="NF_PROGRAM", details={"program_id": str(program_id)})
+
+
+def session_not_found(session_id: uuid.UUID) -> NotFoundError:
+    return NotFoundError("No such session", code="NF_SESSION", details={"session_id": str(session_id)})
+
+
+def _out_of_range(field: str, value: int, bounds: tuple[int, int]) -> None:
+    low, high = bounds
+    if not low <= value <= high:
+        raise ValidationError(
+            f"{field} must be between {low} and {high}",
+            code=f"VAL_{field.upper()}",
+            details={"field": field, "min": low, "max": high, "actual": value},
+        )
+
+
+def checked_duration(body: ProgramCreateRequest) -> tuple[int, date]:
+    """The program's weeks and last day, from duration_weeks, end_date, or both (which must agree)."""
+    if body.end_date is not None and body.end_date <= body.start_date:
+        raise ValidationError(
+            "end_date must be after start_date",
+            code="VAL_INVALID_DATE_RANGE",
+            details={"start_date": body.start_date.isoformat(), "end_date": body.end_date.isoformat()},
+        )
+    weeks = body.duration_weeks
+    if weeks is None:
+        if body.end_date is None:
+            raise ValidationError(
+                "Give duration_weeks or end_date",
+                code="VAL_DURATION_WEEKS",
+                details={"field": "duration_weeks", "min": DURATION_WEEKS[0], "max": DURATION_WEEKS[1]},
+            )
+        weeks = math.ceil(((body.end_date - body.start_date).days + 1) / 7)
+    _out_of_range("duration_weeks", weeks, DURATION_WEEKS)
+    end = body.start_date + timedelta(weeks=weeks) - timedelta(days=1)
+    if body.end_date is not None and body.end_date != end:
+        raise ValidationError(
+            f"end_date does not agree with {weeks} weeks from start_date (expected {end.isoformat()})",
+            code="VAL_INVALID_DATE_RANGE",
+            details={
+                "end_date": body.end_date.isoformat(),
+                "expected": end.isoformat(),
+                "duration_weeks": weeks,
+            },
+        )
+    return weeks, end
+
+
+def checked_request(body: ProgramCreateRequest) -> None:
+    """Every rule the schema cannot state, each a 400 naming its field."""
+    _out_of_range("days_per_week", body.days_per_week, DAYS_PER_WEEK)
+    _out_of_range("max_session_minutes", body.max_session_minutes, SESSION_MINUTES)
+    _out_of_range("deload_every_n_weeks", body.deload_every_n_weeks, DELOAD_EVERY)
+    goals = [item.goal for item in body.goals]
+    total = sum(item.weight for item in body.goals)
+    if not 1 <= len(goals) <= 3 or len(set(goals)) != len(goals):
+        raise ValidationError(
+            "Give 1–3 distinct goals", code="VAL_GOALS", details={"field": "goals", "count": len(goals)}
+        )
+    if any(item.weight < 1 for item in body.goals) or total != GOAL_WEIGHT_TOTAL:
+        raise ValidationError(
+            f"Goal weights are whole numbers from 1 that sum to {GOAL_WEIGHT_TOTAL}",
+            code="VAL_GOALS",
+            details={"field": "goals", "expected_sum": GOAL_WEIGHT_TOTAL, "actual_sum": total},
+        )
+    disciplines = [item.discipline for item in body.disciplines]
+    if len(set(disciplines)) != len(disciplines) or any(
+        not 0 <= item.weight <= 10 for item in body.disciplines
+    ):
+        raise ValidationError(
+            "Disciplines are distinct, each weighted 0–10",
+            code="VAL_DISCIPLINES",
+            details={"field": "disciplines"},
+        )
+    rules = [rule.movement_id for rule in body.movement_rules]
+    if len(set(rules)) != len(rules):
+        raise ValidationError(
+            "A movement may have one rule", code="VAL_MOVEMENT_RULES", details={"field": "movement_rules"}
+        )
+    hard_yes = sum(rule.rule == "hard_yes" for rule in body.movement_rules)
+    if hard_yes > MAX_HARD_YES_PER_TRAINING_DAY * body.days_per_week:
+        raise ValidationError(
+            f"At most {MAX_HARD_YES_PER_TRAINING_DAY} hard_yes movements per training day",
+            code="VAL_MOVEMENT_RULES",
+            details={"field": "movement_rules", "hard_yes": hard_yes, "max": 2 * body.days_per_week},
+        )
+
+
+async def load_snapshot(session: AsyncSession, user_id: uuid.UUID) -> CatalogueSnapshot:
+    """The shared catalogue and the caller's own movements, as the generator's plain values."""
+    columns = (
+        Movement.id,
+        Movement.slug,
+        Movement.name,
+        Movement.pattern,
+        Movement.primary_muscle,
+        Movement.secondary_muscles,
+        Movement.compound,
+        Movement.unilateral,
+        Movement.skill_level,
+        Movement.cns_load,
+        Movement.metric_type,
+        Movement.substitution_group,
+    )
+    rows = (await session.execute(select(*columns).where(visible_to(user_id)))).all()
+    ids = [row.id for row in rows]
+    equipment: dict[uuid.UUID, set[str]] = defaultdict(set)
+    disciplines: dict[uuid.UUID, set[str]] = defaultdict(set)
+    for movement_id, item in await session.execute(
+        select(MovementEquipment.movement_id, MovementEquipment.equipment).where(
+            MovementEquipment.movement_id.in_(ids)
+        )
+    ):
+        equipment[movement_id].add(item)
+    for movement_id, item in await session.execute(
+        select(MovementDiscipline.movement_id, MovementDiscipline.discipline).where(
+            MovementDiscipline.movement_id.in_(ids)
+        )
+    ):
+        disciplines[movement_id].add(item)
+    movements = tuple(
+        MovementFacts(
+            id=row.id,
+            slug=row.slug,
+            name=row.name,
+            pattern=row.pattern,
+            primary_muscle=row.primary_muscle,
+            secondary_muscles=tuple(row.secondary_muscles),
+            equipment=frozenset(equipment[row.id]),
+            disciplines=frozenset(disciplines[row.id]),
+            compound=row.compound,
+            unilateral=row.unilateral,
+            skill_level=row.skill_level,
+            cns_load=row.cns_load,
+            metric_type=row.metric_type,
+            substitution_group=row.substitution_group,
+        )
+        for row in rows
+    )
+    circuits = tuple(
+        CircuitFacts(
+            id=circuit.id,
+            name=circuit.name,
+            circuit_type=circuit.circuit_type,
+            minutes=circuit.duration_minutes or circuit.time_cap_minutes,
+            movement_ids=tuple(uuid.UUID(str(item["movement_id"])) for item in circuit.movements),
+            difficulty=circuit.difficulty,
+            tags=tuple(circuit.tags),
+        )
+        for circuit in (await session.execute(select(Circuit))).scalars()
+    )
+    return CatalogueSnapshot(movements=movements, circuits=circuits)
+
+
+def _seed(program_id: uuid.UUID) -> int:
+    return program_id.int & 0xFFFF_FFFF_FFFF
+
+
+async def create_program(session: AsyncSession, user_id: uuid.UUID, body: ProgramCreateRequest) -> Program:
+    """Validate, build the plan, and add the program with its weeks, sessions and exercises to the
+    request's transaction (nothing is visible until all of it commits)."""
+    checked_request(body)
+    weeks, end = checked_duration(body)
+    user = await session.get(User, user_id)
+    if user is None:  # pragma: no cover - a valid token names an existing user
+        raise NotFoundError("No such user", code="NF_USER")
+    equipment = sorted(
+        {str(item) for item in (body.equipment if body.equipment is not None else user.equipment)}
+    )
+    snapshot = await load_snapshot(session, user_id)
+    by_id = snapshot.by_id()
+    rules: dict[str, set[uuid.UUID]] = defaultdict(set)
+    for rule in body.movement_rules:
+        movement = by_id.get(rule.movement_id)
+        if movement is None:
+            raise UnprocessableError(
+                "No such movement for a movement rule",
+                code="NF_MOVEMENT",
+                details={"field": "movement_rules", "movement_id": str(rule.movement_id)},
+            )
+        if rule.rule == "hard_yes" and not movement.equipment <= {*equipment, "bodyweight"}:
+            raise ValidationError(
+                f"{movement.name} needs equipment the program does not have",
+                code="VAL_MOVEMENT_RULES",
+                details={
+                    "field": "movement_rules",
+                    "movement_id": str(movement.id),
+                    "missing": sorted(movement.equipment - {*equipment, "bodyweight"}),
+                },
+            )
+        rules[rule.rule].add(rule.movement_id)
+    scoring = await current_config(session)
+    goals = {Goal(item.goal): item.weight for item in body.goals}
+    split = body.split_template or default_split(body.days_per_week, goals)
+    program_id = new_id()
+    spec = ProgramSpec(
+        seed=_seed(program_id),
+        goals=goals,
+        duration_weeks=weeks,
+        start_date=body.start_date,
+        split_template=split,
+        days_per_week=body.days_per_week,
+        max_session_minutes=body.max_session_minutes,
+        equipment=frozenset(equipment),
+        disciplines={str(item.discipline): item.weight for item in body.disciplines},
+        hard_no=frozenset(rules["hard_no"]),
+        hard_yes=frozenset(rules["hard_yes"]),
+        preferred=frozenset(rules["preferred"]),
+        deload_every_n_weeks=body.deload_every_n_weeks,
+        progression_style=body.progression_style,
+    )
+    plan = build_plan(
+        spec,
+        snapshot,
+        ScoringRules(scoring.version, dict(scoring.weights), float(scoring.qualifying_score)),
+    )
+    program = Program(
+        id=program_id,
+        user_id=user_id,
+        name=body.name,
+        notes=body.notes,
+        goals=[{"goal": str(item.goal), "weight": item.weight} for item in body.goals],
+        duration_weeks=weeks,
+        start_date=body.start_date,
+        end_date=end,
+        split_template=str(split),
+        days_per_week=body.days_per_week,
+        max_session_minutes=body.max_session_minutes,
+        disciplines=[
+            {"discipline": str(item.discipline), "weight": item.weight} for item in body.disciplines
+        ],
+        equipment=equipment,
+        movement_rules=[{"movement_id": str(r.movement_id), "rule": r.rule} for r in body.movement_rules],
+        deload_every_n_weeks=body.deload_every_n_weeks,
+        progression_style=str(body.progression_style),
+        scoring_version=plan.scoring_version,
+        is_active=False,
+    )
+    session.add(program)
+    await session.flush()
+    await _store_plan(session, program, plan)
+    return program
+
+
+async def _store_plan(session: AsyncSession, program: Program, plan: Plan) -> None:
+    """Weeks, sessions and exercises as three multi-row inserts: a 12-week, 6-day plan is ~800 rows."""
+    now = utcnow()
+    weeks, sessions, exercises = [], [], []
+    for week in plan.weeks:
+        weeks.append(
+            {
+                "id": new_id(),
+                "program_id": program.id,
+                "week_number": week.number,
+                "is_deload": week.is_deload,
+            }
+        )
+        for planned in week.sessions:
+            session_id = new_id()
+            sessions.append(
+                {
+                    "id": session_id,
+                    "program_id": program.id,
+                    "user_id": program.user_id,
+                    "week_number": planned.week_number,
+                    "day_number": planned.day_number,
+                    "scheduled_date": planned.scheduled_date,
+                    "focus": planned.focus,
+                    "main_pattern": planned.main_pattern,
+                    "is_deload": week.is_deload,
+                    "estimated_minutes": planned.estimated_minutes,
+                    "relaxations": [step.value for step in planned.relaxations],
+                    "status": "planned",
+                    "completed_at": None,
+                    "notes": "",
+                    "created_at": now,
+                    "updated_at": now,
+                }
+            )
+            for exercise in planned.exercises:
+                exercises.append(
+                    {
+                        "id": new_id(),
+                        "session_id": session_id,
+                        "block": exercise.block.value,
+                        "position": exercise.position,
+                        "movement_id": exercise.movement_id,
+                        "circuit_id": exercise.circuit_id,
+                        "sets": exercise.sets,
+                        "reps_min": exercise.reps_min,
+                        "reps_max": exercise.reps_max,
+                        "duration_seconds": exercise.duration_seconds,
+                        "distance_m": exercise.distance_m,
+                        "target_rpe": exercise.target_rpe,
+                        "target_rir": exercise.target_rir,
+                        "rest_seconds": exercise.rest_seconds,
+                        "superset_group": exercise.superset_group,
+                        "estimated_seconds": exercise.estimated_seconds,
+                        "score": exercise.score,
+                        "dimensions": dict(exercise.dimensions) if exercise.dimensions is not None else None,
+                        "reason": exercise.reason,
+                    }
+                )
+    # Core inserts on the tables (plain executemany): the ORM's bulk path costs several times more.
+    for model, rows in ((ProgramWeek, weeks), (TrainingSession, sessions), (SessionExercise, exercises)):
+        await session.execute(insert(cast(Table, model.__table__)), rows)
+
+
+def own_programs(user_id: uuid.UUID) -> Select[Any]:
+    return select(Program).where(Program.user_id == user_id)
+
+
+async def get_program(
+    session: ReadSession, user_id: uuid.UUID, program_id: uuid.UUID, *, for_update: bool = False
+) -> Program:
+    statement = own_programs(user_id).where(Program.id == program_id)
+    if for_update:
+        statement = statement.with_for_update()
+    program: Program | None = (await session.execute(statement)).scalar_one_or_none()
+    if program is None:
+        raise program_not_found(program_id)
+    return program
+
+
+async def session_counts(session: ReadSession, program_ids: list[uuid.UUID]) -> dict[uuid.UUID, int]:
+    if not program_ids:
+        return {}
+    rows = await session.execute(
+        select(TrainingSession.program_id, func.count())
+        .where(TrainingSession.program_id.in_(program_ids))
+        .group_by(TrainingSession.program_id)
+    )
+    return dict(rows.all())
+
+
+async def program_sessions(session: ReadSession, program_id: uuid.UUID) -> list[TrainingSession]:
+    statement = (
+        select(TrainingSession)
+        .where(TrainingSession.program_id == program_id)
+        .order_by(TrainingSession.scheduled_date, TrainingSession.id)
+    )
+    return list((await session.execute(statement)).scalars())
+
+
+async def activate(session: AsyncSession, user_id: uuid.UUID, program_id: uuid.UUID) -> Program:
+    """One active program per user: the others are deactivated first, in the same transaction."""
+    program = await get_program(session, user_id, program_id, for_update=True)
+    await session.execute(
+        update(Program)
+        .where(Program.user_id == user_id, Program.is_active.is_(True), Program.id != program_id)
+        .values(is_active=False, updated_at=utcnow())
+    )
+    if not program.is_active:
+        program.is_active = True
+        program.updated_at = utcnow()
+        await add_unique(
+            session,
+            program,
+            ConflictError("Another program was activated at the same time; retry", retryable=True),
+        )
+    return program
+
+
+async def delete_program(session: AsyncSession, user_id: uuid.UUID, program_id: uuid.UUID) -> None:
+    program = await get_program(session, user_id, program_id, for_update=True)
+    if program.is_active:
+        raise BusinessRuleError(
+            "An active program cannot be deleted; activate another one first",
+            code="BR_PROGRAM_ACTIVE",
+            details={"program_id": str(program_id)},
+        )
+    await session.delete(program)
+
+
+def own_sessions(user_id: uuid.UUID) -> Select[Any]:
+    return select(TrainingSession).where(TrainingSession.user_id == user_id)
+
+
+async def get_session(
+    session: ReadSession, user_id: uuid.UUID, session_id: uuid.UUID, *, for_update: bool = False
+) -> TrainingSession:
+    statement = own_sessions(user_id).where(TrainingSession.id == session_id)
+    if for_update:
+        statement = statement.with_for_update()
+    found: TrainingSession | None = (await session.execute(statement)).scalar_one_or_none()
+    if found is None:
+        raise session_not_found(session_id)
+    return found
+
+
+async def session_exercises(session: ReadSession, session_id: uuid.UUID) -> list[SessionExercise]:
+    statement = (
+        select(SessionExercise)
+        .where(SessionExercise.session_id == session_id)
+        .order_by(SessionExercise.position)
+    )
+    return list((await session.execute(statement)).scalars())
+
+
+def _still_open(found: TrainingSession) -> None:
+    if found.status == "completed":
+        raise BusinessRuleError(
+            "A completed session cannot be changed",
+            code="BR_SESSION_COMPLETE",
+            details={"session_id": str(found.id)},
+        )
+
+
+async def update_session(
+    session: AsyncSession, user_id: uuid.UUID, session_id: uuid.UUID, body: SessionUpdateRequest
+) -> TrainingSession:
+    found = await get_session(session, user_id, session_id, for_update=True)
+    _still_open(found)
+    if body.scheduled_date is not None and body.scheduled_date != found.scheduled_date:
+        taken = await session.scalar(
+            select(func.count()).where(
+                TrainingSession.program_id == found.program_id,
+                TrainingSession.scheduled_date == body.scheduled_date,
+                TrainingSession.id != found.id,
+            )
+        )
+        if taken:
+            raise ConflictError(
+                "The program already has a session on that day",
+                code="CF_SESSION_DATE",
+                details={"scheduled_date": body.scheduled_date.isoformat()},
+            )
+        found.scheduled_date = body.scheduled_date
+    if body.notes is not None:
+        found.notes = body.notes
+    by_id = {exercise.id: exercise for exercise in await session_exercises(session, found.id)}
+    for edit in body.exercises:
+        exercise = by_id.get(edit.exercise_id)
+        if exercise is None:
+            raise UnprocessableError(
+                "No such exercise in this session",
+                code="NF_EXERCISE",
+                details={"exercise_id": str(edit.exercise_id)},
+            )
+        if edit.movement_id is not None and edit.movement_id != exercise.movement_id:
+            visible = await session.scalar(
+                select(func.count()).where(Movement.id == edit.movement_id, visible_to(user_id))
+            )
+            if not visible:
+                raise UnprocessableError(
+                    "No such movement", code="NF_MOVEMENT", details={"movement_id": str(edit.movement_id)}
+                )
+            exercise.movement_id = edit.movement_id
+            exercise.circuit_id = None
+            exercise.score, exercise.dimensions = None, None
+            exercise.reason = "chosen by you"
+        for field in ("sets", "reps_min", "reps_max", "duration_seconds", "rest_seconds", "target_rpe"):
+            value = getattr(edit, field)
+            if value is not None:
+                setattr(exercise, field, value)
+        if (
+            exercise.reps_min is not None
+            and exercise.reps_max is not None
+            and exercise.reps_min > exercise.reps_max
+        ):
+            raise ValidationError(
+                "reps_min cannot exceed reps_max",
+                code="VAL_REPS",
+                details={
+                    "exercise_id": str(exercise.id),
+                    "reps_min": exercise.reps_min,
+                    "reps_max": exercise.reps_max,
+                },
+            )
+        if exercise.target_rpe is not None:
+            exercise.target_rir = max(0, round(10 - exercise.target_rpe))
+    found.updated_at = utcnow()
+    return found
+
+
+async def complete_session(
+    session: AsyncSession, user_id: uuid.UUID, session_id: uuid.UUID, notes: str | None
+) -> TrainingSession:
+    found = await get_session(session, user_id, session_id, for_update=True)
+    _still_open(found)
+    found.status = "completed"
+    found.completed_at = found.updated_at = utcnow()
+    if notes is not None:
+        found.notes = notes
+    return found
+
+
+async def invalidate(cache: Cache, user_id: uuid.UUID) -> None:
+    await cache.invalidate(programs_scope(user_id))
