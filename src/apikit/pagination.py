@@ -18,7 +18,7 @@ import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Annotated, Any, Generic, Literal, TypeVar
+from typing import Annotated, Any, Generic, Literal, Self, TypeVar
 
 from fastapi import Depends, Query, Request
 from pydantic import BaseModel
@@ -187,6 +187,16 @@ class CursorPage(BaseModel, Generic[T]):
     next_cursor: str | None
     prev_cursor: str | None
     has_more: bool
+
+    @classmethod
+    def of(cls, page: Page[Any], items: Sequence[T]) -> Self:
+        """The wire page for ``page``, its rows turned into ``items`` (in the same order)."""
+        return cls(
+            items=list(items),
+            next_cursor=page.next_cursor,
+            prev_cursor=page.prev_cursor,
+            has_more=page.has_more,
+        )
 
 
 @dataclass(frozen=True)

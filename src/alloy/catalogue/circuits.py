@@ -134,12 +134,8 @@ async def list_circuits(
             statement = statement.where(Circuit.circuit_type == circuit_type)
         result = await paginate(session, statement, keyset=BY_NAME, page=page, filters={"type": circuit_type})
         cached = (
-            CursorPage[CircuitOut](
-                items=[circuit_out(circuit) for circuit in result.items],
-                next_cursor=result.next_cursor,
-                prev_cursor=result.prev_cursor,
-                has_more=result.has_more,
-            )
+            CursorPage[CircuitOut]
+            .of(result, [circuit_out(circuit) for circuit in result.items])
             .model_dump_json()
             .encode()
         )

@@ -97,12 +97,8 @@ async def list_movements(
             statement = statement.where(func.lower(Movement.name).like(f"%{escaped}%", escape="\\"))
         result = await paginate(session, statement, keyset=BY_NAME, page=page, filters=filters)
         cached = (
-            CursorPage[MovementOut](
-                items=[movement_out(movement) for movement in result.items],
-                next_cursor=result.next_cursor,
-                prev_cursor=result.prev_cursor,
-                has_more=result.has_more,
-            )
+            CursorPage[MovementOut]
+            .of(result, [movement_out(movement) for movement in result.items])
             .model_dump_json()
             .encode()
         )

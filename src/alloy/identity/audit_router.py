@@ -66,7 +66,5 @@ async def list_security_events(
         )
         for row in result.items
     ]
-    page_out = CursorPage[SecurityEventOut](
-        items=items, next_cursor=result.next_cursor, prev_cursor=result.prev_cursor, has_more=result.has_more
-    )
+    page_out = CursorPage[SecurityEventOut].of(result, items)
     return envelope(request, page_out)

@@ -213,11 +213,8 @@ async def list_programs(
     counts = await service.session_counts(db, [program.id for program in result.items])
     return envelope(
         request,
-        CursorPage[ProgramOut](
-            items=[program_out(program, counts.get(program.id, 0)) for program in result.items],
-            next_cursor=result.next_cursor,
-            prev_cursor=result.prev_cursor,
-            has_more=result.has_more,
+        CursorPage[ProgramOut].of(
+            result, [program_out(program, counts.get(program.id, 0)) for program in result.items]
         ),
     )
 
@@ -320,8 +317,9 @@ async def list_sessions(
     result = await paginate(db, statement, keyset=BY_DATE, page=page, filters=filters)
     return envelope(
         request,
-        CursorPage[SessionSummary](
-            items=[
+        CursorPage[SessionSummary].of(
+            result,
+            [
                 SessionSummary(
                     session_id=found.id,
                     day_number=found.day_number,
@@ -332,9 +330,6 @@ async def list_sessions(
                 )
                 for found in result.items
             ],
-            next_cursor=result.next_cursor,
-            prev_cursor=result.prev_cursor,
-            has_more=result.has_more,
         ),
     )
 
