@@ -78,7 +78,9 @@ async def test_the_same_request_gives_the_same_plan_shape_and_goals_change_it(
     sessions = [
         data_of(await alloy.get(f"/v1/sessions/{s['session_id']}", headers=athlete.headers)) for s in week_one
     ]
-    assert any(e["block"] == "finisher" for s in sessions for e in s["exercises"])
+    finishers = [e for s in sessions for e in s["exercises"] if e["block"] == "finisher"]
+    assert finishers
+    assert all(e["circuit_name"] or e["movement_name"] for e in finishers)
     strength_main = data_of(
         await alloy.get(
             f"/v1/sessions/{strength['schedule'][0]['sessions'][0]['session_id']}", headers=athlete.headers

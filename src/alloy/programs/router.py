@@ -11,7 +11,7 @@ from fastapi import APIRouter, Depends, Query, Request, status
 from fastapi.responses import Response
 from sqlalchemy import select
 
-from alloy.catalogue.models import Movement
+from alloy.catalogue.models import Circuit, Movement
 from alloy.catalogue.router import CacheDep, enveloped_json
 from alloy.identity.roles import CurrentUser
 from alloy.programs import service
@@ -112,6 +112,11 @@ async def session_out(db: ReadSession, found: TrainingSession, scoring_version: 
     exercises = await service.session_exercises(db, found.id)
     ids = [e.movement_id for e in exercises if e.movement_id is not None]
     names = dict((await db.execute(select(Movement.id, Movement.name).where(Movement.id.in_(ids)))).all())
+    circuit_ids = [e.circuit_id for e in exercises if e.circuit_id is not None]
+    if circuit_ids:
+        names |= dict(
+            (await db.execute(select(Circuit.id, Circuit.name).where(Circuit.id.in_(circuit_ids)))).all()
+        )
     return SessionOut(
         session_id=found.id,
         program_id=found.program_id,
@@ -133,6 +138,7 @@ async def session_out(db: ReadSession, found: TrainingSession, scoring_version: 
                 movement_id=e.movement_id,
                 movement_name=names.get(e.movement_id) if e.movement_id else None,
                 circuit_id=e.circuit_id,
+                circuit_name=names.get(e.circuit_id) if e.circuit_id else None,
                 sets=e.sets,
                 reps_min=e.reps_min,
                 reps_max=e.reps_max,

@@ -135,6 +135,7 @@ class ExerciseOut(BaseModel):
     movement_id: uuid.UUID | None
     movement_name: str | None
     circuit_id: uuid.UUID | None
+    circuit_name: str | None
     sets: int
     reps_min: int | None
     reps_max: int | None
