@@ -36,7 +36,7 @@ from alloy.generator.model import Goal, SplitTemplate
 from alloy.identity.roles import Role
 from alloy.identity.service import AccountService
 from alloy.main import create_alloy_app
-from alloy.programs.service import load_snapshot
+from alloy.programs.repository import load_snapshot
 from alloy.settings import AlloySettings
 from apikit import migrations
 from apikit.db.engine import Database

@@ -16,6 +16,7 @@ from alloy.catalogue.router import CacheDep, enveloped_json
 from alloy.identity.roles import CurrentUser
 from alloy.programs import service
 from alloy.programs.models import Program, ProgramIdempotencyKey, TrainingSession
+from alloy.programs.repository import ProgramRepository, TrainingSessionRepository
 from alloy.programs.schemas import (
     DisciplineOut,
     ExerciseExplanation,
@@ -85,7 +86,7 @@ def program_out(program: Program, session_count: int) -> ProgramOut:
 
 
 async def program_detail(db: ReadSession, program: Program) -> ProgramDetailOut:
-    planned = await service.program_sessions(db, program.id)
+    planned = await ProgramRepository(db, program.user_id).sessions_of(program.id)
     deloads = {session.week_number: session.is_deload for session in planned}
     weeks: dict[int, list[SessionSummary]] = {}
     for found in planned:
@@ -109,7 +110,7 @@ async def program_detail(db: ReadSession, program: Program) -> ProgramDetailOut:
 
 
 async def session_out(db: ReadSession, found: TrainingSession, scoring_version: int) -> SessionOut:
-    exercises = await service.session_exercises(db, found.id)
+    exercises = await TrainingSessionRepository(db, found.user_id).exercises_of(found.id)
     ids = [e.movement_id for e in exercises if e.movement_id is not None]
     names = dict((await db.execute(select(Movement.id, Movement.name).where(Movement.id.in_(ids)))).all())
     circuit_ids = [e.circuit_id for e in exercises if e.circuit_id is not None]
@@ -171,7 +172,7 @@ async def session_out(db: ReadSession, found: TrainingSession, scoring_version: 
 
 
 async def _session_with_exercises(db: ReadSession, user_id: uuid.UUID, session_id: uuid.UUID) -> SessionOut:
-    found = await service.get_session(db, user_id, session_id)
+    found = await TrainingSessionRepository(db, user_id).get_or_404(session_id)
     scoring_version = await db.scalar(select(Program.scoring_version).where(Program.id == found.program_id))
     return await session_out(db, found, scoring_version)
 
@@ -212,11 +213,12 @@ async def list_programs(
     page: BidirectionalPageParams,
     is_active: Annotated[bool | None, Query()] = None,
 ) -> Envelope[CursorPage[ProgramOut]]:
-    statement = service.own_programs(caller.user_id)
+    programs_of_caller = ProgramRepository(db, caller.user_id)
+    statement = programs_of_caller.query()
     if is_active is not None:
         statement = statement.where(Program.is_active.is_(is_active))
     result = await paginate(db, statement, keyset=NEWEST_FIRST, page=page, filters={"is_active": is_active})
-    counts = await service.session_counts(db, [program.id for program in result.items])
+    counts = await programs_of_caller.session_counts([program.id for program in result.items])
     return envelope(
         request,
         CursorPage[ProgramOut].of(
@@ -237,7 +239,7 @@ async def read_program(
     key = await cache.key(service.programs_scope(caller.user_id), "detail", program_id)
     data = await cache.get(key)
     if data is None:
-        program = await service.get_program(db, caller.user_id, program_id)
+        program = await ProgramRepository(db, caller.user_id).get_or_404(program_id)
         data = (await program_detail(db, program)).model_dump_json().encode()
         await cache.set(key, data)
     etag = etag_of(data)
@@ -258,7 +260,7 @@ async def update_program(
     db: WriteSession,
     cache: CacheDep,
 ) -> Envelope[ProgramDetailOut]:
-    program = await service.get_program(db, caller.user_id, program_id, for_update=True)
+    program = await ProgramRepository(db, caller.user_id).get_or_404(program_id, for_update=True)
     if body.name is not None:
         program.name = body.name
     if body.notes is not None:
@@ -278,7 +280,7 @@ async def activate_program(
     request: Request, program_id: uuid.UUID, caller: CurrentUser, db: WriteSession, cache: CacheDep
 ) -> Envelope[ProgramOut]:
     program = await service.activate(db, caller.user_id, program_id)
-    counts = await service.session_counts(db, [program.id])
+    counts = await ProgramRepository(db, caller.user_id).session_counts([program.id])
     await service.invalidate(cache, caller.user_id)
     return envelope(request, program_out(program, counts.get(program.id, 0)))
 
@@ -313,8 +315,10 @@ async def list_sessions(
     from_: Annotated[date | None, Query(alias="from", description="First day, inclusive")] = None,
     to: Annotated[date | None, Query(description="Last day, inclusive")] = None,
 ) -> Envelope[CursorPage[SessionSummary]]:
-    await service.get_program(db, caller.user_id, program_id)
-    statement = service.own_sessions(caller.user_id).where(TrainingSession.program_id == program_id)
+    await ProgramRepository(db, caller.user_id).get_or_404(program_id)
+    statement = (
+        TrainingSessionRepository(db, caller.user_id).query().where(TrainingSession.program_id == program_id)
+    )
     if from_ is not None:
         statement = statement.where(TrainingSession.scheduled_date >= from_)
     if to is not None:

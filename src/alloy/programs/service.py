@@ -11,18 +11,15 @@ import math
 import uuid
 from collections import defaultdict
 from datetime import date, timedelta
-from typing import Any, cast
+from typing import cast
 
-from sqlalchemy import Select, Table, func, insert, select, update
+from sqlalchemy import Table, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from alloy.catalogue.models import Circuit, Movement, MovementDiscipline, MovementEquipment
+from alloy.catalogue.models import Movement
 from alloy.catalogue.repository import visible_to
 from alloy.catalogue.scoring_router import current_config
 from alloy.generator import (
-    CatalogueSnapshot,
-    CircuitFacts,
-    MovementFacts,
     Plan,
     ProgramSpec,
     ScoringRules,
@@ -32,6 +29,7 @@ from alloy.generator.model import Goal
 from alloy.generator.structure import default_split
 from alloy.identity.models import User
 from alloy.programs.models import Program, ProgramWeek, SessionExercise, TrainingSession
+from alloy.programs.repository import ProgramRepository, TrainingSessionRepository, load_snapshot
 from alloy.programs.schemas import (
     DAYS_PER_WEEK,
     DELOAD_EVERY,
@@ -42,7 +40,6 @@ from alloy.programs.schemas import (
     SessionUpdateRequest,
 )
 from apikit.cache import Cache
-from apikit.db.engine import ReadSession
 from apikit.db.unique import add_unique
 from apikit.errors import BusinessRuleError, ConflictError, NotFoundError, UnprocessableError, ValidationError
 from apikit.ids import new_id, utcnow
@@ -53,14 +50,6 @@ MAX_HARD_YES_PER_TRAINING_DAY = 2
 def programs_scope(user_id: uuid.UUID) -> str:
     """The cache scope of one user's programs: their writes never flush anybody else's."""
     return f"programs:{user_id}"
-
-
-def program_not_found(program_id: uuid.UUID) -> NotFoundError:
-    return NotFoundError("No such program", code="NF_PROGRAM", details={"program_id": str(program_id)})
-
-
-def session_not_found(session_id: uuid.UUID) -> NotFoundError:
-    return NotFoundError("No such session", code="NF_SESSION", details={"session_id": str(session_id)})
 
 
 def _out_of_range(field: str, value: int, bounds: tuple[int, int]) -> None:
@@ -143,72 +132,6 @@ def checked_request(body: ProgramCreateRequest) -> None:
             code="VAL_MOVEMENT_RULES",
             details={"field": "movement_rules", "hard_yes": hard_yes, "max": 2 * body.days_per_week},
         )
-
-
-async def load_snapshot(session: AsyncSession, user_id: uuid.UUID) -> CatalogueSnapshot:
-    """The shared catalogue and the caller's own movements, as the generator's plain values."""
-    columns = (
-        Movement.id,
-        Movement.slug,
-        Movement.name,
-        Movement.pattern,
-        Movement.primary_muscle,
-        Movement.secondary_muscles,
-        Movement.compound,
-        Movement.unilateral,
-        Movement.skill_level,
-        Movement.cns_load,
-        Movement.metric_type,
-        Movement.substitution_group,
-    )
-    rows = (await session.execute(select(*columns).where(visible_to(user_id)))).all()
-    ids = [row.id for row in rows]
-    equipment: dict[uuid.UUID, set[str]] = defaultdict(set)
-    disciplines: dict[uuid.UUID, set[str]] = defaultdict(set)
-    for movement_id, item in await session.execute(
-        select(MovementEquipment.movement_id, MovementEquipment.equipment).where(
-            MovementEquipment.movement_id.in_(ids)
-        )
-    ):
-        equipment[movement_id].add(item)
-    for movement_id, item in await session.execute(
-        select(MovementDiscipline.movement_id, MovementDiscipline.discipline).where(
-            MovementDiscipline.movement_id.in_(ids)
-        )
-    ):
-        disciplines[movement_id].add(item)
-    movements = tuple(
-        MovementFacts(
-            id=row.id,
-            slug=row.slug,
-            name=row.name,
-            pattern=row.pattern,
-            primary_muscle=row.primary_muscle,
-            secondary_muscles=tuple(row.secondary_muscles),
-            equipment=frozenset(equipment[row.id]),
-            disciplines=frozenset(disciplines[row.id]),
-            compound=row.compound,
-            unilateral=row.unilateral,
-            skill_level=row.skill_level,
-            cns_load=row.cns_load,
-            metric_type=row.metric_type,
-            substitution_group=row.substitution_group,
-        )
-        for row in rows
-    )
-    circuits = tuple(
-        CircuitFacts(
-            id=circuit.id,
-            name=circuit.name,
-            circuit_type=circuit.circuit_type,
-            minutes=circuit.duration_minutes or circuit.time_cap_minutes,
-            movement_ids=tuple(uuid.UUID(str(item["movement_id"])) for item in circuit.movements),
-            difficulty=circuit.difficulty,
-            tags=tuple(circuit.tags),
-        )
-        for circuit in (await session.execute(select(Circuit))).scalars()
-    )
-    return CatalogueSnapshot(movements=movements, circuits=circuits)
 
 
 def _seed(program_id: uuid.UUID) -> int:
@@ -365,45 +288,9 @@ async def _store_plan(session: AsyncSession, program: Program, plan: Plan) -> No
         await session.execute(insert(cast(Table, model.__table__)), rows)
 
 
-def own_programs(user_id: uuid.UUID) -> Select[Any]:
-    return select(Program).where(Program.user_id == user_id)
-
-
-async def get_program(
-    session: ReadSession, user_id: uuid.UUID, program_id: uuid.UUID, *, for_update: bool = False
-) -> Program:
-    statement = own_programs(user_id).where(Program.id == program_id)
-    if for_update:
-        statement = statement.with_for_update()
-    program: Program | None = (await session.execute(statement)).scalar_one_or_none()
-    if program is None:
-        raise program_not_found(program_id)
-    return program
-
-
-async def session_counts(session: ReadSession, program_ids: list[uuid.UUID]) -> dict[uuid.UUID, int]:
-    if not program_ids:
-        return {}
-    rows = await session.execute(
-        select(TrainingSession.program_id, func.count())
-        .where(TrainingSession.program_id.in_(program_ids))
-        .group_by(TrainingSession.program_id)
-    )
-    return dict(rows.all())
-
-
-async def program_sessions(session: ReadSession, program_id: uuid.UUID) -> list[TrainingSession]:
-    statement = (
-        select(TrainingSession)
-        .where(TrainingSession.program_id == program_id)
-        .order_by(TrainingSession.scheduled_date, TrainingSession.id)
-    )
-    return list((await session.execute(statement)).scalars())
-
-
 async def activate(session: AsyncSession, user_id: uuid.UUID, program_id: uuid.UUID) -> Program:
     """One active program per user: the others are deactivated first, in the same transaction."""
-    program = await get_program(session, user_id, program_id, for_update=True)
+    program = await ProgramRepository(session, user_id).get_or_404(program_id, for_update=True)
     await session.execute(
         update(Program)
         .where(Program.user_id == user_id, Program.is_active.is_(True), Program.id != program_id)
@@ -421,7 +308,7 @@ async def activate(session: AsyncSession, user_id: uuid.UUID, program_id: uuid.U
 
 
 async def delete_program(session: AsyncSession, user_id: uuid.UUID, program_id: uuid.UUID) -> None:
-    program = await get_program(session, user_id, program_id, for_update=True)
+    program = await ProgramRepository(session, user_id).get_or_404(program_id, for_update=True)
     if program.is_active:
         raise BusinessRuleError(
             "An active program cannot be deleted; activate another one first",
@@ -429,31 +316,6 @@ async def delete_program(session: AsyncSession, user_id: uuid.UUID, program_id: 
             details={"program_id": str(program_id)},
         )
     await session.delete(program)
-
-
-def own_sessions(user_id: uuid.UUID) -> Select[Any]:
-    return select(TrainingSession).where(TrainingSession.user_id == user_id)
-
-
-async def get_session(
-    session: ReadSession, user_id: uuid.UUID, session_id: uuid.UUID, *, for_update: bool = False
-) -> TrainingSession:
-    statement = own_sessions(user_id).where(TrainingSession.id == session_id)
-    if for_update:
-        statement = statement.with_for_update()
-    found: TrainingSession | None = (await session.execute(statement)).scalar_one_or_none()
-    if found is None:
-        raise session_not_found(session_id)
-    return found
-
-
-async def session_exercises(session: ReadSession, session_id: uuid.UUID) -> list[SessionExercise]:
-    statement = (
-        select(SessionExercise)
-        .where(SessionExercise.session_id == session_id)
-        .order_by(SessionExercise.position)
-    )
-    return list((await session.execute(statement)).scalars())
 
 
 def _still_open(found: TrainingSession) -> None:
@@ -468,17 +330,11 @@ def _still_open(found: TrainingSession) -> None:
 async def update_session(
     session: AsyncSession, user_id: uuid.UUID, session_id: uuid.UUID, body: SessionUpdateRequest
 ) -> TrainingSession:
-    found = await get_session(session, user_id, session_id, for_update=True)
+    sessions = TrainingSessionRepository(session, user_id)
+    found = await sessions.get_or_404(session_id, for_update=True)
     _still_open(found)
     if body.scheduled_date is not None and body.scheduled_date != found.scheduled_date:
-        taken = await session.scalar(
-            select(func.count()).where(
-                TrainingSession.program_id == found.program_id,
-                TrainingSession.scheduled_date == body.scheduled_date,
-                TrainingSession.id != found.id,
-            )
-        )
-        if taken:
+        if await sessions.day_taken(found, body.scheduled_date):
             raise ConflictError(
                 "The program already has a session on that day",
                 code="CF_SESSION_DATE",
@@ -487,7 +343,7 @@ async def update_session(
         found.scheduled_date = body.scheduled_date
     if body.notes is not None:
         found.notes = body.notes
-    by_id = {exercise.id: exercise for exercise in await session_exercises(session, found.id)}
+    by_id = {exercise.id: exercise for exercise in await sessions.exercises_of(found.id)}
     for edit in body.exercises:
         exercise = by_id.get(edit.exercise_id)
         if exercise is None:
@@ -535,7 +391,7 @@ async def update_session(
 async def complete_session(
     session: AsyncSession, user_id: uuid.UUID, session_id: uuid.UUID, notes: str | None
 ) -> TrainingSession:
-    found = await get_session(session, user_id, session_id, for_update=True)
+    found = await TrainingSessionRepository(session, user_id).get_or_404(session_id, for_update=True)
     _still_open(found)
     found.status = "completed"
     found.completed_at = found.updated_at = utcnow()
