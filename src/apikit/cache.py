@@ -14,9 +14,11 @@ from collections import OrderedDict
 
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
+from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import Request
 from starlette.responses import Response
 
+from apikit.db.engine import after_commit
 from apikit.logging import get_logger
 
 log = get_logger("apikit.cache")
@@ -65,8 +67,14 @@ class Cache:
         while len(self._entries) > self._max_entries:
             self._entries.popitem(last=False)
 
+    def invalidate_after_commit(self, session: AsyncSession, scope: str) -> None:
+        """Retire ``scope`` once the write in ``session`` has committed: what a write endpoint
+        calls, so no reader can cache the old rows under the new generation."""
+        after_commit(session, lambda: self.invalidate(scope))
+
     async def invalidate(self, scope: str) -> None:
-        """Retire every entry of ``scope`` (call it in every write that changes what it holds)."""
+        """Retire every entry of ``scope`` now (outside a unit of work; endpoints use
+        :meth:`invalidate_after_commit`)."""
         if self._redis is not None:
             try:
                 await self._redis.incr(f"{self._prefix}:generation:{scope}")

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from apikit.cache import Cache
 from apikit.db.engine import Database
 from apikit.error_formats import EnvelopeErrorFormat, FireErrorFormat
 from apikit.ids import new_id
@@ -133,3 +134,24 @@ async def test_a_unit_of_work_inside_another_does_not_wait_for_itself(fire_demo:
     database: Database = fire_demo.app.state.database
     async with database.transactional(), database.transactional() as inner:
         inner.add(Item(id=new_id(), name="inner", category="c", created_at=datetime.now(UTC)))
+
+
+async def test_cache_invalidation_waits_for_the_commit_and_skips_a_rollback(tmp_path: Path) -> None:
+    database = Database(f"sqlite+aiosqlite:///{tmp_path / 'cache.sqlite3'}")
+    cache = Cache(None, namespace="test")
+    key_before = await cache.key("items", "list")
+    async with database.transactional() as session:
+        cache.invalidate_after_commit(session, "items")
+        assert await cache.key("items", "list") == key_before  # not yet: the write may still fail
+    key_after = await cache.key("items", "list")
+    assert key_after != key_before
+
+    async def failing_write() -> None:
+        async with database.transactional() as session:
+            cache.invalidate_after_commit(session, "items")
+            raise RuntimeError("the write failed")
+
+    with pytest.raises(RuntimeError):
+        await failing_write()
+    assert await cache.key("items", "list") == key_after  # nothing changed, nothing retired
+    await database.dispose()

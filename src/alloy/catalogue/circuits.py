@@ -169,7 +169,7 @@ async def create_circuit(
 ) -> Envelope[CircuitOut]:
     circuit = Circuit(id=new_id(), **await _checked_fields(session, body))
     await add_unique(session, circuit, _duplicate())
-    await cache.invalidate(CIRCUITS)
+    cache.invalidate_after_commit(session, CIRCUITS)
     return envelope(request, circuit_out(circuit))
 
 
@@ -209,7 +209,7 @@ async def replace_circuit(
         setattr(circuit, key, value)
     circuit.updated_at = utcnow()
     await add_unique(session, circuit, _duplicate())
-    await cache.invalidate(CIRCUITS)
+    cache.invalidate_after_commit(session, CIRCUITS)
     return envelope(request, circuit_out(circuit))
 
 
@@ -226,5 +226,5 @@ async def delete_circuit(
     removed = await session.execute(delete(Circuit).where(Circuit.id == circuit_id))
     if not getattr(removed, "rowcount", 0):
         raise not_found(circuit_id)
-    await cache.invalidate(CIRCUITS)
+    cache.invalidate_after_commit(session, CIRCUITS)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -85,7 +85,7 @@ async def replace_scoring_config(
     )
     session.add(config)
     await session.flush()  # two admins racing for one version number: the primary key decides
-    await cache.invalidate(SCORING)
+    cache.invalidate_after_commit(session, SCORING)
     return envelope(request, config_out(config))
 
 

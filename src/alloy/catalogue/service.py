@@ -100,7 +100,7 @@ class MovementService:
         movement.equipment_rows = _equipment_rows(fields["equipment"])
         movement.discipline_rows = _discipline_rows(fields["disciplines"])
         await add_unique(self.session, movement, _duplicate_name(fields["name"]))
-        await self.cache.invalidate(MOVEMENTS)
+        self.cache.invalidate_after_commit(self.session, MOVEMENTS)
         return await self._reloaded(movement.id)
 
     async def update(self, movement_id: uuid.UUID, caller: Principal, changes: dict[str, Any]) -> Movement:
@@ -117,7 +117,7 @@ class MovementService:
             movement.name_key = changes["name"].casefold()
         movement.updated_at = utcnow()
         await add_unique(self.session, movement, _duplicate_name(movement.name))
-        await self.cache.invalidate(MOVEMENTS)
+        self.cache.invalidate_after_commit(self.session, MOVEMENTS)
         return await self._reloaded(movement.id)
 
     async def _check_links(

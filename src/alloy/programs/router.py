@@ -196,7 +196,7 @@ async def create_program(
     program = await service.create_program(db, caller.user_id, body)
     answer = envelope(request, await program_detail(db, program))
     await guard.record(db, status.HTTP_201_CREATED, answer.model_dump(mode="json"))
-    await service.invalidate(cache, caller.user_id)
+    service.invalidate(db, cache, caller.user_id)
     return answer
 
 
@@ -266,7 +266,7 @@ async def update_program(
     if body.notes is not None:
         program.notes = body.notes
     await db.flush()
-    await service.invalidate(cache, caller.user_id)
+    service.invalidate(db, cache, caller.user_id)
     return envelope(request, await program_detail(db, program))
 
 
@@ -281,7 +281,7 @@ async def activate_program(
 ) -> Envelope[ProgramOut]:
     program = await service.activate(db, caller.user_id, program_id)
     counts = await ProgramRepository(db, caller.user_id).session_counts([program.id])
-    await service.invalidate(cache, caller.user_id)
+    service.invalidate(db, cache, caller.user_id)
     return envelope(request, program_out(program, counts.get(program.id, 0)))
 
 
@@ -296,7 +296,7 @@ async def delete_program(
     program_id: uuid.UUID, caller: CurrentUser, db: WriteSession, cache: CacheDep
 ) -> Response:
     await service.delete_program(db, caller.user_id, program_id)
-    await service.invalidate(cache, caller.user_id)
+    service.invalidate(db, cache, caller.user_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
@@ -372,7 +372,7 @@ async def update_session(
 ) -> Envelope[SessionOut]:
     await service.update_session(db, caller.user_id, session_id, body)
     await db.flush()
-    await service.invalidate(cache, caller.user_id)
+    service.invalidate(db, cache, caller.user_id)
     return envelope(request, await _session_with_exercises(db, caller.user_id, session_id))
 
 
@@ -392,5 +392,5 @@ async def complete_session(
 ) -> Envelope[SessionOut]:
     await service.complete_session(db, caller.user_id, session_id, body.notes if body else None)
     await db.flush()
-    await service.invalidate(cache, caller.user_id)
+    service.invalidate(db, cache, caller.user_id)
     return envelope(request, await _session_with_exercises(db, caller.user_id, session_id))

@@ -400,5 +400,6 @@ async def complete_session(
     return found
 
 
-async def invalidate(cache: Cache, user_id: uuid.UUID) -> None:
-    await cache.invalidate(programs_scope(user_id))
+def invalidate(session: AsyncSession, cache: Cache, user_id: uuid.UUID) -> None:
+    """The user's cached programs are retired once this write commits."""
+    cache.invalidate_after_commit(session, programs_scope(user_id))

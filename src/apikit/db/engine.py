@@ -8,7 +8,7 @@ the read replica when one is configured and has no write methods as far as the t
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext
 from typing import Annotated, Any, Protocol
 
@@ -130,9 +130,9 @@ class Database:
                 await session.connection(execution_options={"isolation_level": isolation_level})
             try:
                 yield session
-                await session.commit()
+                await _commit(session)
             except BaseException:
-                await session.rollback()
+                await _rollback(session)
                 raise
 
     async def dispose(self) -> None:
@@ -184,6 +184,27 @@ def _configure_sqlite(engine: AsyncEngine, *, begin: str) -> None:
             connection.exec_driver_sql(begin)
 
 
+_AFTER_COMMIT = "apikit.after_commit"
+
+
+def after_commit(session: AsyncSession, action: Callable[[], Awaitable[None]]) -> None:
+    """Run ``action`` once ``session``'s unit of work has committed, and never if it rolls back:
+    for effects outside the database that must not run ahead of it (a cache invalidated before
+    the commit can be refilled with the old rows by a reader in between)."""
+    session.info.setdefault(_AFTER_COMMIT, []).append(action)
+
+
+async def _commit(session: AsyncSession) -> None:
+    await session.commit()
+    for action in session.info.pop(_AFTER_COMMIT, []):
+        await action()
+
+
+async def _rollback(session: AsyncSession) -> None:
+    session.info.pop(_AFTER_COMMIT, None)
+    await session.rollback()
+
+
 _UNAVAILABLE = (OperationalError, ConnectionError)  # not every OSError: a full disk is not a database
 
 
@@ -212,12 +233,12 @@ async def _write_session(request: Request) -> AsyncIterator[AsyncSession]:
     async with _translated_errors(), database.writer_turn(), database.sessions() as session:
         try:
             yield session
-            await session.commit()
+            await _commit(session)
         except ApiError as error:
-            await (session.commit() if error.keep_changes else session.rollback())
+            await (_commit(session) if error.keep_changes else _rollback(session))
             raise
         except BaseException:
-            await session.rollback()
+            await _rollback(session)
             raise
 
 
