@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import random
 import uuid
 from collections import Counter
 from datetime import date, timedelta
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from alloy.catalogue.vocabulary import Equipment
-from alloy.generator import ProgramSpec, build_plan
+from alloy.generator import CatalogueSnapshot, ProgramSpec, build_plan
 from alloy.generator.model import Goal, ProgressionStyle, SplitTemplate
 from alloy.generator.structure import default_split
 from tests.alloy.plans import SCORING, shipped_snapshot, slug_id, spec
@@ -80,6 +82,9 @@ def test_every_hard_rule_holds(program: ProgramSpec) -> None:
         per_week: Counter[uuid.UUID] = Counter()
         for session in week.sessions:
             movements = [e.movement_id for e in session.exercises if e.movement_id is not None]
+            for exercise in session.exercises:  # a circuit's movements are used like any other
+                if exercise.circuit_id is not None:
+                    movements.extend(dict.fromkeys(CIRCUITS[exercise.circuit_id].movement_ids))
             assert session.exercises, "an empty day"
             assert len(movements) == len(set(movements)), "a movement twice in one session"
             assert len(set(movements)) >= 4
@@ -122,6 +127,26 @@ def test_goals_change_the_plan() -> None:
     assert any(e.block.value == "finisher" for s in fat_loss.weeks[0].sessions for e in s.exercises)
     assert endurance.split_template is SplitTemplate.HYBRID
     assert any(s.focus == "conditioning" for s in endurance.weeks[0].sessions)
+
+
+def test_the_order_the_catalogue_is_read_in_does_not_change_the_plan() -> None:
+    program = spec(goals={Goal.FAT_LOSS: 6, Goal.STRENGTH: 4}, days_per_week=5)
+    shuffled = CatalogueSnapshot(
+        movements=tuple(random.Random(3).sample(SNAPSHOT.movements, len(SNAPSHOT.movements))),
+        circuits=tuple(reversed(SNAPSHOT.circuits)),
+    )
+    assert build_plan(program, shuffled, SCORING) == build_plan(program, SNAPSHOT, SCORING)
+
+
+@pytest.mark.parametrize("minutes", [30, 45, 60, 90])
+def test_a_deload_week_never_holds_more_work_than_the_week_before(minutes: int) -> None:
+    plan = build_plan(spec(max_session_minutes=minutes), SNAPSHOT, SCORING)
+    for week in plan.weeks:
+        if week.is_deload:
+            before = plan.weeks[week.number - 2]
+            assert sum(e.sets for s in week.sessions for e in s.exercises) < sum(
+                e.sets for s in before.sessions for e in s.exercises
+            )
 
 
 def test_deload_weeks_cut_volume_and_cap_effort() -> None:

@@ -154,6 +154,7 @@ async def test_movement_rules_and_end_date(alloy: ServiceClient, athlete: Member
     missing = await refused(movement_rules=[{"movement_id": sled["movement_id"], "rule": "hard_yes"}])
     assert missing["code"] == "VAL_MOVEMENT_RULES"
     assert missing["details"]["missing"] == ["sled"]
+    assert (await refused(start_date="9999-12-01"))["code"] == "VAL_INVALID_DATE_RANGE"
     # end_date alone sets the length
     derived = await create(alloy, athlete, duration_weeks=None, end_date="2026-05-24")
     assert derived["duration_weeks"] == 12

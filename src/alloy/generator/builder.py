@@ -98,9 +98,11 @@ class _Builder:
         self.scoring = scoring
         self.scorer = Scorer(spec, scoring.weights)
         available = spec.equipment | {"bodyweight"}
-        self.allowed = [
-            m for m in catalogue.movements if m.id not in spec.hard_no and m.equipment <= available
-        ]
+        # In id order, so the plan does not depend on the order the catalogue was read in.
+        self.allowed = sorted(
+            (m for m in catalogue.movements if m.id not in spec.hard_no and m.equipment <= available),
+            key=lambda m: m.id,
+        )
         self.by_id = {m.id: m for m in self.allowed}
         self.by_pattern: dict[str, list[MovementFacts]] = {}
         for movement in self.allowed:
@@ -399,8 +401,16 @@ class _Builder:
         if not self.finishers:
             return None
         self.finisher_counter += 1
-        if self.circuits and self.spec.weight_of(Goal.FAT_LOSS) >= 3:
-            circuit = self.circuits[(self.spec.seed + self.finisher_counter) % len(self.circuits)]
+        circuits = [  # a circuit's movements count like any other: once a session, three a week
+            circuit
+            for circuit in self.circuits
+            if not used.intersection(circuit.movement_ids)
+            and all(counts[m] + circuit.movement_ids.count(m) <= MAX_PER_WEEK for m in circuit.movement_ids)
+        ]
+        if circuits and self.spec.weight_of(Goal.FAT_LOSS) >= 3:
+            circuit = circuits[(self.spec.seed + self.finisher_counter) % len(circuits)]
+            used.update(circuit.movement_ids)
+            counts.update(circuit.movement_ids)
             return Finisher(circuit=circuit, movement=None, rounds=1)
         slot = Slot(Block.FINISHER, ("conditioning", "cardio", "plyometric"), ("cardiovascular",))
         pool = [
@@ -426,17 +436,18 @@ class _Builder:
     ) -> SessionPlan:
         spec = self.spec
         budget = spec.max_session_minutes * 60
-        main_dose = progressed(dose_for(spec, Block.MAIN), spec.progression_style, week_in_block, deload)
-        accessory_dose = progressed(
-            dose_for(spec, Block.ACCESSORY), spec.progression_style, week_in_block, deload
-        )
+        # A deload week is the week before it, lighter: the same exercises, fewer sets, capped
+        # effort, no finisher; the time it frees stays free.
+        loading_week = max(0, week_in_block - 1) if deload else week_in_block
+        main_dose = progressed(dose_for(spec, Block.MAIN), spec.progression_style, loading_week)
+        accessory_dose = progressed(dose_for(spec, Block.ACCESSORY), spec.progression_style, loading_week)
         warmup = [Item(c, Work(1, None, None, WARMUP_SET_SECONDS, None, None, 0)) for c in choices.warmup]
         cooldown = [
             Item(c, Work(1, None, None, COOLDOWN_SET_SECONDS, None, None, 0)) for c in choices.cooldown
         ]
         main = [Item(c, work_for(c.movement, main_dose)) for c in choices.main]
         accessories = [Item(c, work_for(c.movement, accessory_dose)) for c in choices.accessories]
-        finisher = None if deload or choices.finisher is None else replace(choices.finisher)
+        finisher = None if choices.finisher is None else replace(choices.finisher)
         session = TimedSession(warmup, main, accessories, cooldown, finisher)
         session.fit(budget)
         session.fill(
@@ -445,6 +456,8 @@ class _Builder:
             main_dose,
             accessory_dose,
         )
+        if deload:
+            session.deload()
         relaxations = list(choices.relaxations)
         if session.reduced and Relaxation.REDUCED_VOLUME not in relaxations:
             relaxations.append(Relaxation.REDUCED_VOLUME)

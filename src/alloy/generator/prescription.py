@@ -60,13 +60,9 @@ def dose_for(spec: ProgramSpec, block: Block) -> Dose:
     return ACCESSORY_DOSE[secondary]
 
 
-def progressed(dose: Dose, style: ProgressionStyle, week_in_block: int, deload: bool) -> Dose:
-    """This week's dose: progression within a block of weeks, or the deload."""
+def progressed(dose: Dose, style: ProgressionStyle, week_in_block: int) -> Dose:
+    """This week's dose: progression within a block of loading weeks."""
     low, high = dose.reps
-    if deload:
-        return replace(
-            dose, sets=max(1, round(dose.sets * DELOAD_SET_FACTOR)), rpe=min(dose.rpe, DELOAD_RPE_CAP)
-        )
     step = min(week_in_block, 2)
     if style is ProgressionStyle.SINGLE:  # fixed reps, effort (load) climbing
         return replace(dose, reps=(low, low), rpe=min(9.5, dose.rpe + 0.5 * step))
@@ -95,6 +91,15 @@ class Work:
     @property
     def rir(self) -> int | None:
         return None if self.rpe is None else max(0, round(10 - self.rpe))
+
+
+def deloaded(work: Work) -> Work:
+    """A deload of a loading week's exercise: about 40% fewer sets, effort capped."""
+    return replace(
+        work,
+        sets=max(1, round(work.sets * DELOAD_SET_FACTOR)),
+        rpe=None if work.rpe is None else min(work.rpe, DELOAD_RPE_CAP),
+    )
 
 
 def work_for(movement: MovementFacts, dose: Dose) -> Work:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from alloy.generator.model import Block, CircuitFacts, ExercisePlan, MovementFacts, Relaxation
-from alloy.generator.prescription import Dose, Work, exercise_seconds, superset_seconds
+from alloy.generator.prescription import Dose, Work, deloaded, exercise_seconds, superset_seconds
 from alloy.generator.structure import Slot
 
 MIN_DISTINCT = 4
@@ -159,6 +159,12 @@ class TimedSession:
                 if self.seconds() > budget:
                     item.work = before
                     return
+
+    def deload(self) -> None:
+        """The same session, lighter: fewer sets, capped effort, no finisher."""
+        for item in self.main + self.accessories:
+            item.work = deloaded(item.work)
+        self.finisher = None
 
     # Each trimming step changes one thing and says whether it could.
 

@@ -80,7 +80,14 @@ def checked_duration(body: ProgramCreateRequest) -> tuple[int, date]:
             )
         weeks = math.ceil(((body.end_date - body.start_date).days + 1) / 7)
     _out_of_range("duration_weeks", weeks, DURATION_WEEKS)
-    end = body.start_date + timedelta(weeks=weeks) - timedelta(days=1)
+    try:
+        end = body.start_date + timedelta(weeks=weeks) - timedelta(days=1)
+    except OverflowError:
+        raise ValidationError(
+            "The program would end after the last representable date",
+            code="VAL_INVALID_DATE_RANGE",
+            details={"start_date": body.start_date.isoformat(), "duration_weeks": weeks},
+        ) from None
     if body.end_date is not None and body.end_date != end:
         raise ValidationError(
             f"end_date does not agree with {weeks} weeks from start_date (expected {end.isoformat()})",
@@ -331,6 +338,11 @@ async def update_session(
     session: AsyncSession, user_id: uuid.UUID, session_id: uuid.UUID, body: SessionUpdateRequest
 ) -> TrainingSession:
     sessions = TrainingSessionRepository(session, user_id)
+    if body.scheduled_date is not None:
+        # Moving a session checks the program's other days: lock the program first (the order
+        # every writer takes: program, then session), so two moves cannot land on one day.
+        program_id = (await sessions.get_or_404(session_id)).program_id
+        await ProgramRepository(session, user_id).get_or_404(program_id, for_update=True)
     found = await sessions.get_or_404(session_id, for_update=True)
     _still_open(found)
     if body.scheduled_date is not None and body.scheduled_date != found.scheduled_date:

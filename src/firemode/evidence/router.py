@@ -15,7 +15,7 @@ from fastapi.responses import StreamingResponse
 from sqlalchemy import Select, and_, or_, select
 
 from apikit.auth.dependencies import Principal
-from apikit.db.engine import ReadOnlySession, WriteSession, database_of
+from apikit.db.engine import ReadOnlySession, database_of
 from apikit.errors import ApiError, NotFoundError, ValidationError
 from apikit.openapi import error_responses
 from apikit.pagination import Keyset, PageParams, paginate
@@ -86,7 +86,7 @@ async def _janitor(request: Request) -> AsyncIterator[BlobJanitor]:
     try:
         yield janitor
     except BaseException:
-        # Runs after the unit of work rolled back (this dependency is declared before it).
+        # Runs after the endpoint's unit of work rolled back.
         store = store_of(request)
         for sha256 in janitor.created:
             async with database_of(request).read_sessions() as session:
@@ -128,10 +128,10 @@ def _evidence_type(value: str | None, content_type: str) -> str:
     openapi_extra=UPLOAD_REQUEST_BODY,
     responses=error_responses(400, 401, 404, 413, 415, 422, 503),
 )
-async def upload_evidence(
-    request: Request, caller: CurrentUser, janitor: Janitor, session: WriteSession
-) -> EvidenceOut:
+async def upload_evidence(request: Request, caller: CurrentUser, janitor: Janitor) -> EvidenceOut:
     store = store_of(request)
+    # The bytes arrive before any database work: a slow upload must not hold a connection, nor
+    # SQLite's single writer turn, while it streams.
     received = await receive_upload(
         request.stream(),
         request.headers.get("content-type", ""),
@@ -142,31 +142,31 @@ async def upload_evidence(
         content_type = check_content_type(received)
         verify_hash(received, received.fields.get("sha256_hash"))
         session_id = _uuid_field(received.fields.get("session_id"), "session_id")
-        if (
-            session_id is not None
-            and await SessionRepository(session).get_visible(session_id, caller) is None
-        ):
-            raise session_not_found(session_id)
-        row = Evidence(
-            sha256=received.sha256,
-            size_bytes=received.size_bytes,
-            content_type=content_type,
-            filename=received.filename,
-            session_id=session_id,
-            evidence_type=_evidence_type(received.fields.get("evidence_type"), content_type),
-            note=received.fields.get("note") or None,
-            uploaded_by=caller.user_id,
-        )
-        session.add(row)
-        await session.flush()
-    except BaseException:
+        async with database_of(request).transactional() as session:
+            if (
+                session_id is not None
+                and await SessionRepository(session).get_visible(session_id, caller) is None
+            ):
+                raise session_not_found(session_id)
+            row = Evidence(
+                sha256=received.sha256,
+                size_bytes=received.size_bytes,
+                content_type=content_type,
+                filename=received.filename,
+                session_id=session_id,
+                evidence_type=_evidence_type(received.fields.get("evidence_type"), content_type),
+                note=received.fields.get("note") or None,
+                uploaded_by=caller.user_id,
+            )
+            session.add(row)
+            await session.flush()
+            # Last: the blob moves into place only once the row is sure to be written (the commit
+            # follows). A blob new to the store is the janitor's to remove should the commit fail.
+            if not await store.exists(received.sha256):
+                janitor.created.append(received.sha256)
+            await store.put_file(received.sha256, received.temp_path)
+    finally:
         await asyncio.to_thread(received.temp_path.unlink, missing_ok=True)
-        raise
-    # Last: the blob moves into place only once the row is sure to be written (the commit follows).
-    # A blob new to the store is the janitor's to remove should anything after this point fail.
-    if not await store.exists(received.sha256):
-        janitor.created.append(received.sha256)
-    await store.put_file(received.sha256, received.temp_path)
     request.app.state.evidence_bytes.inc(received.size_bytes)
     return evidence_out(row)
 
