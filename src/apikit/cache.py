@@ -11,7 +11,10 @@ from __future__ import annotations
 import hashlib
 import time
 from collections import OrderedDict
+from collections.abc import Awaitable, Callable
+from typing import Annotated
 
+from fastapi import Depends
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -36,6 +39,14 @@ class Cache:
         """A key in ``scope`` that stops matching when the scope is invalidated."""
         generation = await self._generation(scope)
         return ":".join([self._prefix, scope, str(generation), *(str(part) for part in parts)])
+
+    async def remember(self, key: str, build: Callable[[], Awaitable[bytes]]) -> bytes:
+        """The value under ``key``; on a miss, ``build()`` makes it and it is stored (cache-aside)."""
+        value = await self.get(key)
+        if value is None:
+            value = await build()
+            await self.set(key, value)
+        return value
 
     async def get(self, key: str) -> bytes | None:
         if self._redis is not None:
@@ -92,6 +103,14 @@ class Cache:
                 return -1  # an unreadable generation matches no entry: a miss
             return int(value or 0)
         return self._generations.get(scope, 0)
+
+
+def cache_of(request: Request) -> Cache:
+    cache: Cache = request.app.state.cache
+    return cache
+
+
+CacheDep = Annotated[Cache, Depends(cache_of)]
 
 
 def etag_of(content: bytes) -> str:

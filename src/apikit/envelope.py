@@ -7,6 +7,7 @@ from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel, Field
 from starlette.requests import Request
+from starlette.responses import Response
 
 from apikit.context import request_id_of, warnings_of
 from apikit.ids import utcnow
@@ -49,3 +50,13 @@ def response_meta(request: Request) -> ResponseMeta:
 def envelope(request: Request, data: T) -> Envelope[T]:
     """Wrap a successful answer; warnings added during the request land in ``meta.warnings``."""
     return Envelope[T](data=data, meta=response_meta(request))
+
+
+def enveloped_json(
+    request: Request, data: bytes, *, etag: str | None = None, status_code: int = 200
+) -> Response:
+    """An envelope around already-serialised ``data`` (from a cache), with its ETag."""
+    meta = response_meta(request).model_dump_json()
+    body = b'{"data":' + data + b',"meta":' + meta.encode() + b',"errors":[]}'
+    headers = {"ETag": etag, "Cache-Control": "private, no-cache"} if etag else None
+    return Response(body, status_code=status_code, media_type="application/json", headers=headers)

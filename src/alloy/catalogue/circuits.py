@@ -11,14 +11,13 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from alloy.catalogue.models import Circuit, Movement
-from alloy.catalogue.router import CacheDep, enveloped_json
 from alloy.catalogue.schemas import CircuitOut, CircuitWriteRequest, as_circuit_movements
 from alloy.catalogue.vocabulary import CircuitType
 from alloy.identity.roles import AdminUser, CurrentUser
-from apikit.cache import Cache, etag_of, not_modified
+from apikit.cache import Cache, CacheDep, etag_of, not_modified
 from apikit.db.engine import ReadOnlySession, WriteSession
 from apikit.db.unique import add_unique
-from apikit.envelope import Envelope, envelope
+from apikit.envelope import Envelope, envelope, enveloped_json
 from apikit.errors import ConflictError, NotFoundError, UnprocessableError
 from apikit.ids import new_id, utcnow
 from apikit.openapi import error_responses
@@ -101,15 +100,13 @@ def _duplicate() -> ConflictError:
 
 
 async def _cached_circuit(session: Any, cache: Cache, circuit_id: uuid.UUID) -> bytes:
-    key = await cache.key(CIRCUITS, "detail", circuit_id)
-    cached = await cache.get(key)
-    if cached is None:
+    async def build() -> bytes:
         circuit = await session.get(Circuit, circuit_id)
         if circuit is None:
             raise not_found(circuit_id)
-        cached = circuit_out(circuit).model_dump_json().encode()
-        await cache.set(key, cached)
-    return cached
+        return circuit_out(circuit).model_dump_json().encode()
+
+    return await cache.remember(await cache.key(CIRCUITS, "detail", circuit_id), build)
 
 
 @router.get(
@@ -126,21 +123,17 @@ async def list_circuits(
     page: BidirectionalPageParams,
     circuit_type: Annotated[Annotated[CircuitType, Lax] | None, Query(alias="type")] = None,
 ) -> Response:
-    key = await cache.key(CIRCUITS, "list", circuit_type, page.limit, page.cursor, page.direction)
-    cached = await cache.get(key)
-    if cached is None:
+
+    async def build() -> bytes:
         statement = select(Circuit)
         if circuit_type is not None:
             statement = statement.where(Circuit.circuit_type == circuit_type)
         result = await paginate(session, statement, keyset=BY_NAME, page=page, filters={"type": circuit_type})
-        cached = (
-            CursorPage[CircuitOut]
-            .of(result, [circuit_out(circuit) for circuit in result.items])
-            .model_dump_json()
-            .encode()
-        )
-        await cache.set(key, cached)
-    return enveloped_json(request, cached)
+        items = [circuit_out(circuit) for circuit in result.items]
+        return CursorPage[CircuitOut].of(result, items).model_dump_json().encode()
+
+    key = await cache.key(CIRCUITS, "list", circuit_type, page.limit, page.cursor, page.direction)
+    return enveloped_json(request, await cache.remember(key, build))
 
 
 @router.get(

@@ -6,7 +6,7 @@ import json
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request, status
+from fastapi import APIRouter, Query, Request, status
 from fastapi.responses import Response
 from sqlalchemy import func, select
 
@@ -30,9 +30,9 @@ from alloy.catalogue.service import MOVEMENTS, MovementService, cached_movement,
 from alloy.catalogue.vocabulary import Discipline, Equipment, MetricType, Muscle, Pattern
 from alloy.identity.models import User
 from alloy.identity.roles import CurrentUser
-from apikit.cache import Cache, etag_of, not_modified
+from apikit.cache import CacheDep, etag_of, not_modified
 from apikit.db.engine import ReadOnlySession, WriteSession
-from apikit.envelope import Envelope, envelope, response_meta
+from apikit.envelope import Envelope, envelope, enveloped_json
 from apikit.filtering import FilterRequest, ListResponseWrapper, compile_filter, offset_page
 from apikit.openapi import error_responses
 from apikit.pagination import BidirectionalPageParams, CursorPage, Keyset, paginate
@@ -42,24 +42,6 @@ BY_NAME = Keyset("movements", (Movement.name, Movement.id), descending=False)
 FILTER_FIELDS = movement_filter_fields(
     frozenset(Pattern), frozenset(Muscle), frozenset(Equipment), frozenset(Discipline), frozenset(MetricType)
 )
-
-
-def cache_of(request: Request) -> Cache:
-    cache: Cache = request.app.state.cache
-    return cache
-
-
-CacheDep = Annotated[Cache, Depends(cache_of)]
-
-
-def enveloped_json(
-    request: Request, data: bytes, *, etag: str | None = None, status_code: int = 200
-) -> Response:
-    """An envelope around already-serialised ``data`` (from the cache), with its ETag."""
-    meta = response_meta(request).model_dump_json()
-    body = b'{"data":' + data + b',"meta":' + meta.encode() + b',"errors":[]}'
-    headers = {"ETag": etag, "Cache-Control": "private, no-cache"} if etag else None
-    return Response(body, status_code=status_code, media_type="application/json", headers=headers)
 
 
 @router.get(
@@ -80,11 +62,8 @@ async def list_movements(
     q: Annotated[str | None, Query(min_length=1, max_length=80, description="Part of the name")] = None,
 ) -> Response:
     filters = {"pattern": pattern, "equipment": equipment, "discipline": discipline, "q": q}
-    key = await cache.key(
-        MOVEMENTS, "list", caller.user_id, json.dumps(filters), page.limit, page.cursor, page.direction
-    )
-    cached = await cache.get(key)
-    if cached is None:
+
+    async def build() -> bytes:
         statement = visible_movements(caller.user_id)
         if pattern is not None:
             statement = statement.where(Movement.pattern == pattern)
@@ -96,14 +75,13 @@ async def list_movements(
             escaped = q.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
             statement = statement.where(func.lower(Movement.name).like(f"%{escaped}%", escape="\\"))
         result = await paginate(session, statement, keyset=BY_NAME, page=page, filters=filters)
-        cached = (
-            CursorPage[MovementOut]
-            .of(result, [movement_out(movement) for movement in result.items])
-            .model_dump_json()
-            .encode()
-        )
-        await cache.set(key, cached)
-    return enveloped_json(request, cached)
+        items = [movement_out(movement) for movement in result.items]
+        return CursorPage[MovementOut].of(result, items).model_dump_json().encode()
+
+    key = await cache.key(
+        MOVEMENTS, "list", caller.user_id, json.dumps(filters), page.limit, page.cursor, page.direction
+    )
+    return enveloped_json(request, await cache.remember(key, build))
 
 
 @router.post(

@@ -7,10 +7,10 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from alloy.catalogue.models import ScoringConfig
-from alloy.catalogue.router import CacheDep
 from alloy.catalogue.schemas import ScoringConfigOut, ScoringConfigRequest, ScoringValidationOut
 from alloy.catalogue.scoring import weight_problems
 from alloy.identity.roles import AdminUser
+from apikit.cache import CacheDep
 from apikit.db.engine import ReadOnlySession, ReadSession, WriteSession
 from apikit.envelope import Envelope, envelope
 from apikit.errors import NotFoundError, ValidationError

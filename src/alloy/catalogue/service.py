@@ -53,17 +53,16 @@ def not_found(movement_id: uuid.UUID) -> NotFoundError:
 
 async def cached_movement(session: Any, cache: Cache, movement_id: uuid.UUID, caller: Principal) -> bytes:
     """The movement's JSON (``MovementOut``), from the cache when it can; 404 unless visible."""
-    key = await cache.key(MOVEMENTS, "detail", movement_id)
-    cached = await cache.get(key)
-    if cached is None:
+
+    async def build() -> bytes:
         statement = select(Movement).options(*WITH_TAGS).where(Movement.id == movement_id)
         movement = (await session.execute(statement)).scalar_one_or_none()
         if movement is None:
             raise not_found(movement_id)
         owner = str(movement.owner_id) if movement.owner_id else None
-        cached = json.dumps({"owner": owner, "data": movement_out(movement).model_dump(mode="json")}).encode()
-        await cache.set(key, cached)
-    entry = json.loads(cached)
+        return json.dumps({"owner": owner, "data": movement_out(movement).model_dump(mode="json")}).encode()
+
+    entry = json.loads(await cache.remember(await cache.key(MOVEMENTS, "detail", movement_id), build))
     if entry["owner"] is not None and entry["owner"] != str(caller.user_id):
         raise not_found(movement_id)  # another user's private movement does not exist for you
     return json.dumps(entry["data"], separators=(",", ":")).encode()

@@ -12,7 +12,6 @@ from fastapi.responses import Response
 from sqlalchemy import select
 
 from alloy.catalogue.models import Circuit, Movement
-from alloy.catalogue.router import CacheDep, enveloped_json
 from alloy.identity.roles import CurrentUser
 from alloy.programs import service
 from alloy.programs.models import Program, ProgramIdempotencyKey, TrainingSession
@@ -34,9 +33,9 @@ from alloy.programs.schemas import (
     SessionUpdateRequest,
     WeekOut,
 )
-from apikit.cache import etag_of, not_modified
+from apikit.cache import CacheDep, etag_of, not_modified
 from apikit.db.engine import ReadOnlySession, ReadSession, WriteSession
-from apikit.envelope import Envelope, envelope
+from apikit.envelope import Envelope, envelope, enveloped_json
 from apikit.idempotency import IdempotencyGuard, idempotency
 from apikit.openapi import error_responses
 from apikit.pagination import BidirectionalPageParams, CursorPage, Keyset, paginate
@@ -236,12 +235,13 @@ async def list_programs(
 async def read_program(
     request: Request, program_id: uuid.UUID, caller: CurrentUser, db: ReadOnlySession, cache: CacheDep
 ) -> Response:
-    key = await cache.key(service.programs_scope(caller.user_id), "detail", program_id)
-    data = await cache.get(key)
-    if data is None:
+
+    async def build() -> bytes:
         program = await ProgramRepository(db, caller.user_id).get_or_404(program_id)
-        data = (await program_detail(db, program)).model_dump_json().encode()
-        await cache.set(key, data)
+        return (await program_detail(db, program)).model_dump_json().encode()
+
+    key = await cache.key(service.programs_scope(caller.user_id), "detail", program_id)
+    data = await cache.remember(key, build)
     etag = etag_of(data)
     return not_modified(request, etag) or enveloped_json(request, data, etag=etag)
 

@@ -137,7 +137,11 @@ def checked_request(body: ProgramCreateRequest) -> None:
         raise ValidationError(
             f"At most {MAX_HARD_YES_PER_TRAINING_DAY} hard_yes movements per training day",
             code="VAL_MOVEMENT_RULES",
-            details={"field": "movement_rules", "hard_yes": hard_yes, "max": 2 * body.days_per_week},
+            details={
+                "field": "movement_rules",
+                "hard_yes": hard_yes,
+                "max": MAX_HARD_YES_PER_TRAINING_DAY * body.days_per_week,
+            },
         )
 
 
