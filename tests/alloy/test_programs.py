@@ -263,6 +263,8 @@ async def test_sessions_list_patch_complete(alloy: ServiceClient, athlete: Membe
     )
     changed = next(e for e in edited["exercises"] if e["exercise_id"] == exercise["exercise_id"])
     assert changed["sets"] == 2
+    assert changed["estimated_seconds"] < exercise["estimated_seconds"]  # fewer sets, re-estimated
+    assert edited["estimated_minutes"] == -(-sum(e["estimated_seconds"] for e in edited["exercises"]) // 60)
     assert changed["movement_name"] == "Dumbbell Bench Press"
     taken = await alloy.patch(
         session_url, json={"scheduled_date": pages[1]["scheduled_date"]}, headers=athlete.headers

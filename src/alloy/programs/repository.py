@@ -83,8 +83,11 @@ class TrainingSessionRepository(Repository[TrainingSession]):
         return bool(taken)
 
 
-async def load_snapshot(session: ReadSession, user_id: uuid.UUID) -> CatalogueSnapshot:
-    """The shared catalogue and the caller's own movements, as the generator's plain values."""
+async def load_snapshot(
+    session: ReadSession, user_id: uuid.UUID, movement_ids: list[uuid.UUID] | None = None
+) -> CatalogueSnapshot:
+    """The shared catalogue and the caller's own movements (or only ``movement_ids`` of them, and
+    no circuits), as the generator's plain values."""
     columns = (
         Movement.id,
         Movement.slug,
@@ -99,7 +102,10 @@ async def load_snapshot(session: ReadSession, user_id: uuid.UUID) -> CatalogueSn
         Movement.metric_type,
         Movement.substitution_group,
     )
-    rows = (await session.execute(select(*columns).where(visible_to(user_id)))).all()
+    statement = select(*columns).where(visible_to(user_id))
+    if movement_ids is not None:
+        statement = statement.where(Movement.id.in_(movement_ids))
+    rows = (await session.execute(statement)).all()
     ids = [row.id for row in rows]
     equipment: dict[uuid.UUID, set[str]] = defaultdict(set)
     disciplines: dict[uuid.UUID, set[str]] = defaultdict(set)
@@ -134,6 +140,8 @@ async def load_snapshot(session: ReadSession, user_id: uuid.UUID) -> CatalogueSn
         )
         for row in rows
     )
+    if movement_ids is not None:
+        return CatalogueSnapshot(movements=movements)
     circuits = tuple(
         CircuitFacts(
             id=circuit.id,

@@ -26,7 +26,9 @@ from alloy.generator import (
     build_plan,
 )
 from alloy.generator.model import Goal
+from alloy.generator.prescription import Work, exercise_seconds
 from alloy.generator.structure import default_split
+from alloy.generator.timing import TRANSITION_SECONDS
 from alloy.identity.models import User
 from alloy.programs.models import Program, ProgramWeek, SessionExercise, TrainingSession
 from alloy.programs.repository import ProgramRepository, TrainingSessionRepository, load_snapshot
@@ -359,7 +361,8 @@ async def update_session(
         found.scheduled_date = body.scheduled_date
     if body.notes is not None:
         found.notes = body.notes
-    by_id = {exercise.id: exercise for exercise in await sessions.exercises_of(found.id)}
+    exercises = await sessions.exercises_of(found.id)
+    by_id = {exercise.id: exercise for exercise in exercises}
     for edit in body.exercises:
         exercise = by_id.get(edit.exercise_id)
         if exercise is None:
@@ -400,8 +403,37 @@ async def update_session(
             )
         if exercise.target_rpe is not None:
             exercise.target_rir = max(0, round(10 - exercise.target_rpe))
+    if body.exercises:
+        await _re_estimate(session, user_id, found, exercises, {edit.exercise_id for edit in body.exercises})
     found.updated_at = utcnow()
     return found
+
+
+async def _re_estimate(
+    session: AsyncSession,
+    user_id: uuid.UUID,
+    found: TrainingSession,
+    exercises: list[SessionExercise],
+    edited: set[uuid.UUID],
+) -> None:
+    """Edited exercises get a fresh time estimate (the generator's rules, standing alone), and the
+    session the sum of its exercises', as the plan had it."""
+    ids = [e.movement_id for e in exercises if e.id in edited and e.movement_id is not None]
+    facts = {m.id: m for m in (await load_snapshot(session, user_id, ids)).movements}
+    for exercise in exercises:
+        movement = facts.get(exercise.movement_id) if exercise.id in edited and exercise.movement_id else None
+        if movement is not None:
+            work = Work(
+                exercise.sets,
+                exercise.reps_min,
+                exercise.reps_max,
+                exercise.duration_seconds,
+                exercise.distance_m,
+                exercise.target_rpe,
+                exercise.rest_seconds,
+            )
+            exercise.estimated_seconds = exercise_seconds(movement, work) + TRANSITION_SECONDS
+    found.estimated_minutes = math.ceil(sum(e.estimated_seconds for e in exercises) / 60)
 
 
 async def complete_session(
