@@ -74,7 +74,6 @@ class TrainingSession(IdMixin, TimestampMixin, Base):
     scheduled_date: Mapped[date]
     focus: Mapped[str] = mapped_column(String(32))
     main_pattern: Mapped[str | None] = mapped_column(String(24), default=None)
-    is_deload: Mapped[bool] = mapped_column(Boolean, default=False)
     estimated_minutes: Mapped[int] = mapped_column(Integer)
     relaxations: Mapped[list[Any]] = mapped_column(default=list)
     status: Mapped[str] = mapped_column(String(12), default="planned")

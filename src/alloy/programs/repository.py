@@ -12,7 +12,7 @@ from sqlalchemy import Select, func, select
 from alloy.catalogue.models import Circuit, Movement, MovementDiscipline, MovementEquipment
 from alloy.catalogue.repository import visible_to
 from alloy.generator import CatalogueSnapshot, CircuitFacts, MovementFacts
-from alloy.programs.models import Program, SessionExercise, TrainingSession
+from alloy.programs.models import Program, ProgramWeek, SessionExercise, TrainingSession
 from apikit.db.engine import ReadSession
 from apikit.db.repository import Repository
 from apikit.errors import NotFoundError
@@ -40,6 +40,12 @@ class ProgramRepository(Repository[Program]):
             .group_by(TrainingSession.program_id)
         )
         return dict(rows.all())
+
+    async def weeks_of(self, program_id: uuid.UUID) -> list[ProgramWeek]:
+        statement = (
+            select(ProgramWeek).where(ProgramWeek.program_id == program_id).order_by(ProgramWeek.week_number)
+        )
+        return list((await self.session.execute(statement)).scalars())
 
     async def sessions_of(self, program_id: uuid.UUID) -> list[TrainingSession]:
         statement = (
@@ -70,6 +76,17 @@ class TrainingSessionRepository(Repository[TrainingSession]):
             .order_by(SessionExercise.position)
         )
         return list((await self.session.execute(statement)).scalars())
+
+    async def plan_context(self, found: TrainingSession) -> tuple[int, bool]:
+        """The scoring version the session was built with, and whether its week is a deload."""
+        row = (
+            await self.session.execute(
+                select(Program.scoring_version, ProgramWeek.is_deload)
+                .join(ProgramWeek, ProgramWeek.program_id == Program.id)
+                .where(Program.id == found.program_id, ProgramWeek.week_number == found.week_number)
+            )
+        ).one()
+        return int(row.scoring_version), bool(row.is_deload)
 
     async def day_taken(self, found: TrainingSession, day: Any) -> bool:
         """Whether the session's program already trains on ``day`` (another session)."""

@@ -84,31 +84,39 @@ def program_out(program: Program, session_count: int) -> ProgramOut:
     )
 
 
+def session_summary(found: TrainingSession) -> SessionSummary:
+    return SessionSummary(
+        session_id=found.id,
+        day_number=found.day_number,
+        scheduled_date=found.scheduled_date,
+        focus=found.focus,
+        estimated_minutes=found.estimated_minutes,
+        status=found.status,
+    )
+
+
 async def program_detail(db: ReadSession, program: Program) -> ProgramDetailOut:
-    planned = await ProgramRepository(db, program.user_id).sessions_of(program.id)
-    deloads = {session.week_number: session.is_deload for session in planned}
-    weeks: dict[int, list[SessionSummary]] = {}
+    programs_of_owner = ProgramRepository(db, program.user_id)
+    planned = await programs_of_owner.sessions_of(program.id)
+    by_week: dict[int, list[SessionSummary]] = {}
     for found in planned:
-        weeks.setdefault(found.week_number, []).append(
-            SessionSummary(
-                session_id=found.id,
-                day_number=found.day_number,
-                scheduled_date=found.scheduled_date,
-                focus=found.focus,
-                estimated_minutes=found.estimated_minutes,
-                status=found.status,
-            )
-        )
+        by_week.setdefault(found.week_number, []).append(session_summary(found))
     return ProgramDetailOut(
         **program_out(program, len(planned)).model_dump(),
         schedule=[
-            WeekOut(week_number=number, is_deload=deloads[number], sessions=items)
-            for number, items in sorted(weeks.items())
+            WeekOut(
+                week_number=week.week_number,
+                is_deload=week.is_deload,
+                sessions=by_week.get(week.week_number, []),
+            )
+            for week in await programs_of_owner.weeks_of(program.id)
         ],
     )
 
 
-async def session_out(db: ReadSession, found: TrainingSession, scoring_version: int) -> SessionOut:
+async def session_out(
+    db: ReadSession, found: TrainingSession, scoring_version: int, is_deload: bool
+) -> SessionOut:
     exercises = await TrainingSessionRepository(db, found.user_id).exercises_of(found.id)
     ids = [e.movement_id for e in exercises if e.movement_id is not None]
     names = dict((await db.execute(select(Movement.id, Movement.name).where(Movement.id.in_(ids)))).all())
@@ -125,7 +133,7 @@ async def session_out(db: ReadSession, found: TrainingSession, scoring_version: 
         scheduled_date=found.scheduled_date,
         focus=found.focus,
         main_pattern=found.main_pattern,
-        is_deload=found.is_deload,
+        is_deload=is_deload,
         estimated_minutes=found.estimated_minutes,
         status=found.status,
         completed_at=found.completed_at,
@@ -171,9 +179,10 @@ async def session_out(db: ReadSession, found: TrainingSession, scoring_version: 
 
 
 async def _session_with_exercises(db: ReadSession, user_id: uuid.UUID, session_id: uuid.UUID) -> SessionOut:
-    found = await TrainingSessionRepository(db, user_id).get_or_404(session_id)
-    scoring_version = await db.scalar(select(Program.scoring_version).where(Program.id == found.program_id))
-    return await session_out(db, found, scoring_version)
+    sessions = TrainingSessionRepository(db, user_id)
+    found = await sessions.get_or_404(session_id)
+    scoring_version, is_deload = await sessions.plan_context(found)
+    return await session_out(db, found, scoring_version, is_deload)
 
 
 @programs.post(
@@ -327,20 +336,7 @@ async def list_sessions(
     result = await paginate(db, statement, keyset=BY_DATE, page=page, filters=filters)
     return envelope(
         request,
-        CursorPage[SessionSummary].of(
-            result,
-            [
-                SessionSummary(
-                    session_id=found.id,
-                    day_number=found.day_number,
-                    scheduled_date=found.scheduled_date,
-                    focus=found.focus,
-                    estimated_minutes=found.estimated_minutes,
-                    status=found.status,
-                )
-                for found in result.items
-            ],
-        ),
+        CursorPage[SessionSummary].of(result, [session_summary(found) for found in result.items]),
     )
 
 

@@ -262,7 +262,6 @@ async def _store_plan(session: AsyncSession, program: Program, plan: Plan) -> No
                     "scheduled_date": planned.scheduled_date,
                     "focus": planned.focus,
                     "main_pattern": planned.main_pattern,
-                    "is_deload": week.is_deload,
                     "estimated_minutes": planned.estimated_minutes,
                     "relaxations": [step.value for step in planned.relaxations],
                     "status": "planned",

@@ -2,7 +2,7 @@
 
 Revision ID: 0003
 Revises: 0002
-Create Date: 2026-11-23 01:17:03.167875
+Create Date: 2026-11-23 03:06:50.971859
 """
 
 from collections.abc import Sequence
@@ -101,7 +101,6 @@ def upgrade() -> None:
         sa.Column("scheduled_date", sa.Date(), nullable=False),
         sa.Column("focus", sa.String(length=32), nullable=False),
         sa.Column("main_pattern", sa.String(length=24), nullable=True),
-        sa.Column("is_deload", sa.Boolean(), nullable=False),
         sa.Column("estimated_minutes", sa.Integer(), nullable=False),
         sa.Column("relaxations", apikit.db.types.JSONType, nullable=False),
         sa.Column("status", sa.String(length=12), nullable=False),
