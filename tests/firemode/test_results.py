@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from firemode.identity.roles import Role
 from firemode.main import create_firemode_app
-from firemode.sync.engine import Change, fold
+from firemode.sync.engine import Change, fold, pointer
 from tests.conftest import ServiceClient, asgi_client, settings_for
 from tests.firemode.conftest import Account, account
 
@@ -357,6 +357,11 @@ async def test_concurrent_batches_lose_nothing(firemode: ServiceClient, technici
     assert sorted(r.json()["checkpoint"] for r in responses) == list(range(8, 97, 8))
 
 
+VALUES = (
+    st.integers(0, 3) | st.text(max_size=2) | st.dictionaries(st.sampled_from(["x", "y"]), st.integers(0, 3))
+)
+
+
 @st.composite
 def deliveries(draw: st.DrawFn) -> tuple[list[Change], list[list[Change]]]:
     """A change set, and how it arrives: shuffled, duplicated, cut into batches."""
@@ -365,9 +370,10 @@ def deliveries(draw: st.DrawFn) -> tuple[list[Change], list[list[Change]]]:
     )
     changes = []
     for counter, actor in identities:
-        path = "/" + "/".join(draw(st.lists(st.sampled_from(["x", "y", "z"]), min_size=1, max_size=2)))
+        # Nested paths (one a prefix of another), and a token that must be escaped ("~1").
+        path = pointer(draw(st.lists(st.sampled_from(["x", "y", "z/0"]), min_size=1, max_size=3)))
         if draw(st.booleans()):
-            changes.append(Change(actor, counter, "set", path, draw(st.integers(0, 3) | st.text(max_size=2))))
+            changes.append(Change(actor, counter, "set", path, draw(VALUES)))
         else:
             changes.append(Change(actor, counter, "delete", path))
     arrivals = draw(
@@ -380,7 +386,7 @@ def deliveries(draw: st.DrawFn) -> tuple[list[Change], list[list[Change]]]:
     return changes, batches
 
 
-@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(case=deliveries())
 async def test_any_delivery_over_http_converges(
     firemode: ServiceClient, technician: Account, case: tuple[list[Change], list[list[Change]]]

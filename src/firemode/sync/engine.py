@@ -13,6 +13,7 @@ import copy
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, Literal
 
 Op = Literal["set", "delete"]
@@ -101,6 +102,95 @@ def fold(changes: Iterable[Change]) -> dict[str, Any]:
     return document
 
 
+def pointer(tokens: Sequence[str]) -> str:
+    """``("assets", "EXT/001")`` → ``"/assets/EXT~1001"``: the inverse of :func:`parse_pointer`.
+
+    Escaping is unique, so a path's pointer string is canonical: the pointers under ``/a`` are
+    exactly the strings that start with ``/a/``."""
+    return "".join("/" + token.replace("~", "~0").replace("/", "~1") for token in tokens)
+
+
+@dataclass(frozen=True)
+class Rebuild:
+    """The subtrees of a document that a batch sorting before what it holds can change.
+
+    The value at a node depends only on the changes *related* to it: those at the node, at its
+    ancestors (which replace or remove it) and under it. Changes elsewhere never touch it. So an
+    early batch is merged by folding again only the changes related to a few roots and putting the
+    folded subtrees back, however long the history. A root is a changed path whose ancestors all
+    exist as objects, or else its highest ancestor that does not (an early ``set`` may have
+    created it)."""
+
+    roots: frozenset[tuple[str, ...]]
+
+    @classmethod
+    def of(cls, document: dict[str, Any], changes: Iterable[Change]) -> Rebuild:
+        candidates = {_root(document, change.tokens or parse_pointer(change.path)) for change in changes}
+        roots: set[tuple[str, ...]] = set()
+        for root in sorted(candidates, key=len):  # an ancestor root covers its descendants
+            if not any(root[:depth] in roots for depth in range(1, len(root) + 1)):
+                roots.add(root)
+        return cls(frozenset(roots))
+
+    @cached_property
+    def root_paths(self) -> frozenset[str]:
+        return frozenset(pointer(root) for root in self.roots)
+
+    @cached_property
+    def ancestor_paths(self) -> frozenset[str]:
+        """Pointers of every root and every ancestor of one: changes there are related."""
+        return frozenset(pointer(root[:depth]) for root in self.roots for depth in range(1, len(root) + 1))
+
+    def path_ranges(self) -> list[tuple[str, str]]:
+        """Byte ranges ``[low, high)`` of paths holding every related change, for a database to
+        read them by (and perhaps a few more, which :meth:`covers` leaves out): a root and its
+        subtree lie in ``[root, root + "0")`` ("0" is the character after "/"), an ancestor in
+        ``[ancestor, ancestor + "\\x01")``."""
+        ranges = {(path, path + "0") for path in self.root_paths}
+        ranges.update((path, path + "\x01") for path in self.ancestor_paths - self.root_paths)
+        return sorted(ranges)
+
+    def covers(self, change: Change) -> bool:
+        """Whether ``change`` is related to a root (so it must be folded again): its path is a
+        root's or an ancestor's, or starts with a root's followed by ``/``. Pointers are canonical,
+        so this compares strings, as the database does."""
+        path = change.path
+        if path in self.ancestor_paths:
+            return True
+        slash = path.find("/", 1)
+        while slash != -1:
+            if path[:slash] in self.root_paths:
+                return True
+            slash = path.find("/", slash + 1)
+        return False
+
+    def apply(self, document: dict[str, Any], related: Iterable[Change]) -> None:
+        """Put back into ``document`` each root's subtree, folded from the ``related`` changes."""
+        folded = fold(related)
+        for root in self.roots:
+            *parents, last = root
+            source: Any = folded
+            for token in parents:
+                source = source.get(token) if isinstance(source, dict) else None
+            target = document
+            for token in parents:  # every ancestor of a root exists as an object
+                target = target[token]
+            if isinstance(source, dict) and last in source:
+                target[last] = source[last]
+            else:
+                target.pop(last, None)
+
+
+def _root(document: dict[str, Any], tokens: tuple[str, ...]) -> tuple[str, ...]:
+    node = document
+    for depth, token in enumerate(tokens[:-1], start=1):
+        child = node.get(token)
+        if not isinstance(child, dict):
+            return tokens[:depth]
+        node = child
+    return tokens
+
+
 @dataclass
 class MergeState:
     """What a session keeps between batches, so in-order batches never replay history."""
@@ -113,13 +203,18 @@ class MergeState:
     def highest_counter(self) -> int:
         return max(self.vector_clock.values(), default=0)
 
+    def in_order(self, new: Iterable[Change]) -> bool:
+        """Whether every change of ``new`` sorts after everything applied so far."""
+        return self.last_key is None or min(change.key for change in new) > self.last_key
+
 
 def merge(state: MergeState, new: Sequence[Change], history: Iterable[Change] | None = None) -> MergeState:
-    """``state`` with ``new`` (already de-duplicated) merged in.
+    """``state`` with ``new`` (already de-duplicated) merged in; ``state.document`` is updated in place.
 
     When every new change sorts after everything applied, they are applied to the current document
-    (the common case: devices syncing in order). Otherwise the document is rebuilt from ``history``
-    (all changes already held) plus ``new``, which the caller must then supply.
+    (the common case: a device syncing in order). Otherwise only the subtrees they can change are
+    folded again (see :class:`Rebuild`), from the changes already held that are related to them:
+    ``history`` must hold at least those, and may hold more.
     """
     if not new:
         return state
@@ -128,11 +223,13 @@ def merge(state: MergeState, new: Sequence[Change], history: Iterable[Change] | 
     for change in ordered:
         clock[change.actor] = max(clock.get(change.actor, 0), change.counter)
     last_key = ordered[-1].key if state.last_key is None else max(state.last_key, ordered[-1].key)
-    if state.last_key is None or ordered[0].key > state.last_key:
-        document = state.document
+    document = state.document
+    if state.in_order(ordered):
         for change in ordered:
             apply(document, change)
         return MergeState(document, clock, last_key)
     if history is None:
         raise ValueError("an out-of-order change needs the history to rebuild from")
-    return MergeState(fold([*history, *ordered]), clock, last_key)
+    rebuild = Rebuild.of(document, ordered)
+    rebuild.apply(document, [change for change in history if rebuild.covers(change)] + ordered)
+    return MergeState(document, clock, last_key)

@@ -4,7 +4,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, ForeignKey, String, UniqueConstraint
+from sqlalchemy import BigInteger, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from apikit.db.types import JSONType
@@ -17,8 +17,12 @@ class SessionChange(Base):
     """The change log: every accepted change, numbered per session in arrival order (``seq``)."""
 
     __tablename__ = "session_changes"
-    # A change's identity; the index also serves duplicate lookups by (actor, counter).
-    __table_args__ = (UniqueConstraint("session_id", "actor", "counter"),)
+    __table_args__ = (
+        # A change's identity; the index also serves duplicate lookups by (actor, counter).
+        UniqueConstraint("session_id", "actor", "counter"),
+        # An early batch reads the changes at and under a few paths (see engine.Rebuild).
+        Index(None, "session_id", "path"),
+    )
 
     session_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("test_sessions.id", ondelete="CASCADE"), primary_key=True
@@ -27,7 +31,9 @@ class SessionChange(Base):
     actor: Mapped[str] = mapped_column(String(64))
     counter: Mapped[int] = mapped_column(BigInteger)
     op: Mapped[str] = mapped_column(String(8))
-    path: Mapped[str] = mapped_column(String(4096))
+    # Byte order on both databases ("C" on PostgreSQL; SQLite's default), so the paths under
+    # ``/a`` are the range ["/a/", "/a0"): "0" is the character after "/".
+    path: Mapped[str] = mapped_column(String(4096).with_variant(String(4096, collation="C"), "postgresql"))
     value: Mapped[Any] = mapped_column(JSONType, nullable=True, default=None)
     submitted_by: Mapped[uuid.UUID] = mapped_column()
     accepted_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import cast
 
-from sqlalchemy import Table, insert, select
+from sqlalchemy import ColumnElement, Table, and_, bindparam, insert, or_, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import flag_modified
 
@@ -26,12 +26,45 @@ from firemode.sessions.repository import SessionRepository
 from firemode.sessions.schemas import CLOSED, SessionStatus
 from firemode.sessions.service import device_actor, insert_session_if_absent, not_found
 from firemode.settings import FireModeSettings
-from firemode.sync.engine import Change, MergeState, PointerError, canonical, merge, parse_pointer
+from firemode.sync.engine import (
+    Change,
+    MergeState,
+    PointerError,
+    Rebuild,
+    canonical,
+    merge,
+    parse_pointer,
+)
 from firemode.sync.models import SessionChange
 from firemode.sync.schemas import ChangeIn
 
-# Identity lookups are sent in slices, so a 1,000-change batch never builds one huge statement.
+# Lookups are sent in slices, so a 1,000-change batch never builds one huge statement.
 _LOOKUP_SLICE = 500
+_CHANGE_COLUMNS = (
+    SessionChange.actor,
+    SessionChange.counter,
+    SessionChange.op,
+    SessionChange.path,
+    SessionChange.value,
+)
+
+# The changes related to an early batch's roots (see engine.Rebuild), read by byte ranges of
+# their paths, in one statement shape whatever the batch, so it is compiled and prepared once
+# (unused ranges are empty: "" ≤ path < ""). Each range compares the pair (session_id, path), which
+# only the (session_id, path) index answers: with ``session_id = ?`` apart, a planner that
+# guesses a session small reads all of it by the primary key and tests every row against
+# every range.
+_RANGES = 32
+
+
+def _path_range(n: int) -> ColumnElement[bool]:
+    key = tuple_(SessionChange.session_id, SessionChange.path)
+    session_id = bindparam("session_id", type_=SessionChange.session_id.type)
+    low, high = (bindparam(f"{end}{n}", type_=SessionChange.path.type) for end in ("low", "high"))
+    return and_(key >= tuple_(session_id, low), key < tuple_(session_id, high))
+
+
+_RELATED = select(*_CHANGE_COLUMNS).where(or_(*(_path_range(n) for n in range(_RANGES))))
 
 
 @dataclass(frozen=True)
@@ -96,10 +129,14 @@ class ResultsService:
     async def _lock_or_create(self, session_id: uuid.UUID, caller: Principal) -> TestSession:
         """The locked session; an unknown id is created for the caller (offline devices may sync
         before their create request arrives). An id the caller may not see is a 404."""
+        sessions = SessionRepository(self.session)
+        row = await sessions.get_visible(session_id, caller, lock=True)
+        if row is not None:
+            return row  # the common case: one statement
         created = await insert_session_if_absent(
             self.session, session_id, caller.user_id, status=SessionStatus.IN_PROGRESS
         )
-        row = await SessionRepository(self.session).get_visible(session_id, caller, lock=True)
+        row = await sessions.get_visible(session_id, caller, lock=True)
         if row is None:
             raise not_found(session_id)
         if created:
@@ -179,13 +216,6 @@ class ResultsService:
         self, session_id: uuid.UUID, identities: list[tuple[str, int]]
     ) -> dict[tuple[str, int], Change]:
         found: dict[tuple[str, int], Change] = {}
-        columns = (
-            SessionChange.actor,
-            SessionChange.counter,
-            SessionChange.op,
-            SessionChange.path,
-            SessionChange.value,
-        )
         by_actor: dict[str, list[int]] = {}
         for actor, counter in identities:
             by_actor.setdefault(actor, []).append(counter)
@@ -194,7 +224,7 @@ class ResultsService:
         for actor, counters in by_actor.items():
             for start in range(0, len(counters), _LOOKUP_SLICE):
                 rows = await self.session.execute(
-                    select(*columns).where(
+                    select(*_CHANGE_COLUMNS).where(
                         SessionChange.session_id == session_id,
                         SessionChange.actor == actor,
                         SessionChange.counter.in_(counters[start : start + _LOOKUP_SLICE]),
@@ -204,23 +234,27 @@ class ResultsService:
                     found[(found_actor, counter)] = Change(found_actor, counter, op, path, value)
         return found
 
-    async def _history(self, session_id: uuid.UUID) -> list[Change]:
-        rows = await self.session.execute(
-            select(
-                SessionChange.actor,
-                SessionChange.counter,
-                SessionChange.op,
-                SessionChange.path,
-                SessionChange.value,
-            ).where(SessionChange.session_id == session_id)
-        )
-        return [Change(actor, counter, op, path, value) for actor, counter, op, path, value in rows]
+    async def _related(self, session_id: uuid.UUID, rebuild: Rebuild) -> list[Change]:
+        """The changes held at, above and under the rebuild's roots: all an early batch needs."""
+        found: dict[tuple[str, int], Change] = {}
+        ranges = rebuild.path_ranges()
+        for start in range(0, len(ranges), _RANGES):
+            chunk = ranges[start : start + _RANGES]
+            chunk += [("", "")] * (_RANGES - len(chunk))
+            parameters: dict[str, object] = {"session_id": session_id}
+            for n, (low, high) in enumerate(chunk):
+                parameters[f"low{n}"], parameters[f"high{n}"] = low, high
+            for actor, counter, op, path, value in await self.session.execute(_RELATED, parameters):
+                found[(actor, counter)] = Change(actor, counter, op, path, value)
+        return list(found.values())
 
     async def _apply(self, row: TestSession, new: list[Change], caller: Principal) -> None:
         last_key = (row.last_counter, row.last_actor) if row.last_counter is not None else None
         state = MergeState(row.document, dict(row.vector_clock), last_key)  # type: ignore[arg-type]
-        in_order = last_key is None or min(change.key for change in new) > last_key
-        merged = merge(state, new, None if in_order else await self._history(row.id))
+        history = None
+        if not state.in_order(new):
+            history = await self._related(row.id, Rebuild.of(state.document, new))
+        merged = merge(state, new, history)
         size = len(json.dumps(merged.document, separators=(",", ":"), ensure_ascii=False).encode())
         if size > self.limits.max_document_bytes:
             raise PayloadTooLargeError(

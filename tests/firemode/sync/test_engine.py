@@ -10,7 +10,17 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from firemode.sync.engine import Change, MergeState, PointerError, apply, fold, merge, parse_pointer
+from firemode.sync.engine import (
+    Change,
+    MergeState,
+    PointerError,
+    Rebuild,
+    apply,
+    fold,
+    merge,
+    parse_pointer,
+    pointer,
+)
 
 
 @pytest.mark.parametrize(
@@ -168,6 +178,39 @@ def test_vector_clock_holds_the_highest_counter_per_actor(changes: list[Change])
     for change in changes:
         expected[change.actor] = max(expected.get(change.actor, 0), change.counter)
     assert state.vector_clock == expected
+
+
+@settings(max_examples=500, deadline=None)
+@given(held=change_sets(), early=change_sets())
+def test_an_early_batch_folds_again_only_what_it_can_change(held: list[Change], early: list[Change]) -> None:
+    """A batch sorting before what is held: folding only the changes related to its roots gives
+    the document of everything; the path ranges a database reads them by hold every one."""
+    early = [Change(c.actor, c.counter - 12, c.op, c.path, c.value) for c in early]  # all sort first
+    state = merge(MergeState({}, {}, None), held, [])
+    rebuild = Rebuild.of(state.document, early)
+    ranges = rebuild.path_ranges()
+    for change in held + early:
+        related = change.path in rebuild.ancestor_paths or any(
+            change.path.startswith(root + "/") for root in rebuild.root_paths
+        )
+        assert rebuild.covers(change) == related
+        if related:
+            assert any(low <= change.path < high for low, high in ranges)
+    related = [change for change in held if rebuild.covers(change)]
+    assert merge(state, early, related).document == reference_fold(held + early)
+
+
+def test_an_early_set_under_a_later_delete_keeps_the_objects_it_created() -> None:
+    """``set /a/y/z`` sorts before ``delete /a/y/z``: ``/a/y`` stays, an empty object."""
+    state = merge(MergeState({}, {}, None), [Change("d", 3, "delete", "/a/y/z")], [])
+    early = [Change("d", 2, "set", "/a/y/z", 1)]
+    assert Rebuild.of(state.document, early).roots == {("a",)}
+    assert merge(state, early, [Change("d", 3, "delete", "/a/y/z")]).document == {"a": {"y": {}}}
+
+
+@pytest.mark.parametrize("tokens", [("assets", "EXT/1", "result"), ("~1", ""), ("a~b", "%_")])
+def test_pointer_is_the_inverse_of_parse_pointer(tokens: tuple[str, ...]) -> None:
+    assert parse_pointer(pointer(tokens)) == tokens
 
 
 def test_an_early_change_needs_history() -> None:
