@@ -28,7 +28,9 @@ from pydantic import (
 
 
 class RequestModel(BaseModel):
-    model_config = ConfigDict(strict=True, extra="forbid")
+    # Python's JSON parser, which reads request bodies, takes NaN and Infinity; JSON has neither,
+    # and PostgreSQL refuses them in jsonb, so they are a 422 here, however deep in a value.
+    model_config = ConfigDict(strict=True, extra="forbid", allow_inf_nan=False)
 
     @field_validator("*", mode="before")
     @classmethod

@@ -233,6 +233,25 @@ async def test_bad_batches(
     ).status_code in {404, 200}
 
 
+@pytest.mark.parametrize("number", ["NaN", "Infinity", "-Infinity"])
+async def test_numbers_json_does_not_have_are_refused(
+    firemode: ServiceClient, technician: Account, number: str
+) -> None:
+    """Python's JSON parser takes NaN and Infinity; a value holding one is a 422, not a 500 from
+    PostgreSQL or a document nobody can read back."""
+    session_id = str(uuid.uuid4())
+    body = '{"changes": [{"op": "set", "path": "/a", "value": {"kpa": [1, NUMBER]}}]}'.replace(
+        "NUMBER", number
+    )
+    headers = {**technician.headers, "Idempotency-Key": str(uuid.uuid4()), "Content-Type": "application/json"}
+    response = await firemode.post(f"/v1/tests/sessions/{session_id}/results", content=body, headers=headers)
+    assert response.status_code == 422, response.text
+    assert response.json()["error_code"] == "FIRE-422"
+    assert (
+        await firemode.get(f"/v1/tests/sessions/{session_id}", headers=technician.headers)
+    ).status_code == 404
+
+
 async def test_the_document_size_is_capped(tmp_path: Path, database_url_for: Any) -> None:
     app = create_firemode_app(
         settings_for("firemode", tmp_path, database_url_for("firemode"), sync_max_document_bytes=2048)
