@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from apikit import jsoncodec
 from apikit.errors import ApiError, DependencyTimeoutError, DependencyUnavailableError
 
 IsolationLevel = str  # "SERIALIZABLE", "REPEATABLE READ", "READ COMMITTED"
@@ -144,9 +145,14 @@ class Database:
 def _make_engine(
     url: str, timeout_seconds: float, pool_size: int, *, sqlite_begin: str = "BEGIN"
 ) -> AsyncEngine:
+    json_codec: dict[str, Any] = {"json_serializer": jsoncodec.dumps, "json_deserializer": jsoncodec.loads}
     if url.startswith("sqlite"):
         engine = create_async_engine(
-            url, connect_args={"timeout": timeout_seconds}, pool_size=pool_size, max_overflow=pool_size
+            url,
+            connect_args={"timeout": timeout_seconds},
+            pool_size=pool_size,
+            max_overflow=pool_size,
+            **json_codec,
         )
         _configure_sqlite(engine, begin=sqlite_begin)
         return engine
@@ -161,6 +167,7 @@ def _make_engine(
         # No pre-ping round trip per checkout: a connection broken by a database restart fails
         # its request with a 503 and is invalidated, so the pool recovers by itself.
         connect_args=connect_args,
+        **json_codec,
     )
 
 

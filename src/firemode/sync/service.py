@@ -7,7 +7,6 @@ batch is all or nothing: any conflict, limit or closed session rejects it whole.
 
 from __future__ import annotations
 
-import json
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -18,6 +17,7 @@ from sqlalchemy import ColumnElement, Table, and_, bindparam, insert, or_, selec
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import flag_modified
 
+from apikit import jsoncodec
 from apikit.auth.dependencies import Principal
 from apikit.errors import ConflictError, PayloadTooLargeError, UnprocessableError
 from apikit.ids import utcnow
@@ -255,7 +255,7 @@ class ResultsService:
         if not state.in_order(new):
             history = await self._related(row.id, Rebuild.of(state.document, new))
         merged = merge(state, new, history)
-        size = len(json.dumps(merged.document, separators=(",", ":"), ensure_ascii=False).encode())
+        size = len(jsoncodec.dumps_bytes(merged.document))
         if size > self.limits.max_document_bytes:
             raise PayloadTooLargeError(
                 f"The session's document may take at most {self.limits.max_document_bytes} bytes",
