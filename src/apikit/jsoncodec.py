@@ -1,7 +1,7 @@
-"""JSON text for the database: orjson, with the standard library where orjson refuses.
+"""JSON text for the database: written by orjson, with the standard library where orjson refuses.
 
 orjson writes compact UTF-8 about ten times faster than ``json``, which matters for a session's
-document (tens of KB) written on every batch. It refuses integers beyond 64 bits, which JSON
+document (tens of KB) written twice per batch. It refuses integers beyond 64 bits, which JSON
 request values may hold; those values are written by ``json`` in the same compact form.
 """
 
@@ -12,13 +12,9 @@ from typing import Any
 
 import orjson
 
-
-def loads(text: str | bytes) -> Any:
-    """orjson's parser, raising TypeError, as ``json.loads`` does, for what is not text (SQLite
-    hands a JSON column's number back as a number, and SQLAlchemy expects that TypeError)."""
-    if not isinstance(text, str | bytes | bytearray | memoryview):
-        raise TypeError(f"JSON text must be str or bytes, not {type(text).__name__}")
-    return orjson.loads(text)
+# Reading stays with the standard library: orjson reads an integer beyond 64 bits as a float,
+# which would change a stored value (and make its exact resubmission look like a clash).
+loads = json.loads
 
 
 def dumps_bytes(value: Any) -> bytes:

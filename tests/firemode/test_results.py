@@ -233,6 +233,20 @@ async def test_bad_batches(
     ).status_code in {404, 200}
 
 
+async def test_integers_beyond_64_bits_are_kept_exactly(firemode: ServiceClient, technician: Account) -> None:
+    """JSON numbers have no size limit; a value is stored and read back as sent, and sending the
+    same change again is a duplicate, not a clash."""
+    session_id = str(uuid.uuid4())
+    big = {"serial": 2**64 + 1, "negative": -(2**70), "exact": 2**63 - 1}
+    batch = [change("/gauge", big, counter=1)]
+    assert (await submit(firemode, technician, session_id, batch)).status_code == 200
+    assert (await detail(firemode, technician, session_id))["results"] == {"gauge": big}
+    again = await submit(firemode, technician, session_id, batch)
+    assert (again.status_code, again.json()["duplicates"]) == (200, 1)
+    pulled = await firemode.get(f"/v1/tests/sessions/{session_id}/changes", headers=technician.headers)
+    assert pulled.json()["data"][0]["value"] == big
+
+
 @pytest.mark.parametrize("number", ["NaN", "Infinity", "-Infinity"])
 async def test_numbers_json_does_not_have_are_refused(
     firemode: ServiceClient, technician: Account, number: str
