@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import http.client
+import itertools
 import json
 import math
 import os
@@ -573,33 +574,67 @@ class Exchanges:
 
 
 async def exchange_loop(
-    port: int, conversations: Sequence[Conversation], seconds: float, max_requests: int
+    port: int,
+    conversations: Sequence[Conversation],
+    seconds: float,
+    max_requests: int,
+    *,
+    interval: float | None = None,
 ) -> Exchanges:
     """Each conversation on a keep-alive connection of its own, until ``seconds`` pass or
-    ``max_requests`` have been sent in all; requests in flight at the deadline are awaited."""
+    ``max_requests`` have been sent in all; requests in flight at the deadline are awaited.
+
+    Without ``interval`` each conversation sends its next request as soon as the last is answered
+    (a closed loop: the server's pace sets the load). With it, each sends one request every
+    ``interval`` seconds, the conversations' schedules spread evenly over the interval (an open
+    loop: the load is offered whatever the server does). A request sent late, because the one
+    before it was answered late, is timed from when it was due, so a slow server is not excused
+    by the requests it held back (no coordinated omission)."""
     budget = Budget(max_requests)
     seen = Exchanges()
     started = time.perf_counter()
     deadline = started + seconds
+    schedules: list[Iterator[float] | None] = [None] * len(conversations)
+    if interval is not None:
+        step = interval / len(conversations)
+        schedules = [itertools.count(started + index * step, interval) for index in range(len(conversations))]
     async with asyncio.timeout(seconds + REQUEST_TIMEOUT_SECONDS * 2):
-        await asyncio.gather(*(keep_alive_loop(port, talk, deadline, budget, seen) for talk in conversations))
+        await asyncio.gather(
+            *(
+                keep_alive_loop(port, talk, deadline, budget, seen, schedule)
+                for talk, schedule in zip(conversations, schedules, strict=True)
+            )
+        )
     seen.seconds = time.perf_counter() - started
     return seen
 
 
 async def keep_alive_loop(
-    port: int, conversation: Conversation, deadline: float, budget: Budget, seen: Exchanges
+    port: int,
+    conversation: Conversation,
+    deadline: float,
+    budget: Budget,
+    seen: Exchanges,
+    schedule: Iterator[float] | None = None,
 ) -> None:
-    """One connection sending a request, reading the whole answer, and again."""
+    """One connection sending a request, reading the whole answer, and again (when ``schedule``
+    gives the times the requests are due: each at its time, or at once if that has passed)."""
     reader, writer = await asyncio.open_connection(HOST, port)
     try:
-        while time.perf_counter() < deadline and budget.take():
+        while time.perf_counter() < deadline:
+            due = None if schedule is None else next(schedule)
+            if due is not None:
+                if due >= deadline:
+                    break
+                await asyncio.sleep(max(0.0, due - time.perf_counter()))
+            if not budget.take():
+                break
             request = conversation.next_request()  # built before the clock starts
             sent = time.perf_counter()
             writer.write(request)
             status, length = parse_head(await reader.readuntil(b"\r\n\r\n"))
             body = await reader.readexactly(length)
-            seen.latencies.append(time.perf_counter() - sent)
+            seen.latencies.append(time.perf_counter() - (sent if due is None else min(due, sent)))
             seen.statuses[status] += 1
             if status >= 400:
                 seen.samples.setdefault(status, body[:500])

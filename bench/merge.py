@@ -624,9 +624,17 @@ class Device:
 
 
 def drive_devices(
-    port: int, token: str, session_ids: list[str], counters: list[int], seconds: float, max_requests: int
+    port: int,
+    token: str,
+    session_ids: list[str],
+    counters: list[int],
+    seconds: float,
+    max_requests: int,
+    pace: float | None = None,
 ) -> tuple[Exchanges, int, list[int]]:
-    """Run in the client process: ``len(counters)`` devices, device i on session i mod n.
+    """Run in the client process: ``len(counters)`` devices, device i on session i mod n, each
+    sending back to back, or ``pace`` batches a second (an open loop, timed from when each batch
+    was due).
 
     Returns what the run saw, the changes applied, and each device's next counter.
     """
@@ -634,7 +642,8 @@ def drive_devices(
         Device(port, token, session_ids[index % len(session_ids)], f"device-{index:02d}", counter)
         for index, counter in enumerate(counters)
     ]
-    seen = run_event_loop(exchange_loop(port, devices, seconds, max_requests))
+    interval = None if pace is None else 1 / pace
+    seen = run_event_loop(exchange_loop(port, devices, seconds, max_requests, interval=interval))
     return seen, sum(device.applied for device in devices), [device.counter for device in devices]
 
 
@@ -642,6 +651,7 @@ def drive_devices(
 class HttpRun:
     database: str
     layout: str
+    pace: float | None  # batches a second per device; None: back to back
     result: RunResult
     statuses: dict[int, int]
     samples: dict[int, bytes]
@@ -713,32 +723,50 @@ class HttpPlan:
     seconds: float
     max_requests: int
     warmup_batches: int  # per device
+    paces: tuple[float, ...]  # batches a second per device, for the open-loop runs (32 sessions)
 
 
 def results_over_http(
     executor: ProcessPoolExecutor, name: str, url: str, kit: Server, token: str, plan: HttpPlan
 ) -> list[HttpRun]:
-    """Part b on one server: the 32 devices on one session, then spread over 32 sessions."""
+    """Part b on one server: the 32 devices on one session, then spread over 32 sessions, each
+    sending back to back; then, spread, at each of the plan's paces."""
     runs = []
-    for layout, session_count in (("one session", 1), (f"{DEVICES} sessions", DEVICES)):
-        session_ids = [str(uuid.uuid4()) for _ in range(session_count)]
-        counters = [1] * DEVICES
-        warm = executor.submit(
-            drive_devices, kit.port, token, session_ids, counters, 30.0, DEVICES * plan.warmup_batches
-        )
-        warmed, _, counters = warm.result(timeout=60)
-        if warmed.errors:
-            print(f"  warm-up answers: {dict(warmed.statuses)} (failed batches are sent again)")
+    layouts: list[tuple[str, int, float | None]] = [
+        ("one session", 1, None),
+        (f"{DEVICES} sessions", DEVICES, None),
+    ]
+    layouts += [(f"{DEVICES} sessions", DEVICES, pace) for pace in plan.paces]
+    sessions: dict[int, tuple[list[str], list[int]]] = {}
+    for layout, session_count, pace in layouts:
+        if session_count not in sessions:
+            session_ids = [str(uuid.uuid4()) for _ in range(session_count)]
+            warm = executor.submit(
+                drive_devices,
+                kit.port,
+                token,
+                session_ids,
+                [1] * DEVICES,
+                30.0,
+                DEVICES * plan.warmup_batches,
+            )
+            warmed, _, counters = warm.result(timeout=60)
+            if warmed.errors:
+                print(f"  warm-up answers: {dict(warmed.statuses)} (failed batches are sent again)")
+            sessions[session_count] = (session_ids, counters)
+        session_ids, counters = sessions[session_count]
         held_before = sum(counter - 1 for counter in counters)
         since = utcnow()
         measured = executor.submit(
-            drive_devices, kit.port, token, session_ids, counters, plan.seconds, plan.max_requests
+            drive_devices, kit.port, token, session_ids, counters, plan.seconds, plan.max_requests, pace
         )
-        seen, applied, _ = measured.result(timeout=plan.seconds + 60)
+        seen, applied, counters = measured.result(timeout=plan.seconds + 60)
+        sessions[session_count] = (session_ids, counters)
         batches, rebuilt, held_after = count_rebuilds(asyncio.run(read_batches(url, session_ids)), since)
         run = HttpRun(
             name,
             layout,
+            pace,
             seen.result(),
             dict(seen.statuses),
             seen.samples,
@@ -750,12 +778,18 @@ def results_over_http(
         )
         runs.append(run)
         print(
-            f"{name} results, {DEVICES} devices on {layout}: {run.result.describe()}  "
+            f"{name} results, {DEVICES} devices on {layout}, {offered(pace)}: {run.result.describe()}  "
             f"statuses {run.statuses}  rebuilt {rebuilt}/{batches}  held {held_before:,} → {held_after:,}"
         )
         for status, sample in run.samples.items():
             print(f"  {status}: {sample[:300]!r}")
     return runs
+
+
+def offered(pace: float | None) -> str:
+    if pace is None:
+        return "back to back"
+    return f"{pace:g}/s per device ({pace * DEVICES:g} req/s offered)"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -833,14 +867,15 @@ def merge_table(cases: Sequence[MergeCase]) -> str:
 
 def http_table(runs: Sequence[HttpRun]) -> str:
     header = (
-        "| database | devices on | requests | req/s | changes/s | p50 ms | p95 ms | statuses "
+        "| database | devices on | sending | requests | req/s | changes/s | p50 ms | p95 ms | statuses "
         f"| rebuilt batches | changes held (start → end) | p95 < {TARGET_P95_MS:.0f} ms |"
     )
     lines = [header, "|" + "---|" * (header.count("|") - 1)]
     for run in runs:
         statuses = ", ".join(f"{status}×{count}" for status, count in sorted(run.statuses.items()))
         lines.append(
-            f"| {run.database} | {run.layout} | {run.result.requests} | {run.result.rps:.1f} "
+            f"| {run.database} | {run.layout} | {offered(run.pace)} "
+            f"| {run.result.requests} | {run.result.rps:.1f} "
             f"| {run.applied / run.result.seconds:,.0f} | {run.result.p50_ms:.1f} | {run.result.p95_ms:.1f} "
             f"| {statuses} | {run.rebuilt}/{run.batches} | {run.held_before:,} → {run.held_after:,} "
             f"| {run.verdict} |"
@@ -922,7 +957,9 @@ def main(argv: Sequence[str]) -> int:
         warmup_requests=300 if quick else 2000,
         warmup_seconds=0.5 if quick else 2.0,
     )
-    http_plan = HttpPlan(seconds=2 if quick else 8, max_requests=5000, warmup_batches=1)
+    http_plan = HttpPlan(
+        seconds=2 if quick else 8, max_requests=5000, warmup_batches=1, paces=(2,) if quick else (1, 2, 3)
+    )
     names = databases(args)
     cases: list[MergeCase] = []
     comparisons: list[Comparison] = []

@@ -35,6 +35,8 @@ def parse_pointer(path: str, *, max_depth: int = 32) -> tuple[str, ...]:
     raw_tokens = path[1:].split("/")
     if len(raw_tokens) > max_depth:
         raise PointerError(f"a path may have at most {max_depth} tokens")
+    if "~" not in path:
+        return tuple(raw_tokens)  # nothing escaped: the common case
     tokens = []
     for raw in raw_tokens:
         if "~" in raw.replace("~0", "").replace("~1", ""):

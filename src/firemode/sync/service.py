@@ -13,12 +13,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import cast
 
-from sqlalchemy import ColumnElement, Table, and_, bindparam, insert, or_, select, tuple_
+from sqlalchemy import ColumnElement, Table, and_, bindparam, or_, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import flag_modified
 
 from apikit import jsoncodec
 from apikit.auth.dependencies import Principal
+from apikit.db.bulk import insert_rows
 from apikit.errors import ConflictError, PayloadTooLargeError, UnprocessableError
 from apikit.ids import utcnow
 from firemode.sessions.models import TestSession
@@ -31,7 +32,6 @@ from firemode.sync.engine import (
     MergeState,
     PointerError,
     Rebuild,
-    canonical,
     merge,
     parse_pointer,
 )
@@ -49,22 +49,28 @@ _CHANGE_COLUMNS = (
 )
 
 # The changes related to an early batch's roots (see engine.Rebuild), read by byte ranges of
-# their paths, in one statement shape whatever the batch, so it is compiled and prepared once
-# (unused ranges are empty: "" ≤ path < ""). Each range compares the pair (session_id, path), which
-# only the (session_id, path) index answers: with ``session_id = ?`` apart, a planner that
-# guesses a session small reads all of it by the primary key and tests every row against
-# every range.
+# their paths from the (session_id, path) index, in one statement shape whatever the batch, so it
+# is compiled and prepared once (unused ranges are empty: "" ≤ path < ""). Each database's
+# planner needs its own spelling of a range to use that index: PostgreSQL is given the pair
+# (session_id, path), because with ``session_id = ?`` in the condition it may take a session for
+# small, read all of it by the primary key and test every row against every range; SQLite is
+# given ``session_id = ?`` in each range, because it reads a pair's range on the primary key.
 _RANGES = 32
 
 
-def _path_range(n: int) -> ColumnElement[bool]:
-    key = tuple_(SessionChange.session_id, SessionChange.path)
+def _path_range(n: int, dialect: str) -> ColumnElement[bool]:
     session_id = bindparam("session_id", type_=SessionChange.session_id.type)
     low, high = (bindparam(f"{end}{n}", type_=SessionChange.path.type) for end in ("low", "high"))
-    return and_(key >= tuple_(session_id, low), key < tuple_(session_id, high))
+    if dialect == "postgresql":
+        key = tuple_(SessionChange.session_id, SessionChange.path)
+        return and_(key >= tuple_(session_id, low), key < tuple_(session_id, high))
+    return and_(SessionChange.session_id == session_id, SessionChange.path >= low, SessionChange.path < high)
 
 
-_RELATED = select(*_CHANGE_COLUMNS).where(or_(*(_path_range(n) for n in range(_RANGES))))
+_RELATED = {
+    dialect: select(*_CHANGE_COLUMNS).where(or_(*(_path_range(n, dialect) for n in range(_RANGES))))
+    for dialect in ("postgresql", "sqlite")
+}
 
 
 @dataclass(frozen=True)
@@ -154,7 +160,7 @@ class ResultsService:
                     details={"index": index, "path": change.path, "reason": str(error)},
                 ) from None
             if change.op == "set":
-                size = len(canonical(change.value).encode())
+                size = len(jsoncodec.dumps_bytes(change.value))
                 if size > self.limits.max_value_bytes:
                     raise PayloadTooLargeError(
                         f"A value may take at most {self.limits.max_value_bytes} bytes",
@@ -244,7 +250,8 @@ class ResultsService:
             parameters: dict[str, object] = {"session_id": session_id}
             for n, (low, high) in enumerate(chunk):
                 parameters[f"low{n}"], parameters[f"high{n}"] = low, high
-            for actor, counter, op, path, value in await self.session.execute(_RELATED, parameters):
+            statement = _RELATED[self.session.get_bind().dialect.name]
+            for actor, counter, op, path, value in await self.session.execute(statement, parameters):
                 found[(actor, counter)] = Change(actor, counter, op, path, value)
         return list(found.values())
 
@@ -263,9 +270,9 @@ class ResultsService:
             )
         now = utcnow()
         # Arrival order numbers the log (what devices pull); the document order is the key order.
-        # Core executemany on the table: the ORM's bulk path costs several times more per row.
-        await self.session.execute(
-            insert(cast(Table, SessionChange.__table__)),
+        await insert_rows(
+            self.session,
+            cast(Table, SessionChange.__table__),
             [
                 {
                     "session_id": row.id,
