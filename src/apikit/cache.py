@@ -105,7 +105,7 @@ class Cache:
         return self._generations.get(scope, 0)
 
 
-def cache_of(request: Request) -> Cache:
+async def cache_of(request: Request) -> Cache:
     cache: Cache = request.app.state.cache
     return cache
 

@@ -139,7 +139,7 @@ def _coerce_limit(limit: int) -> int:
     return min(limit, MAX_LIMIT)
 
 
-def _page_request(
+async def _page_request(
     request: Request,
     limit: Annotated[
         int, Query(ge=1, description=f"Page size; values above {MAX_LIMIT} are served as {MAX_LIMIT}")
@@ -151,7 +151,7 @@ def _page_request(
     return PageRequest(_coerce_limit(limit), cursor, None, _codec(request))
 
 
-def _bidirectional_page_request(
+async def _bidirectional_page_request(
     request: Request,
     limit: Annotated[
         int, Query(ge=1, description=f"Page size; values above {MAX_LIMIT} are served as {MAX_LIMIT}")

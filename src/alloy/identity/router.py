@@ -33,7 +33,7 @@ from apikit.openapi import error_responses
 router = APIRouter(prefix="/v1", tags=["identity"])
 
 
-def accounts(request: Request, session: WriteSession) -> AccountService:
+async def accounts(request: Request, session: WriteSession) -> AccountService:
     return AccountService(session, identity_of(request), request.app.state.settings)
 
 

@@ -39,6 +39,13 @@ def identity_of(request: Request) -> Identity:
     return identity
 
 
+async def _identity(request: Request) -> Identity:
+    return identity_of(request)  # async: FastAPI runs a plain def dependency in a worker thread
+
+
+IdentityDep = Annotated[Identity, Depends(_identity)]
+
+
 def _bearer_token(request: Request) -> str:
     header = request.headers.get("Authorization")
     if not header:

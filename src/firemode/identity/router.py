@@ -8,8 +8,8 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request, Response, status
 from fastapi.security import OAuth2PasswordRequestForm
 
-from apikit.auth.dependencies import identity_of
-from apikit.auth.identity import Identity, TokenPair
+from apikit.auth.dependencies import IdentityDep
+from apikit.auth.identity import TokenPair
 from apikit.db.engine import ReadOnlySession, WriteSession
 from apikit.errors import NotFoundError
 from apikit.openapi import error_responses
@@ -25,7 +25,6 @@ from firemode.identity.schemas import (
 from firemode.identity.service import UserService
 
 router = APIRouter(prefix="/v1", tags=["identity"])
-IdentityDep = Annotated[Identity, Depends(identity_of)]
 
 
 def _token_response(pair: TokenPair) -> TokenResponse:
