@@ -14,6 +14,7 @@ from apikit.db.engine import Database
 from apikit.error_formats import EnvelopeErrorFormat, FireErrorFormat
 from apikit.ids import new_id
 from tests.conftest import TEST_SECRET, ServiceClient, asgi_client
+from tests.kit.conftest import _prepare_tables
 from tests.kit.demo import DemoSettings, Item, create_demo_app
 
 
@@ -96,6 +97,23 @@ async def test_database_down_is_503_and_not_ready(tmp_path: Path, error_format: 
         else:
             assert body["errors"][0]["code"] == "SYS_EXTERNAL_SERVICE_ERROR"
         assert (await client.get("/health")).json() == {"status": "ok"}
+    await app.state.database.dispose()
+
+
+async def test_no_free_connection_is_a_retryable_503(demo_settings: DemoSettings) -> None:
+    """Every pooled connection busy past the timeout: the client may retry, it is not a 500."""
+    settings = demo_settings.model_copy(update={"database_pool_size": 1, "database_timeout_seconds": 0.2})
+    app = create_demo_app(settings, FireErrorFormat())
+    await _prepare_tables(app.state.database)
+    item = {"name": "n", "category": "c"}
+    async with asgi_client(app) as client:
+        engine = app.state.database.engine
+        async with engine.connect(), engine.connect():  # the pool and its overflow, held
+            response = await client.post("/v1/items", json=item)
+        assert response.status_code == 503, response.text
+        assert (response.json()["error_code"], response.json()["retryable"]) == ("FIRE-503", True)
+        again = await client.post("/v1/items", json=item)
+        assert again.status_code == 201, again.text
     await app.state.database.dispose()
 
 

@@ -15,6 +15,7 @@ from typing import Annotated, Any, Protocol
 from fastapi import Depends, Request
 from sqlalchemy import event, text
 from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -152,6 +153,7 @@ def _make_engine(
             connect_args={"timeout": timeout_seconds},
             pool_size=pool_size,
             max_overflow=pool_size,
+            pool_timeout=timeout_seconds,
             **json_codec,
         )
         _configure_sqlite(engine, begin=sqlite_begin)
@@ -217,11 +219,14 @@ _UNAVAILABLE = (OperationalError, ConnectionError)  # not every OSError: a full 
 
 @asynccontextmanager
 async def _translated_errors() -> AsyncIterator[None]:
-    """A database that cannot be reached is a 503 (or 504 on timeout), never a 500."""
+    """A database that cannot be reached, or has no connection free, is a 503 (or 504 when it did
+    not answer in time), never a 500."""
     try:
         yield
     except TimeoutError as exc:
         raise DependencyTimeoutError("The database did not answer in time") from exc
+    except PoolTimeoutError as exc:  # every pooled connection stayed busy for the whole timeout
+        raise DependencyUnavailableError("The database is busy: no connection came free in time") from exc
     except DBAPIError as exc:
         if exc.connection_invalidated or isinstance(exc, OperationalError):
             raise DependencyUnavailableError("The database is unavailable") from exc
