@@ -8,7 +8,9 @@ transaction on the worker's side, so a batch is never half-applied.
 
 from __future__ import annotations
 
+import asyncio
 import uuid
+import weakref
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Protocol
@@ -43,13 +45,28 @@ class MergeBoundary(Protocol):
 
 
 class InProcessMerge:
+    """Merges in this process, one batch per session at a time.
+
+    The database serialises batches on one session (the row lock), but a batch waiting there holds
+    a pooled connection: 32 devices syncing one session held the whole pool while one of them
+    worked, and other requests timed out waiting for a connection. So batches for one session
+    first take turns here, holding nothing; the row lock still orders them across processes. A
+    turn ends when the merge is done, before the commit, so at most one batch per session and
+    process waits on the row lock, and only for a commit.
+    """
+
     def __init__(self, limits: SyncLimits) -> None:
         self.limits = limits
+        self._turns: weakref.WeakValueDictionary[uuid.UUID, asyncio.Lock] = weakref.WeakValueDictionary()
 
     async def submit(
         self, session: AsyncSession, session_id: uuid.UUID, caller: Principal, changes: Sequence[ChangeIn]
     ) -> MergeOutcome:
-        return await ResultsService(session, self.limits).submit(session_id, caller, changes)
+        turn = self._turns.get(session_id)
+        if turn is None:  # gone with the last batch that held or awaited it
+            turn = self._turns[session_id] = asyncio.Lock()
+        async with turn:
+            return await ResultsService(session, self.limits).submit(session_id, caller, changes)
 
 
 # The worker's error answers (FR-5) become the same errors here.

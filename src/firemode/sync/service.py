@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import cast
 
-from sqlalchemy import ColumnElement, Table, and_, bindparam, or_, select, tuple_
+from sqlalchemy import Table, bindparam, select, text, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import flag_modified
 
@@ -49,28 +49,22 @@ _CHANGE_COLUMNS = (
 )
 
 # The changes related to an early batch's roots (see engine.Rebuild), read by byte ranges of
-# their paths from the (session_id, path) index, in one statement shape whatever the batch, so it
-# is compiled and prepared once (unused ranges are empty: "" ≤ path < ""). Each database's
-# planner needs its own spelling of a range to use that index: PostgreSQL is given the pair
-# (session_id, path), because with ``session_id = ?`` in the condition it may take a session for
-# small, read all of it by the primary key and test every row against every range; SQLite is
-# given ``session_id = ?`` in each range, because it reads a pair's range on the primary key.
+# their paths, _RANGES at a time, in one statement shape whatever the batch, so it is compiled and
+# prepared once (unused ranges are empty: "" ≤ path < ""). Each range is a branch of its own
+# (UNION ALL) with both columns of the (session_id, path) index bound, so a planner picks that
+# index whatever it believes a session's size to be; ranges OR-ed together let PostgreSQL, when
+# it took a session for small, read the whole session on an index led by session_id.
 _RANGES = 32
-
-
-def _path_range(n: int, dialect: str) -> ColumnElement[bool]:
-    session_id = bindparam("session_id", type_=SessionChange.session_id.type)
-    low, high = (bindparam(f"{end}{n}", type_=SessionChange.path.type) for end in ("low", "high"))
-    if dialect == "postgresql":
-        key = tuple_(SessionChange.session_id, SessionChange.path)
-        return and_(key >= tuple_(session_id, low), key < tuple_(session_id, high))
-    return and_(SessionChange.session_id == session_id, SessionChange.path >= low, SessionChange.path < high)
-
-
-_RELATED = {
-    dialect: select(*_CHANGE_COLUMNS).where(or_(*(_path_range(n, dialect) for n in range(_RANGES))))
-    for dialect in ("postgresql", "sqlite")
-}
+_RELATED = union_all(
+    *(
+        select(*_CHANGE_COLUMNS).where(
+            SessionChange.session_id == bindparam("session_id"),
+            SessionChange.path >= bindparam(f"low{n}"),
+            SessionChange.path < bindparam(f"high{n}"),
+        )
+        for n in range(_RANGES)
+    )
+)
 
 
 @dataclass(frozen=True)
@@ -243,6 +237,10 @@ class ResultsService:
     async def _related(self, session_id: uuid.UUID, rebuild: Rebuild) -> list[Change]:
         """The changes held at, above and under the rebuild's roots: all an early batch needs."""
         found: dict[tuple[str, int], Change] = {}
+        if self.session.get_bind().dialect.name == "postgresql":
+            # Planned for the ranges at hand every time: a generic plan, which PostgreSQL adopts
+            # for a prepared statement after five runs, reads whole sessions (seconds, not ms).
+            await self.session.execute(text("SET LOCAL plan_cache_mode = force_custom_plan"))
         ranges = rebuild.path_ranges()
         for start in range(0, len(ranges), _RANGES):
             chunk = ranges[start : start + _RANGES]
@@ -250,8 +248,7 @@ class ResultsService:
             parameters: dict[str, object] = {"session_id": session_id}
             for n, (low, high) in enumerate(chunk):
                 parameters[f"low{n}"], parameters[f"high{n}"] = low, high
-            statement = _RELATED[self.session.get_bind().dialect.name]
-            for actor, counter, op, path, value in await self.session.execute(statement, parameters):
+            for actor, counter, op, path, value in await self.session.execute(_RELATED, parameters):
                 found[(actor, counter)] = Change(actor, counter, op, path, value)
         return list(found.values())
 

@@ -12,9 +12,9 @@ from apikit.auth.dependencies import Principal, internal_caller
 from apikit.db.engine import WriteSession
 from apikit.openapi import error_responses
 from firemode.settings import FireModeSettings
-from firemode.sync.boundary import WORKER_AUDIENCE
+from firemode.sync.boundary import WORKER_AUDIENCE, InProcessMerge
 from firemode.sync.schemas import ResultsResponse, WorkerSubmission
-from firemode.sync.service import ResultsService, limits_from
+from firemode.sync.service import limits_from
 
 router = APIRouter(prefix="/internal/v1/tests/sessions", tags=["internal"])
 InternalCaller = Annotated[dict[str, Any], Depends(internal_caller(WORKER_AUDIENCE))]
@@ -34,8 +34,8 @@ async def merge_for_api(
     session: WriteSession,
 ) -> ResultsResponse:
     caller = Principal(user_id=body.caller_id, role=body.caller_role)
-    service = ResultsService(session, request.app.state.sync_limits)
-    outcome = await service.submit(session_id, caller, body.changes)
+    merge: InProcessMerge = request.app.state.merge
+    outcome = await merge.submit(session, session_id, caller, body.changes)
     return ResultsResponse(
         session_id=outcome.session_id,
         applied=outcome.applied,
@@ -58,7 +58,7 @@ def create_sync_worker_app(settings: FireModeSettings | None = None) -> FastAPI:
         error_format=ERROR_FORMAT,
         routers=[router],
     )
-    app.state.sync_limits = limits_from(settings)
+    app.state.merge = InProcessMerge(limits_from(settings))
     return app
 
 
