@@ -43,6 +43,29 @@ class RequestModel(BaseModel):
             return _whole(value)
         return value
 
+    @field_validator("*", mode="after")
+    @classmethod
+    def _storable_text(cls, value: Any) -> Any:
+        """JSON text may carry U+0000 and, escaped, lone surrogates (half a UTF-16 pair); neither
+        is a character PostgreSQL stores in text or jsonb (a 500 there, stored on SQLite), so
+        they are refused in any string, key or nested value, on both databases."""
+        if _holds_unstorable(value):
+            raise ValueError("text may not contain U+0000 (NUL) or a lone surrogate (U+D800–U+DFFF)")
+        return value
+
+
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
+def _holds_unstorable(value: Any) -> bool:
+    if isinstance(value, str):
+        return _UNSTORABLE.search(value) is not None
+    if isinstance(value, dict):
+        return any(_holds_unstorable(key) or _holds_unstorable(item) for key, item in value.items())
+    if isinstance(value, list | tuple | set | frozenset):
+        return any(_holds_unstorable(item) for item in value)
+    return False  # numbers, booleans, None, and nested models (which check their own fields)
+
 
 # Types that arrive as strings in JSON.
 Timestamp = Annotated[AwareDatetime, Field(strict=False)]
