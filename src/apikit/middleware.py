@@ -130,6 +130,10 @@ class ErrorBoundary:
 class BodyLimit:
     """Caps request bodies: by ``Content-Length`` before reading, and by counting while reading.
 
+    It also refuses (400) a path or query string holding U+0000 (``%00``), which PostgreSQL
+    stores in no text column (a 500 from a search otherwise); request bodies are checked by
+    ``RequestModel``.
+
     ``limit_for`` may give a route its own cap (an upload endpoint enforcing its own, larger one
     while it streams) by returning a number for its path, or ``None`` for the default.
     """
@@ -150,6 +154,10 @@ class BodyLimit:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
+            return
+        if "\x00" in scope["path"] or b"%00" in scope["query_string"]:
+            problem = Problem(status=400, message="The path or query string may not contain U+0000 (%00)")
+            await self.error_format.response(problem, scope)(scope, receive, send)
             return
         limit = (self.limit_for(scope["path"]) if self.limit_for else None) or self.max_bytes
         declared = Headers(scope=scope).get("content-length")

@@ -54,6 +54,8 @@ async def test_filters(alloy: ServiceClient, athlete: Member) -> None:
     assert all("squat" in item["name"].lower() for item in named["items"])
     nothing = data_of(await alloy.get("/v1/movements", params={"q": "100%_"}, headers=athlete.headers))
     assert nothing["items"] == []  # % and _ are text, not wildcards
+    nul = await alloy.get("/v1/movements", params={"q": "squat\x00"}, headers=athlete.headers)
+    assert nul.status_code == 400  # PostgreSQL answered a 500: it stores U+0000 in no text
     bad = await alloy.get("/v1/movements", params={"pattern": "dance"}, headers=athlete.headers)
     assert error_code(bad, 422) == "VAL_PATTERN"
 

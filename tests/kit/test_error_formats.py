@@ -92,6 +92,12 @@ async def test_body_over_the_cap_by_content_length(demo: ServiceClient) -> None:
     assert "4096" in (body["message"] if is_fire(response) else body["errors"][0]["message"])
 
 
+@pytest.mark.parametrize("path", ["/v1/items?category=a%00b", "/v1/items/count%00"])
+async def test_nul_in_the_path_or_query_is_a_400(demo: ServiceClient, path: str) -> None:
+    """PostgreSQL stores U+0000 in no text column: refused before any handler sees it."""
+    assert_error(await demo.get(path), 400)
+
+
 async def test_body_over_the_cap_while_streaming(demo: ServiceClient) -> None:
     async def chunks() -> Any:
         for _ in range(10):
