@@ -65,6 +65,7 @@ async def test_the_worker_merges_for_the_api(tmp_path: Path, database_url_for: C
         assert clash.json()["details"]["accepted"]["value"] == "pass"
         detail = await api.get(f"/v1/tests/sessions/{session_id}", headers=tech.headers)
         assert detail.json()["results"] == {"assets": {"EXT-1": {"result": "pass"}}}
+        await api.app.state.database.dispose()  # no lifespan under ASGITransport: ours to close
     await worker.state.database.dispose()
 
 
