@@ -210,13 +210,19 @@ class MergeState:
         return self.last_key is None or min(change.key for change in new) > self.last_key
 
 
-def merge(state: MergeState, new: Sequence[Change], history: Iterable[Change] | None = None) -> MergeState:
+def merge(
+    state: MergeState,
+    new: Sequence[Change],
+    history: Iterable[Change] | None = None,
+    rebuild: Rebuild | None = None,
+) -> MergeState:
     """``state`` with ``new`` (already de-duplicated) merged in; ``state.document`` is updated in place.
 
     When every new change sorts after everything applied, they are applied to the current document
     (the common case: a device syncing in order). Otherwise only the subtrees they can change are
     folded again (see :class:`Rebuild`), from the changes already held that are related to them:
-    ``history`` must hold at least those, and may hold more.
+    ``history`` must hold at least those, and may hold more. A caller that has already worked out
+    ``Rebuild.of(state.document, new)`` to read that history passes it, so it is not done twice.
     """
     if not new:
         return state
@@ -232,6 +238,6 @@ def merge(state: MergeState, new: Sequence[Change], history: Iterable[Change] | 
         return MergeState(document, clock, last_key)
     if history is None:
         raise ValueError("an out-of-order change needs the history to rebuild from")
-    rebuild = Rebuild.of(document, ordered)
+    rebuild = rebuild or Rebuild.of(document, ordered)
     rebuild.apply(document, [change for change in history if rebuild.covers(change)] + ordered)
     return MergeState(document, clock, last_key)

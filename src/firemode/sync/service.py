@@ -255,10 +255,11 @@ class ResultsService:
     async def _apply(self, row: TestSession, new: list[Change], caller: Principal) -> None:
         last_key = (row.last_counter, row.last_actor) if row.last_counter is not None else None
         state = MergeState(row.document, dict(row.vector_clock), last_key)  # type: ignore[arg-type]
-        history = None
+        history, rebuild = None, None
         if not state.in_order(new):
-            history = await self._related(row.id, Rebuild.of(state.document, new))
-        merged = merge(state, new, history)
+            rebuild = Rebuild.of(state.document, new)
+            history = await self._related(row.id, rebuild)
+        merged = merge(state, new, history, rebuild)
         size = len(jsoncodec.dumps_bytes(merged.document))
         if size > self.limits.max_document_bytes:
             raise PayloadTooLargeError(
