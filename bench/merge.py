@@ -13,9 +13,10 @@ a. **Merge throughput in process** (no HTTP). Changes applied per second for bat
    untimed batch, median reported. The changes set (and now and then delete) fields of 400 assets,
    so a session's document stays the size of a real one (tens of KB) however many changes it holds.
    Sessions are prefilled in bulk: the prefill changes are merged by the engine
-   (``firemode.sync.engine.merge``) and written as ``ResultsService`` writes them — the log rows in
-   5,000-row ``INSERT``s, then the session row (document, clock, counts, last key) — so the state
-   is exactly what the service leaves, without paying the service's price 100 times over. Each
+   (``firemode.sync.engine.merge``) and written as ``ResultsService`` writes them — the log rows by
+   the kit's ``insert_rows`` (one ``COPY`` on PostgreSQL), then the session row (document, clock,
+   counts, last key) — so the state is exactly what the service leaves, without paying the
+   service's price 100 times over. Each
    timed batch goes to a copy of that prefilled session (``INSERT … SELECT``), reused until it has
    grown by 10%; at 0, each batch goes to a new empty session. On PostgreSQL the tables are
    ``ANALYZE``d after the prefill, as a long-running database would be. The reference is the
@@ -74,9 +75,9 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import insert, literal, select, text, update
+from sqlalchemy import Table, insert, literal, select, text, update
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
@@ -112,7 +113,9 @@ from _common import (
     serve_app,
     serving,
 )
+from apikit import jsoncodec
 from apikit.auth.dependencies import Principal
+from apikit.db.bulk import insert_rows
 from apikit.db.engine import Database
 from apikit.ids import new_id, utcnow
 from firemode.buildings.models import Building
@@ -134,7 +137,6 @@ BATCH_SIZES = (100, 1000)
 REBUILD_HELD = 10_000
 REBUILD_SIZE = 100
 REGROW_ALLOWANCE = 0.10  # a copy of a prefilled session is reused until it has grown by this much
-PREFILL_INSERT_ROWS = 5000
 DEVICES = 32
 HTTP_BATCH = 100
 LISTED_SESSIONS = 3000
@@ -195,7 +197,7 @@ def prefill_changes(count: int) -> list[Change]:
 
 
 def document_bytes(document: dict[str, Any]) -> int:
-    return len(json.dumps(document, separators=(",", ":"), ensure_ascii=False).encode())
+    return len(jsoncodec.dumps_bytes(document))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -284,8 +286,7 @@ async def prefill(database: Database, owner: Principal, held: int) -> Template:
     ]
     async with database.transactional() as session:
         await insert_session_if_absent(session, session_id, owner.user_id, status=SessionStatus.IN_PROGRESS)
-        for start in range(0, len(rows), PREFILL_INSERT_ROWS):
-            await session.execute(insert(SessionChange), rows[start : start + PREFILL_INSERT_ROWS])
+        await insert_rows(session, cast(Table, SessionChange.__table__), rows)
         await session.execute(
             update(TestSession)
             .where(TestSession.id == session_id)
