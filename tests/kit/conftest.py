@@ -53,7 +53,7 @@ def demo_settings(tmp_path: Path, demo_postgres_url: str | None) -> DemoSettings
     )
 
 
-async def _prepare_tables(database: Database) -> None:
+async def prepare_tables(database: Database) -> None:
     async with database.engine.begin() as connection:
         if database.dialect == "postgresql":
             await connection.execute(text("TRUNCATE items"))
@@ -65,7 +65,7 @@ async def _prepare_tables(database: Database) -> None:
 async def demo(request: pytest.FixtureRequest, demo_settings: DemoSettings) -> AsyncIterator[ServiceClient]:
     """The kit demo app in each error format, on a clean database."""
     app = create_demo_app(demo_settings, FORMATS[request.param])
-    await _prepare_tables(app.state.database)
+    await prepare_tables(app.state.database)
     async with asgi_client(app) as client:
         yield client
     await app.state.database.dispose()
@@ -74,7 +74,7 @@ async def demo(request: pytest.FixtureRequest, demo_settings: DemoSettings) -> A
 @pytest.fixture
 async def fire_demo(demo_settings: DemoSettings) -> AsyncIterator[ServiceClient]:
     app = create_demo_app(demo_settings, FORMATS["fire"])
-    await _prepare_tables(app.state.database)
+    await prepare_tables(app.state.database)
     async with asgi_client(app) as client:
         yield client
     await app.state.database.dispose()

@@ -14,7 +14,7 @@ from apikit.db.engine import Database
 from apikit.error_formats import EnvelopeErrorFormat, FireErrorFormat
 from apikit.ids import new_id
 from tests.conftest import TEST_SECRET, ServiceClient, asgi_client
-from tests.kit.conftest import _prepare_tables
+from tests.kit.conftest import prepare_tables
 from tests.kit.demo import DemoSettings, Item, create_demo_app
 
 
@@ -104,7 +104,7 @@ async def test_no_free_connection_is_a_retryable_503(demo_settings: DemoSettings
     """Every pooled connection busy past the timeout: the client may retry, it is not a 500."""
     settings = demo_settings.model_copy(update={"database_pool_size": 1, "database_timeout_seconds": 0.2})
     app = create_demo_app(settings, FireErrorFormat())
-    await _prepare_tables(app.state.database)
+    await prepare_tables(app.state.database)
     item = {"name": "n", "category": "c"}
     async with asgi_client(app) as client:
         engine = app.state.database.engine
