@@ -1,4 +1,4 @@
-"""Cache-aside for read-heavy resources, and ETags for single ones.
+"""Cache-aside for read-heavy resources (their ETags and 304s: :mod:`apikit.conditional`).
 
 An in-process LRU by default, Redis when configured. Invalidation is by generation: every key of
 a scope embeds the scope's generation, and a write bumps it, so one increment retires every entry
@@ -8,7 +8,6 @@ error: the database is the record.
 
 from __future__ import annotations
 
-import hashlib
 import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
@@ -19,7 +18,6 @@ from redis.asyncio import Redis
 from redis.exceptions import RedisError
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import Request
-from starlette.responses import Response
 
 from apikit.db.engine import after_commit
 from apikit.logging import get_logger
@@ -111,18 +109,3 @@ async def cache_of(request: Request) -> Cache:
 
 
 CacheDep = Annotated[Cache, Depends(cache_of)]
-
-
-def etag_of(content: bytes) -> str:
-    return '"' + hashlib.sha256(content).hexdigest()[:32] + '"'
-
-
-def not_modified(request: Request, etag: str) -> Response | None:
-    """A 304 when the client already holds this version (``If-None-Match``), else None."""
-    header = request.headers.get("If-None-Match")
-    if header is None:
-        return None
-    candidates = {tag.strip().removeprefix("W/") for tag in header.split(",")}
-    if etag in candidates or "*" in candidates:
-        return Response(status_code=304, headers={"ETag": etag, "Cache-Control": "private, no-cache"})
-    return None

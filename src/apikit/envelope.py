@@ -9,6 +9,7 @@ from pydantic import BaseModel, Field
 from starlette.requests import Request
 from starlette.responses import Response
 
+from apikit.conditional import validators
 from apikit.context import request_id_of, warnings_of
 from apikit.ids import utcnow
 
@@ -58,5 +59,5 @@ def enveloped_json(
     """An envelope around already-serialised ``data`` (from a cache), with its ETag."""
     meta = response_meta(request).model_dump_json()
     body = b'{"data":' + data + b',"meta":' + meta.encode() + b',"errors":[]}'
-    headers = {"ETag": etag, "Cache-Control": "private, no-cache"} if etag else None
+    headers = validators(etag) if etag else None
     return Response(body, status_code=status_code, media_type="application/json", headers=headers)

@@ -14,7 +14,8 @@ from alloy.catalogue.models import Circuit, Movement
 from alloy.catalogue.schemas import CircuitOut, CircuitWriteRequest, as_circuit_movements
 from alloy.catalogue.vocabulary import CircuitType
 from alloy.identity.roles import AdminUser, CurrentUser
-from apikit.cache import Cache, CacheDep, etag_of, not_modified
+from apikit.cache import Cache, CacheDep
+from apikit.conditional import etag_of, not_modified
 from apikit.db.engine import ReadOnlySession, WriteSession
 from apikit.db.unique import add_unique
 from apikit.envelope import Envelope, envelope, enveloped_json

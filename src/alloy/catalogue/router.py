@@ -30,7 +30,8 @@ from alloy.catalogue.service import MOVEMENTS, MovementService, cached_movement,
 from alloy.catalogue.vocabulary import Discipline, Equipment, MetricType, Muscle, Pattern
 from alloy.identity.models import User
 from alloy.identity.roles import CurrentUser
-from apikit.cache import CacheDep, etag_of, not_modified
+from apikit.cache import CacheDep
+from apikit.conditional import etag_of, not_modified
 from apikit.db.engine import ReadOnlySession, WriteSession
 from apikit.envelope import Envelope, envelope, enveloped_json
 from apikit.filtering import FilterRequest, ListResponseWrapper, compile_filter, offset_page

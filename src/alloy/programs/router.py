@@ -33,7 +33,8 @@ from alloy.programs.schemas import (
     SessionUpdateRequest,
     WeekOut,
 )
-from apikit.cache import CacheDep, etag_of, not_modified
+from apikit.cache import CacheDep
+from apikit.conditional import etag_of, not_modified
 from apikit.db.engine import ReadOnlySession, ReadSession, WriteSession
 from apikit.envelope import Envelope, envelope, enveloped_json
 from apikit.idempotency import IdempotencyGuard, idempotency

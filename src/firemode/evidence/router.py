@@ -15,6 +15,7 @@ from fastapi.responses import StreamingResponse
 from sqlalchemy import Select, and_, or_, select
 
 from apikit.auth.dependencies import Principal
+from apikit.conditional import not_modified, range_applies, validators
 from apikit.db.engine import ReadOnlySession, database_of
 from apikit.errors import ApiError, NotFoundError, ValidationError
 from apikit.openapi import error_responses
@@ -32,6 +33,7 @@ router = APIRouter(tags=["evidence"])
 EVIDENCE = Keyset("evidence", (Evidence.created_at, Evidence.id))
 _RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
 _TYPE_BY_MEDIA = {"image": "photo", "video": "video", "application/pdf": "document"}
+_CONTENT_CACHE_CONTROL = "private, max-age=0, must-revalidate"
 
 
 class RangeNotSatisfiableError(ApiError):
@@ -220,7 +222,7 @@ def _disposition(filename: str) -> str:
 @router.get(
     "/v1/evidence/{evidence_id}/content",
     response_class=StreamingResponse,
-    summary="The evidence's bytes (ETag = SHA-256; If-None-Match → 304; Range → 206)",
+    summary="The evidence's bytes (ETag = SHA-256; If-None-Match → 304; Range → 206 unless If-Range differs)",
     responses={
         200: {"content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}},
         206: {"description": "Partial content"},
@@ -233,10 +235,10 @@ async def download_evidence(
 ) -> Response:
     row = await _visible(session, evidence_id, caller)
     etag = f'"{row.sha256}"'
-    common = {"ETag": etag, "Accept-Ranges": "bytes", "Cache-Control": "private, max-age=0, must-revalidate"}
-    if etag in {tag.strip() for tag in request.headers.get("If-None-Match", "").split(",")}:
-        return Response(status_code=status.HTTP_304_NOT_MODIFIED, headers=common)
-    span = _byte_range(request.headers.get("Range"), row.size_bytes)
+    if (held := not_modified(request, etag, cache_control=_CONTENT_CACHE_CONTROL)) is not None:
+        return held
+    # A Range the If-Range validator no longer covers asks for the whole file.
+    span = _byte_range(request.headers.get("Range"), row.size_bytes) if range_applies(request, etag) else None
     start, end = span or (0, row.size_bytes - 1)
     store, sha256 = store_of(request), row.sha256
 
@@ -246,7 +248,8 @@ async def download_evidence(
                 yield chunk
 
     headers = {
-        **common,
+        **validators(etag, _CONTENT_CACHE_CONTROL),
+        "Accept-Ranges": "bytes",
         "Content-Length": str(end - start + 1),
         "Content-Disposition": _disposition(row.filename),
     }

@@ -16,6 +16,7 @@ from firemode.identity.roles import Role
 from firemode.main import create_firemode_app
 from tests.conftest import ServiceClient, asgi_client, settings_for
 from tests.firemode.conftest import Account, account
+from tests.validators import STALE, assert_conditional_get
 
 JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + bytes(range(256)) * 40
 PDF = b"%PDF-1.7\n" + b"1 0 obj << >> endobj\n" * 200
@@ -157,6 +158,53 @@ async def test_unsatisfiable_range_is_416(
     assert response.status_code == 416
     assert response.json()["error_code"] == "FIRE-416"
     assert response.headers["Content-Range"] == f"bytes */{len(PDF)}"
+
+
+async def test_content_answers_conditional_requests(firemode: ServiceClient, technician: Account) -> None:
+    evidence = (await upload(firemode, technician, PDF, filename="c.pdf")).json()
+    url = f"/v1/evidence/{evidence['evidence_id']}"
+    content = await assert_conditional_get(firemode, f"{url}/content", technician.headers)
+    assert content.content == PDF
+    assert content.headers["ETag"] == f'"{evidence["sha256"]}"'
+    # If-None-Match is decided before Range: a client holding the file gets no part of it.
+    held = await firemode.get(
+        f"{url}/content", headers={**technician.headers, "If-None-Match": "*", "Range": "bytes=0-9"}
+    )
+    assert (held.status_code, held.content) == (304, b"")
+
+
+@pytest.mark.parametrize(
+    ("if_range", "status"),
+    [
+        ("current", 206),
+        ("weak", 200),  # If-Range compares strongly: a weak tag never keeps the range
+        ("stale", 200),
+        ("list", 200),  # one entity-tag, not a list
+        ("Tue, 01 Dec 2026 12:00:00 GMT", 200),  # no Last-Modified to equal
+        ("not a validator", 200),
+    ],
+)
+async def test_if_range_keeps_the_range_only_for_the_current_strong_etag(
+    firemode: ServiceClient, technician: Account, if_range: str, status: int
+) -> None:
+    evidence = (await upload(firemode, technician, PDF, filename="r.pdf")).json()
+    etag = f'"{evidence["sha256"]}"'
+    validator = {"current": etag, "weak": f"W/{etag}", "stale": STALE, "list": f"{etag}, {STALE}"}.get(
+        if_range, if_range
+    )
+    response = await firemode.get(
+        f"/v1/evidence/{evidence['evidence_id']}/content",
+        headers={**technician.headers, "Range": "bytes=0-9", "If-Range": validator},
+    )
+    assert response.status_code == status
+    assert response.headers["ETag"] == etag
+    if status == 206:
+        assert response.content == PDF[:10]
+        assert response.headers["Content-Range"] == f"bytes 0-9/{len(PDF)}"
+    else:
+        assert response.content == PDF
+        assert response.headers["Content-Length"] == str(len(PDF))
+        assert "Content-Range" not in response.headers
 
 
 # --- every failure leaves neither blob nor row -------------------------------------------------------
