@@ -12,6 +12,7 @@ from alloy.catalogue.scoring import DIMENSIONS
 from tests.alloy.conftest import Member, data_of, error_code, member
 from tests.alloy.test_catalogue_api import movement_by_slug
 from tests.conftest import ServiceClient
+from tests.validators import assert_conditional_get, assert_etag_changed
 
 GYM = ["barbell", "dumbbell", "bench", "squat_rack", "pull_up_bar", "cable"]
 
@@ -291,6 +292,21 @@ async def test_sessions_list_patch_complete(alloy: ServiceClient, athlete: Membe
         error_code(await alloy.patch(session_url, json={"notes": "x"}, headers=athlete.headers), 409)
         == "BR_SESSION_COMPLETE"
     )
+
+
+async def test_a_session_answers_conditional_requests(alloy: ServiceClient, athlete: Member) -> None:
+    program = await create(alloy, athlete)
+    url = f"/v1/sessions/{program['schedule'][0]['sessions'][0]['session_id']}"
+    first = await assert_conditional_get(alloy, url, athlete.headers)
+    session = data_of(first)
+    noted = data_of(await alloy.patch(url, json={"notes": "felt good"}, headers=athlete.headers))
+    after_edit = await assert_etag_changed(alloy, url, athlete.headers, first.headers["ETag"])
+    assert data_of(after_edit) == noted != session
+    done = data_of(await alloy.post(f"{url}/complete", headers=athlete.headers))
+    after_completion = await assert_etag_changed(alloy, url, athlete.headers, after_edit.headers["ETag"])
+    assert data_of(after_completion) == done
+    # The other single resources keep the same rules.
+    await assert_conditional_get(alloy, f"/v1/programs/{program['program_id']}", athlete.headers)
 
 
 async def test_another_users_programs_and_sessions_do_not_exist(

@@ -6,6 +6,7 @@ import pytest
 
 from tests.conftest import ServiceClient
 from tests.firemode.conftest import Account
+from tests.validators import assert_conditional_get, assert_etag_changed
 
 TOWER = {"name": "Harbour Tower", "address": "1 Quay St, Sydney NSW 2000", "building_type": "office"}
 
@@ -25,6 +26,19 @@ async def test_create_read_update(firemode: ServiceClient, supervisor: Account, 
     assert patched.status_code == 200
     assert patched.json()["building_type"] == "mixed use"
     assert patched.json()["updated_at"] > building["updated_at"]
+
+
+async def test_a_building_answers_conditional_requests(
+    firemode: ServiceClient, supervisor: Account, technician: Account
+) -> None:
+    building = (await firemode.post("/v1/buildings", json=TOWER, headers=supervisor.headers)).json()
+    url = f"/v1/buildings/{building['building_id']}"
+    first = await assert_conditional_get(firemode, url, technician.headers)
+    assert first.json() == building
+    patched = await firemode.patch(url, json={"building_type": "mixed use"}, headers=supervisor.headers)
+    assert patched.status_code == 200
+    changed = await assert_etag_changed(firemode, url, technician.headers, first.headers["ETag"])
+    assert changed.json() == patched.json()
 
 
 async def test_same_name_and_address_is_409(firemode: ServiceClient, admin: Account) -> None:

@@ -9,6 +9,7 @@ import pytest
 
 from tests.conftest import ServiceClient
 from tests.firemode.conftest import Account
+from tests.validators import assert_conditional_get, assert_etag_changed
 
 
 @pytest.fixture
@@ -114,6 +115,26 @@ async def test_detail(firemode: ServiceClient, technician: Account, building: st
     assert detail["results"] == {}
     assert detail["change_count"] == 0
     assert detail["checkpoint"] == 0
+
+
+async def test_detail_answers_conditional_requests(
+    firemode: ServiceClient, technician: Account, building: str
+) -> None:
+    created = await start(firemode, technician, building, name="Level 3 extinguishers")
+    url = f"/v1/tests/sessions/{created['session_id']}"
+    first = await assert_conditional_get(firemode, url, technician.headers)
+    results = await firemode.post(
+        f"{url}/results",
+        json={"changes": [{"op": "set", "path": "/EXT-001", "value": "pass"}]},
+        headers={**technician.headers, "Idempotency-Key": str(uuid.uuid4())},
+    )
+    assert results.status_code == 200, results.text
+    merged = await assert_etag_changed(firemode, url, technician.headers, first.headers["ETag"])
+    assert merged.json()["results"] == {"EXT-001": "pass"}
+    renamed = await firemode.patch(url, json={"name": "Level 4"}, headers=technician.headers)
+    assert renamed.status_code == 200
+    again = await assert_etag_changed(firemode, url, technician.headers, merged.headers["ETag"])
+    assert again.json()["name"] == "Level 4"
 
 
 @pytest.mark.parametrize(

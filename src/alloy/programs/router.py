@@ -344,13 +344,15 @@ async def list_sessions(
 @sessions.get(
     "/{session_id:uuid}",
     response_model=Envelope[SessionOut],
-    summary="One session: its blocks and exercises, and why each movement was chosen",
-    responses=error_responses(401, 404),
+    summary="One session: its exercises and why each movement was chosen (ETag; If-None-Match answers 304)",
+    responses={304: {"description": "Not modified"}, **error_responses(401, 404)},
 )
 async def read_session(
     request: Request, session_id: uuid.UUID, caller: CurrentUser, db: ReadOnlySession
-) -> Envelope[SessionOut]:
-    return envelope(request, await _session_with_exercises(db, caller.user_id, session_id))
+) -> Response:
+    data = (await _session_with_exercises(db, caller.user_id, session_id)).model_dump_json().encode()
+    etag = etag_of(data)
+    return not_modified(request, etag) or enveloped_json(request, data, etag=etag)
 
 
 @sessions.patch(

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import uuid
 
-from fastapi import APIRouter, status
+from fastapi import APIRouter, Request, status
+from fastapi.responses import Response
 from sqlalchemy import select
 
+from apikit.conditional import json_with_etag
 from apikit.db.engine import ReadOnlySession, WriteSession
 from apikit.db.unique import add_unique
 from apikit.errors import ConflictError, NotFoundError
@@ -78,16 +80,16 @@ async def list_buildings(_caller: CurrentUser, session: ReadOnlySession, page: P
 @router.get(
     "/{building_id}",
     response_model=BuildingResponse,
-    summary="One building",
-    responses=error_responses(401, 404),
+    summary="One building (ETag; If-None-Match answers 304)",
+    responses={304: {"description": "Not modified"}, **error_responses(401, 404)},
 )
 async def read_building(
-    building_id: uuid.UUID, _caller: CurrentUser, session: ReadOnlySession
-) -> BuildingResponse:
+    request: Request, building_id: uuid.UUID, _caller: CurrentUser, session: ReadOnlySession
+) -> Response:
     building = await session.get(Building, building_id)
     if building is None:
         raise not_found(building_id)
-    return building_response(building)
+    return json_with_etag(request, building_response(building))
 
 
 @router.patch(

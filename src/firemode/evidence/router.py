@@ -15,7 +15,7 @@ from fastapi.responses import StreamingResponse
 from sqlalchemy import Select, and_, or_, select
 
 from apikit.auth.dependencies import Principal
-from apikit.conditional import not_modified, range_applies, validators
+from apikit.conditional import json_with_etag, not_modified, range_applies, validators
 from apikit.db.engine import ReadOnlySession, database_of
 from apikit.errors import ApiError, NotFoundError, ValidationError
 from apikit.openapi import error_responses
@@ -185,11 +185,13 @@ async def _visible(session: Any, evidence_id: uuid.UUID, caller: Principal) -> E
 @router.get(
     "/v1/evidence/{evidence_id}",
     response_model=EvidenceOut,
-    summary="Evidence metadata",
-    responses=error_responses(401, 404),
+    summary="Evidence metadata (ETag; If-None-Match answers 304)",
+    responses={304: {"description": "Not modified"}, **error_responses(401, 404)},
 )
-async def read_evidence(evidence_id: uuid.UUID, caller: CurrentUser, session: ReadOnlySession) -> EvidenceOut:
-    return evidence_out(await _visible(session, evidence_id, caller))
+async def read_evidence(
+    request: Request, evidence_id: uuid.UUID, caller: CurrentUser, session: ReadOnlySession
+) -> Response:
+    return json_with_etag(request, evidence_out(await _visible(session, evidence_id, caller)))
 
 
 def _byte_range(header: str | None, size: int) -> tuple[int, int] | None:

@@ -6,9 +6,10 @@ import uuid
 from datetime import UTC, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response, status
+from fastapi import APIRouter, Query, Request, Response, status
 from sqlalchemy.orm import load_only
 
+from apikit.conditional import json_with_etag
 from apikit.db.engine import ReadOnlySession, WriteSession
 from apikit.errors import UnprocessableError
 from apikit.openapi import error_responses
@@ -124,17 +125,17 @@ def _aware(moment: datetime) -> datetime:
 @router.get(
     "/{session_id}",
     response_model=SessionDetail,
-    summary="A session with its participants and merged results",
-    responses=error_responses(401, 404),
+    summary="A session with its participants and merged results (ETag; If-None-Match answers 304)",
+    responses={304: {"description": "Not modified"}, **error_responses(401, 404)},
 )
 async def read_test_session(
-    session_id: uuid.UUID, caller: CurrentUser, session: ReadOnlySession
-) -> SessionDetail:
+    request: Request, session_id: uuid.UUID, caller: CurrentUser, session: ReadOnlySession
+) -> Response:
     repository = SessionRepository(session)
     row = await repository.get_visible(session_id, caller)
     if row is None:
         raise not_found(session_id)
-    return SessionDetail(
+    detail = SessionDetail(
         **summary(row).model_dump(),
         updated_at=row.updated_at,
         name=row.name,
@@ -144,6 +145,7 @@ async def read_test_session(
         change_count=row.change_count,
         checkpoint=row.checkpoint,
     )
+    return json_with_etag(request, detail)
 
 
 @router.patch(

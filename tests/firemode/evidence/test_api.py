@@ -160,6 +160,14 @@ async def test_unsatisfiable_range_is_416(
     assert response.headers["Content-Range"] == f"bytes */{len(PDF)}"
 
 
+async def test_metadata_answers_conditional_requests(firemode: ServiceClient, technician: Account) -> None:
+    evidence = (await upload(firemode, technician, PDF, filename="m.pdf")).json()
+    metadata = await assert_conditional_get(
+        firemode, f"/v1/evidence/{evidence['evidence_id']}", technician.headers
+    )
+    assert metadata.json() == evidence
+
+
 async def test_content_answers_conditional_requests(firemode: ServiceClient, technician: Account) -> None:
     evidence = (await upload(firemode, technician, PDF, filename="c.pdf")).json()
     url = f"/v1/evidence/{evidence['evidence_id']}"
