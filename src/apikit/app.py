@@ -24,7 +24,7 @@ from apikit.health import router as health_router
 from apikit.idempotency import IdempotentReplay, replay_handler
 from apikit.logging import configure_logging
 from apikit.metrics import CONTENT_TYPE_LATEST, Metrics
-from apikit.middleware import BodyLimit, ErrorBoundary, RequestContext
+from apikit.middleware import BodyLimit, ErrorBoundary, HeadAsGet, RequestContext
 from apikit.openapi import install_openapi, unique_operation_id
 from apikit.pagination import CursorCodec
 from apikit.ratelimit import RateLimiter
@@ -148,11 +148,12 @@ def create_app(
         app.add_middleware(
             CORSMiddleware,
             allow_origins=settings.cors_origins,
-            allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
+            allow_methods=["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"],
             allow_headers=["Authorization", "Content-Type", "Idempotency-Key", "X-Request-ID"],
             expose_headers=["X-Request-ID", "ETag", "Retry-After", "Idempotent-Replayed"],
         )
     app.add_middleware(ErrorBoundary, error_format=error_format)
+    app.add_middleware(HeadAsGet)
     app.add_middleware(RequestContext, metrics=metrics)
     return app
 

@@ -176,6 +176,8 @@ def allowed_methods(request: Request) -> set[str]:
         match, _ = context.matches(probe)
         if match != Match.NONE:
             methods |= context.methods or set()
+    if "GET" in methods:
+        methods.add("HEAD")  # apikit.middleware.HeadAsGet answers it wherever GET is served
     return methods
 
 

@@ -1,4 +1,4 @@
-"""Pure ASGI middleware, outermost first: request context → error boundary → body limit.
+"""Pure ASGI middleware, outermost first: request context → HEAD as GET → error boundary → body limit.
 
 ``RequestContext`` runs first so that a request id exists before anything can fail; the error
 boundary sits inside it so that even an unhandled exception answers in the service's format with
@@ -96,6 +96,40 @@ class RequestContext:
                 duration_ms=round(seconds * 1000, 2),
                 user_id=scope.get("state", {}).get("user_id"),
             )
+
+
+class HeadAsGet:
+    """HEAD on every GET route: the request is served as the GET it mirrors, and the answer leaves
+    with the GET's status and headers (``Content-Length`` included) and no body.
+
+    FastAPI routes declared with ``@router.get`` refuse HEAD (405). Answering it here gives every
+    GET route its HEAD from the same code, and keeps HEAD out of the OpenAPI document. It sits
+    outside gzip, so the headers are those of the GET, and outside the error boundary, so even a 500
+    leaves without a body. A streamed body is still produced, and dropped.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "HEAD":
+            await self.app(scope, receive, send)
+            return
+
+        async def without_body(message: Message) -> None:
+            if message["type"] == "http.response.body":
+                if message.get("more_body", False):
+                    return
+                message = {"type": "http.response.body", "body": b"", "more_body": False}
+            await send(message)
+
+        # In place, so the route the router records on the scope stays visible to the access log;
+        # the log and the metrics then see the method the client sent.
+        scope["method"] = "GET"
+        try:
+            await self.app(scope, receive, without_body)
+        finally:
+            scope["method"] = "HEAD"
 
 
 class ErrorBoundary:

@@ -215,6 +215,26 @@ async def test_if_range_keeps_the_range_only_for_the_current_strong_etag(
         assert "Content-Range" not in response.headers
 
 
+@pytest.mark.parametrize(
+    ("range_header", "status", "length"), [(None, 200, len(PDF)), ("bytes=5-14", 206, 10)]
+)
+async def test_head_of_content_is_the_get_without_its_body(
+    firemode: ServiceClient, technician: Account, range_header: str | None, status: int, length: int
+) -> None:
+    evidence = (await upload(firemode, technician, PDF, filename="h.pdf")).json()
+    url = f"/v1/evidence/{evidence['evidence_id']}/content"
+    headers = {**technician.headers, "X-Request-ID": "same"}
+    if range_header:
+        headers["Range"] = range_header
+    get = await firemode.get(url, headers=headers)
+    head = await firemode.head(url, headers=headers)
+    assert (head.status_code, head.content) == (status, b"")
+    assert head.headers == get.headers
+    assert head.headers["Content-Length"] == str(length) == str(len(get.content))
+    if range_header:
+        assert head.headers["Content-Range"] == f"bytes 5-14/{len(PDF)}"
+
+
 # --- every failure leaves neither blob nor row -------------------------------------------------------
 
 
