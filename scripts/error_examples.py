@@ -26,6 +26,7 @@ TARGET = ROOT / "docs" / "ERROR_RESPONSES.md"
 REQUEST_ID = "01890a5d-ac96-774b-bcce-b302099a8057"
 MIGRATIONS = {"FireMode": "firemode:migrations", "Alloy": "alloy:migrations"}
 _TIMESTAMP = re.compile(r'"timestamp": "[^"]+"')
+CORS_ORIGINS = ["https://app.example.com"]
 
 
 @dataclass(frozen=True)
@@ -46,6 +47,12 @@ COMMON = [
     Example("Invalid token", "GET", "/v1/users/me", headers={"Authorization": "Bearer not.a.token"}),
     Example("Malformed JSON", "POST", "/v1/auth/refresh", b'{"refresh_token": '),
     Example("Refresh token unknown", "POST", "/v1/auth/refresh", b'{"refresh_token": "made-up"}'),
+    Example(
+        "Refused CORS preflight",
+        "OPTIONS",
+        "/v1/users/me",
+        headers={"Origin": "https://elsewhere.example.com", "Access-Control-Request-Method": "GET"},
+    ),
 ]
 EXAMPLES = {
     "firemode": [
@@ -109,10 +116,12 @@ async def render() -> str:
         data_dir = Path(scratch)
         services = {
             ("FireMode (FR-5)", "firemode"): create_firemode_app(
-                FireModeSettings(env="test", data_dir=data_dir, log_level="WARNING")
+                FireModeSettings(
+                    env="test", data_dir=data_dir, log_level="WARNING", cors_origins=CORS_ORIGINS
+                )
             ),
             ("Alloy (envelope)", "alloy"): create_alloy_app(
-                AlloySettings(env="test", data_dir=data_dir, log_level="WARNING")
+                AlloySettings(env="test", data_dir=data_dir, log_level="WARNING", cors_origins=CORS_ORIGINS)
             ),
         }
         lines = [

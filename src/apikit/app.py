@@ -8,7 +8,6 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import APIRouter, FastAPI
-from fastapi.middleware.cors import CORSMiddleware
 from fastapi.middleware.gzip import GZipMiddleware
 from redis.asyncio import Redis
 from starlette.middleware.gzip import DEFAULT_EXCLUDED_CONTENT_TYPES
@@ -24,7 +23,7 @@ from apikit.health import router as health_router
 from apikit.idempotency import IdempotentReplay, replay_handler
 from apikit.logging import configure_logging
 from apikit.metrics import CONTENT_TYPE_LATEST, Metrics
-from apikit.middleware import BodyLimit, ErrorBoundary, HeadAsGet, RequestContext
+from apikit.middleware import CORS, BodyLimit, ErrorBoundary, HeadAsGet, RequestContext
 from apikit.openapi import install_openapi, unique_operation_id
 from apikit.pagination import CursorCodec
 from apikit.ratelimit import RateLimiter
@@ -146,7 +145,8 @@ def create_app(
     app.add_middleware(GZipMiddleware, minimum_size=1024, exclude_content_types=_NOT_COMPRESSED)
     if settings.cors_origins:
         app.add_middleware(
-            CORSMiddleware,
+            CORS,
+            error_format=error_format,
             allow_origins=settings.cors_origins,
             allow_methods=["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"],
             allow_headers=["Authorization", "Content-Type", "Idempotency-Key", "X-Request-ID"],

@@ -1,4 +1,5 @@
-"""Pure ASGI middleware, outermost first: request context → HEAD as GET → error boundary → body limit.
+"""Pure ASGI middleware, outermost first: request context → HEAD as GET → error boundary → CORS →
+(gzip) → body limit.
 
 ``RequestContext`` runs first so that a request id exists before anything can fail; the error
 boundary sits inside it so that even an unhandled exception answers in the service's format with
@@ -8,11 +9,13 @@ the request id and security headers on it.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 
 import structlog
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.exceptions import HTTPException
+from starlette.middleware.cors import CORSMiddleware
+from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from apikit.context import REQUEST_ID_HEADER, choose_request_id, set_request_id
@@ -159,6 +162,59 @@ class ErrorBoundary:
                 raise  # too late for a clean answer; the server closes the connection
             problem = Problem.from_status(500, "Internal server error")
             await self.error_format.response(problem, scope)(scope, receive, send)
+
+
+class CORS(CORSMiddleware):
+    """Starlette's CORS for the configured origins, with a refused preflight answered in the
+    service's error format (400, ``VAL_CORS_REJECTED``, ``details.rejected``) instead of plain text.
+    Allowed preflights and simple requests are Starlette's, unchanged."""
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        error_format: ErrorFormat,
+        allow_origins: Sequence[str],
+        allow_methods: Sequence[str],
+        allow_headers: Sequence[str],
+        expose_headers: Sequence[str],
+    ) -> None:
+        super().__init__(
+            app,
+            allow_origins=allow_origins,
+            allow_methods=allow_methods,
+            allow_headers=allow_headers,
+            expose_headers=expose_headers,
+        )
+        self.error_format = error_format
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["method"] == "OPTIONS":
+            headers = Headers(scope=scope)
+            if "origin" in headers and "access-control-request-method" in headers:
+                answer = self.preflight_response(request_headers=headers)
+                if answer.status_code == 400:
+                    answer = self._refused(answer, scope)
+                await answer(scope, receive, send)
+                return
+        await super().__call__(scope, receive, send)
+
+    def _refused(self, answer: Response, scope: Scope) -> Response:
+        message = bytes(answer.body).decode()  # "Disallowed CORS origin, headers"
+        rejected = message.removeprefix("Disallowed CORS ").split(", ")
+        # The preflight's own headers stay (Vary: Origin above all, so caches keep answers apart).
+        kept = {name: value for name, value in answer.headers.items() if name not in _BODY_HEADERS}
+        problem = Problem(
+            status=400,
+            message=message,
+            code="VAL_CORS_REJECTED",
+            details={"rejected": rejected},
+            headers=kept,
+        )
+        return self.error_format.response(problem, scope)
+
+
+_BODY_HEADERS = frozenset({"content-length", "content-type"})
 
 
 class BodyLimit:
