@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 
 import pytest
-from httpx import Response
+import uvicorn
+from httpx import AsyncClient, Response
+from starlette.types import Receive, Scope, Send
 
 from alloy.identity.roles import Role as AlloyRole
 from apikit.routes import route_contexts
@@ -90,3 +93,36 @@ async def test_head_where_get_is_not_allowed_is_still_405(service: tuple[Service
     assert post.headers["Allow"] == "GET, HEAD"
     unknown = await client.head("/v1/no-such-thing")
     assert (unknown.status_code, unknown.content) == (404, b"")
+
+
+async def test_head_through_a_real_server(service: tuple[Service, ServiceClient]) -> None:
+    """A server reads the request's method from the scope while it sends (uvicorn expects no body
+    bytes for HEAD only), so the app must not show it another method."""
+    _, client = service
+    failures: list[BaseException] = []
+
+    async def recording(scope: Scope, receive: Receive, send: Send) -> None:
+        try:
+            await client.app(scope, receive, send)
+        except BaseException as failure:
+            failures.append(failure)
+            raise
+
+    server = uvicorn.Server(
+        uvicorn.Config(recording, host="127.0.0.1", port=0, lifespan="off", log_level="critical")
+    )
+    serving = asyncio.create_task(server.serve())
+    try:
+        while not server.started:  # noqa: ASYNC110 - uvicorn's Server offers a flag, not an event
+            await asyncio.sleep(0.01)
+        port = server.servers[0].sockets[0].getsockname()[1]
+        async with AsyncClient(base_url=f"http://127.0.0.1:{port}") as http:
+            for path in ("/health", "/ready", "/openapi.json", "/docs/assets/swagger-ui.css", "/v1/nope"):
+                get = await http.get(path)
+                head = await http.head(path)
+                assert (head.status_code, head.content) == (get.status_code, b""), path
+                assert head.headers.get("Content-Length") == get.headers.get("Content-Length"), path
+    finally:
+        server.should_exit = True
+        await serving
+    assert failures == []

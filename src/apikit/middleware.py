@@ -108,7 +108,8 @@ class HeadAsGet:
     FastAPI routes declared with ``@router.get`` refuse HEAD (405). Answering it here gives every
     GET route its HEAD from the same code, and keeps HEAD out of the OpenAPI document. It sits
     outside gzip, so the headers are those of the GET, and outside the error boundary, so even a 500
-    leaves without a body. A streamed body is still produced, and dropped.
+    leaves without a body. The answer is complete at the first body message; the server then tells
+    the app the client has gone, so a streamed download stops instead of being read for nothing.
     """
 
     def __init__(self, app: ASGIApp) -> None:
@@ -119,20 +120,25 @@ class HeadAsGet:
             await self.app(scope, receive, send)
             return
 
+        answered = False
+
         async def without_body(message: Message) -> None:
+            nonlocal answered
             if message["type"] == "http.response.body":
-                if message.get("more_body", False):
+                if answered:
                     return
+                answered = True
                 message = {"type": "http.response.body", "body": b"", "more_body": False}
             await send(message)
 
-        # In place, so the route the router records on the scope stays visible to the access log;
-        # the log and the metrics then see the method the client sent.
-        scope["method"] = "GET"
+        # A copy: the server reads the method from its own scope while it sends (uvicorn expects
+        # no body bytes for a HEAD only). What routing adds to the copy (the route, for the access
+        # log and metrics) is copied back.
+        as_get = {**scope, "method": "GET"}
         try:
-            await self.app(scope, receive, without_body)
+            await self.app(as_get, receive, without_body)
         finally:
-            scope["method"] = "HEAD"
+            scope.update({key: value for key, value in as_get.items() if key != "method"})
 
 
 class ErrorBoundary:

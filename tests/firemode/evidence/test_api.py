@@ -235,6 +235,27 @@ async def test_head_of_content_is_the_get_without_its_body(
         assert head.headers["Content-Range"] == f"bytes 5-14/{len(PDF)}"
 
 
+async def test_head_of_content_stops_reading_the_blob(
+    firemode: ServiceClient, technician: Account, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    big = JPEG + bytes(1024 * 1024)  # 16 chunks of the store
+    evidence = (await upload(firemode, technician, big, filename="big.jpg")).json()
+    store = firemode.app.state.evidence_store
+    read: list[int] = []
+    open_range = store.open_range
+
+    async def counted(sha256: str, start: int = 0, end: int | None = None) -> AsyncIterator[bytes]:
+        async for chunk in open_range(sha256, start, end):
+            read.append(len(chunk))
+            yield chunk
+
+    monkeypatch.setattr(store, "open_range", counted)
+    head = await firemode.head(f"/v1/evidence/{evidence['evidence_id']}/content", headers=technician.headers)
+    assert (head.status_code, head.content, head.headers["Content-Length"]) == (200, b"", str(len(big)))
+    # The answer is complete at the first chunk; the server then tells the download it is not wanted.
+    assert sum(read) < len(big)
+
+
 # --- every failure leaves neither blob nor row -------------------------------------------------------
 
 
