@@ -113,7 +113,10 @@ async def test_head_through_a_real_server(service: tuple[Service, ServiceClient]
     )
     serving = asyncio.create_task(server.serve())
     try:
-        while not server.started:  # noqa: ASYNC110 - uvicorn's Server offers a flag, not an event
+        while not server.started:  # uvicorn's Server offers a flag, not an event
+            if serving.done():
+                serving.result()  # it could not start: say why
+                pytest.fail("the server stopped before it started")
             await asyncio.sleep(0.01)
         port = server.servers[0].sockets[0].getsockname()[1]
         async with AsyncClient(base_url=f"http://127.0.0.1:{port}") as http:
