@@ -8,6 +8,7 @@ is a file, with no network to break.
 from __future__ import annotations
 
 import concurrent.futures
+import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,10 +40,29 @@ CLIENT_TIMEOUT = DATABASE_TIMEOUT * 30
 
 @dataclass(frozen=True)
 class Probe:
-    """How to log in to a service, which request needs the database, how its errors look."""
+    """Per service: a read that needs the database, an idempotent write, how its errors look."""
 
     service: str
     database_route: str
+    write_route: str
+    write_body: dict[str, Any]
+    created: int
+
+    def write(self, server: ServerProcess, headers: dict[str, str], key: str) -> httpx.Response:
+        with httpx.Client(base_url=server.url, timeout=CLIENT_TIMEOUT) as client:
+            return client.post(
+                self.write_route, json=self.write_body, headers={**headers, "Idempotency-Key": key}
+            )
+
+    def applications(self, server: ServerProcess, headers: dict[str, str]) -> int:
+        """How many times the write took effect."""
+        if self.service == "firemode":
+            response = get(server, f"{self.write_route.removesuffix('/results')}/changes", headers)
+            assert response.status_code == 200, response.text
+            return len(response.json()["data"])
+        response = get(server, f"{self.database_route}?limit=100", headers)
+        assert response.status_code == 200, response.text
+        return len(response.json()["data"]["items"])
 
     def unavailable(self, response: httpx.Response) -> None:
         """A 503 or 504 in the service's own format, marked retryable."""
@@ -59,8 +79,28 @@ class Probe:
 
 
 PROBES = {
-    "firemode": Probe("firemode", "/v1/tests/sessions"),
-    "alloy": Probe("alloy", "/v1/programs"),
+    "firemode": Probe(
+        "firemode",
+        "/v1/tests/sessions",
+        f"/v1/tests/sessions/{uuid.uuid4()}/results",
+        {
+            "changes": [{"op": "set", "path": "/assets/EXT-1/result", "value": "pass"}]
+        },  # stamped by the server
+        200,
+    ),
+    "alloy": Probe(
+        "alloy",
+        "/v1/programs",
+        "/v1/programs",
+        {
+            "name": "Outage",
+            "goals": [{"goal": "strength", "weight": 10}],
+            "duration_weeks": 8,
+            "start_date": "2026-03-02",
+            "days_per_week": 2,
+        },
+        201,
+    ),
 }
 EMAIL = "someone@faults.example.com"
 
@@ -141,9 +181,15 @@ def test_a_refusing_then_stalling_database_is_503_or_504_and_the_service_recover
     proxy.cut()
     for _ in range(2):  # a broken pooled connection, then a refused new one
         probe.unavailable(get(server, probe.database_route, headers))
+    probe.unavailable(probe.write(server, headers, "during-the-outage"))
     not_ready(server)
     proxy.set_mode("pass")
     served(probe, server, headers)
+    # The write that failed left no claim behind: its retry applies, once.
+    for _ in range(2):
+        response = probe.write(server, headers, "during-the-outage")
+        assert response.status_code == probe.created, response.text
+    assert probe.applications(server, headers) == 1
 
     # Hung: the pool holds open connections again, and they stall with the new ones.
     proxy.set_mode("stall")
