@@ -19,8 +19,8 @@ import sys
 import threading
 import time
 import uuid
-from collections.abc import Awaitable, Callable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Awaitable, Callable, Coroutine, Iterator
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal, TypeVar
@@ -146,7 +146,6 @@ class ServerProcess:
     process: subprocess.Popen[bytes] | None = None
     port: int = 0
     starts: int = 0
-    _log: list[object] = field(default_factory=list)
 
     @property
     def url(self) -> str:
@@ -156,16 +155,15 @@ class ServerProcess:
         assert self.process is None, "already running"
         self.port = free_port()
         self.starts += 1
-        log = self.log_path.open("ab")
-        self._log.append(log)
-        self.process = subprocess.Popen(  # noqa: S603 - our own console script, fixed arguments
-            [str(BIN / self.service), "serve", "--host", LOOPBACK, "--port", str(self.port)],
-            env=self.env,
-            cwd=self.env[f"{self.service.upper()}_DATA_DIR"],
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,  # its own process group: a kill reaches nothing of ours
-        )
+        with self.log_path.open("ab") as log:  # the child keeps its own copy of the descriptor
+            self.process = subprocess.Popen(  # noqa: S603 - our own console script, fixed arguments
+                [str(BIN / self.service), "serve", "--host", LOOPBACK, "--port", str(self.port)],
+                env=self.env,
+                cwd=self.env[f"{self.service.upper()}_DATA_DIR"],
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,  # its own process group: a kill reaches nothing of ours
+            )
         self._wait_healthy()
 
     def _wait_healthy(self) -> None:
@@ -192,11 +190,6 @@ class ServerProcess:
         self.process.wait(timeout=KILL_TIMEOUT)
         self.process = None
 
-    def close(self) -> None:
-        self.kill()
-        for log in self._log:
-            log.close()  # type: ignore[attr-defined]
-
     def log_tail(self, lines: int = 40) -> str:
         if not self.log_path.exists():
             return ""
@@ -211,7 +204,7 @@ def running(service: str, env: dict[str, str], log_path: Path) -> Iterator[Serve
         server.start()
         yield server
     finally:
-        server.close()
+        server.kill()
 
 
 # --- Databases for scenarios that outlive one test ------------------------------------------------
@@ -290,8 +283,8 @@ class TcpProxy:
         self._thread.join(timeout=KILL_TIMEOUT)
         self._loop.close()
 
-    def _call(self, work: Awaitable[T]) -> T:
-        return asyncio.run_coroutine_threadsafe(work, self._loop).result(timeout=KILL_TIMEOUT)  # type: ignore[arg-type]
+    def _call(self, work: Coroutine[Any, Any, T]) -> T:
+        return asyncio.run_coroutine_threadsafe(work, self._loop).result(timeout=KILL_TIMEOUT)
 
     def set_mode(self, mode: ProxyMode) -> None:
         async def apply() -> None:
