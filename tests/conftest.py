@@ -142,7 +142,7 @@ def migrated_templates(tmp_path_factory: pytest.TempPathFactory) -> MigratedTemp
     return MigratedTemplates(tmp_path_factory.mktemp("templates"))
 
 
-async def _reset_postgres_database(url: str, service: Service) -> None:
+async def reset_postgres_database(url: str, service: Service) -> None:
     """Empty every table, then put back what the migrations loaded, in one transaction."""
     names = ", ".join(f'"{table.name}"' for table in service.metadata.sorted_tables)
     engine = create_async_engine(url)
@@ -173,7 +173,7 @@ async def database_url_for(
     yield url_for
     if TEST_DATABASE_URL:
         for name in set(used):
-            await _reset_postgres_database(migrated_templates[name], SERVICES[name])
+            await reset_postgres_database(migrated_templates[name], SERVICES[name])
 
 
 # --- Apps ---------------------------------------------------------------------------------------
