@@ -308,6 +308,33 @@ async def test_the_document_size_is_capped(tmp_path: Path, database_url_for: Any
     await app.state.database.dispose()
 
 
+async def test_paths_deeper_than_32_merge_out_of_order_when_allowed(
+    tmp_path: Path, database_url_for: Any
+) -> None:
+    """The depth cap is the request's: stored paths are read back whatever their depth, so an
+    early batch at depth 40 folds with the deep history it is related to."""
+    app = create_firemode_app(
+        settings_for("firemode", tmp_path, database_url_for("firemode"), sync_max_depth=40)
+    )
+    deep = "/" + "/".join(f"n{depth}" for depth in range(39))
+    async with asgi_client(app) as client:
+        tech = await account(client, "t@firemode.example.com", Role.TECHNICIAN)
+        session_id = str(uuid.uuid4())
+        late = [change(f"{deep}/result", "pass", counter=5), change(f"{deep}/kpa", 1200, counter=6)]
+        assert (await submit(client, tech, session_id, late)).status_code == 200
+        early = [change(f"{deep}/result", "fail", counter=2), change(f"{deep}/note", "ok", counter=3)]
+        response = await submit(client, tech, session_id, early)
+        assert response.status_code == 200, response.text
+        assert response.json()["applied"] == 2
+        held = late + early
+        expected = fold(Change("device-7f3a", c["counter"], "set", c["path"], c["value"]) for c in held)
+        assert (await detail(client, tech, session_id))["results"] == expected
+        too_deep = await submit(client, tech, session_id, [change(f"{deep}/x/y", 1, counter=7)])
+        assert too_deep.status_code == 422
+        assert too_deep.json()["error_code"] == "FIRE-422"
+    await app.state.database.dispose()
+
+
 # --- idempotency -----------------------------------------------------------------------------------
 
 
