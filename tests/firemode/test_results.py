@@ -335,6 +335,32 @@ async def test_paths_deeper_than_32_merge_out_of_order_when_allowed(
     await app.state.database.dispose()
 
 
+async def test_counters_stay_within_what_json_readers_keep_exactly(
+    firemode: ServiceClient, technician: Account
+) -> None:
+    """2^53 − 1 is the largest counter a device may send and the largest the server stamps: a
+    batch the server would have to stamp past it is refused whole, with nothing stamped."""
+    top = 2**53 - 1
+    session_id = str(uuid.uuid4())
+    too_big = await submit(firemode, technician, session_id, [change("/a", 1, counter=top + 1)])
+    assert too_big.status_code == 422
+    assert too_big.json()["error_code"] == "FIRE-422"
+    near_top = await submit(firemode, technician, session_id, [change("/a", 1, counter=top - 1)])
+    assert near_top.status_code == 200
+    unstamped = [{"op": "set", "path": "/b", "value": 1}, {"op": "set", "path": "/c", "value": 2}]
+    refused = await submit(firemode, technician, session_id, unstamped)
+    assert refused.status_code == 422, refused.text
+    assert refused.json()["error_code"] == "FIRE-422"
+    assert refused.json()["details"] == {"index": 1, "max_counter": top}
+    assert (await detail(firemode, technician, session_id))["results"] == {"a": 1}
+    last = await submit(firemode, technician, session_id, unstamped[:1])
+    assert last.status_code == 200
+    assert last.json()["vector_clock"][f"user-{technician.user_id}"] == top
+    full = await submit(firemode, technician, session_id, unstamped[1:])
+    assert full.status_code == 422
+    assert full.json()["details"] == {"index": 0, "max_counter": top}
+
+
 # --- idempotency -----------------------------------------------------------------------------------
 
 

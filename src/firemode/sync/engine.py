@@ -18,6 +18,9 @@ from typing import Any, Literal
 
 Op = Literal["set", "delete"]
 Key = tuple[int, str]  # (counter, actor): the total order of changes
+# The largest counter a device may send and the server may stamp: the largest integer every JSON
+# reader (JavaScript's numbers, a device's) keeps exactly.
+MAX_COUNTER = 2**53 - 1
 
 
 class PointerError(ValueError):

@@ -7,6 +7,7 @@ from typing import Any, Literal, Self
 from pydantic import BaseModel, Field, JsonValue, model_validator
 
 from apikit.schemas import Id, RequestModel
+from firemode.sync.engine import MAX_COUNTER
 
 
 class ChangeIn(RequestModel):
@@ -14,7 +15,7 @@ class ChangeIn(RequestModel):
     path: str = Field(min_length=1, max_length=4096, description="RFC 6901 JSON Pointer, starting with '/'")
     value: JsonValue = Field(default=None, description="Any JSON value; required for set")
     actor: str | None = Field(default=None, min_length=1, max_length=64, description="The device")
-    counter: int | None = Field(default=None, ge=1, le=2**53, description="The device's Lamport clock")
+    counter: int | None = Field(default=None, ge=1, le=MAX_COUNTER, description="The device's Lamport clock")
 
     @model_validator(mode="before")
     @classmethod

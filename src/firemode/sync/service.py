@@ -28,6 +28,7 @@ from firemode.sessions.schemas import CLOSED, SessionStatus
 from firemode.sessions.service import device_actor, insert_session_if_absent, not_found
 from firemode.settings import FireModeSettings
 from firemode.sync.engine import (
+    MAX_COUNTER,
     Change,
     MergeState,
     PointerError,
@@ -170,12 +171,18 @@ class ResultsService:
     def _stamp(
         self, checked: list[tuple[ChangeIn, tuple[str, ...]]], caller: Principal, row: TestSession
     ) -> list[Change]:
-        """Changes without actor and counter get the caller's actor and the next counters."""
+        """Changes without actor and counter get the caller's actor and the next counters, never
+        past ``MAX_COUNTER`` (the batch is refused instead)."""
         next_counter = max(row.vector_clock.values(), default=0) + 1
         stamped = []
-        for change, tokens in checked:
+        for index, (change, tokens) in enumerate(checked):
             actor, counter = change.actor, change.counter
             if actor is None or counter is None:
+                if next_counter > MAX_COUNTER:
+                    raise UnprocessableError(
+                        "The session's counters are at their limit: the server cannot stamp this change",
+                        details={"index": index, "max_counter": MAX_COUNTER},
+                    )
                 actor, counter = device_actor(caller.user_id), next_counter
                 next_counter += 1
             value = change.value if change.op == "set" else None
