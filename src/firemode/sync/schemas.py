@@ -7,6 +7,7 @@ from typing import Any, Literal, Self
 from pydantic import BaseModel, Field, JsonValue, model_validator
 
 from apikit.schemas import Id, RequestModel
+from firemode.identity.roles import Role
 from firemode.sync.engine import MAX_COUNTER
 
 
@@ -70,5 +71,5 @@ class WorkerSubmission(RequestModel):
     """What the API sends the sync worker: the caller, and the batch as received."""
 
     caller_id: Id
-    caller_role: str = Field(min_length=1, max_length=32)
+    caller_role: Role = Field(strict=False)  # one of FireMode's roles, by its value
     changes: list[ChangeIn]

@@ -8,9 +8,10 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, FastAPI, Request
 
 from apikit.app import create_app
-from apikit.auth.dependencies import Principal, internal_caller
+from apikit.auth.dependencies import internal_caller
 from apikit.db.engine import WriteSession
 from apikit.openapi import error_responses
+from firemode.identity.service import acting_for
 from firemode.settings import FireModeSettings
 from firemode.sync.boundary import WORKER_AUDIENCE, InProcessMerge
 from firemode.sync.schemas import ResultsResponse, WorkerSubmission
@@ -24,7 +25,7 @@ InternalCaller = Annotated[dict[str, Any], Depends(internal_caller(WORKER_AUDIEN
     "/{session_id}/results",
     response_model=ResultsResponse,
     summary="Merge a batch for the API (internal token only)",
-    responses=error_responses(401, 404, 409, 413),
+    responses=error_responses(401, 404, 409, 413, 503),
 )
 async def merge_for_api(
     request: Request,
@@ -33,7 +34,7 @@ async def merge_for_api(
     _api: InternalCaller,
     session: WriteSession,
 ) -> ResultsResponse:
-    caller = Principal(user_id=body.caller_id, role=body.caller_role)
+    caller = await acting_for(session, body.caller_id, body.caller_role)
     merge: InProcessMerge = request.app.state.merge
     outcome = await merge.submit(session, session_id, caller, body.changes)
     return ResultsResponse(
