@@ -68,8 +68,17 @@ class ChangesPage(BaseModel):
 
 
 class WorkerSubmission(RequestModel):
-    """What the API sends the sync worker: the caller, and the batch as received."""
+    """What the API sends the sync worker: the caller, the batch as received, and the request's
+    idempotency operation (``apikit.idempotency.IdempotentOperation``), given together or not at all."""
 
     caller_id: Id
     caller_role: Role = Field(strict=False)  # one of FireMode's roles, by its value
     changes: list[ChangeIn]
+    batch_id: Id | None = None
+    fingerprint: str | None = Field(default=None, pattern=r"^[0-9a-f]{64}$")
+
+    @model_validator(mode="after")
+    def _batch_id_with_fingerprint(self) -> Self:
+        if (self.batch_id is None) != (self.fingerprint is None):
+            raise ValueError("give batch_id and fingerprint together, or neither")
+        return self

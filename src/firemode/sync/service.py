@@ -11,9 +11,10 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import cast
+from typing import Any, cast
 
 from sqlalchemy import Table, bindparam, select, text, union_all
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import flag_modified
 
@@ -21,6 +22,9 @@ from apikit import jsoncodec
 from apikit.auth.dependencies import Principal
 from apikit.db.bulk import insert_rows
 from apikit.errors import ConflictError, PayloadTooLargeError, UnprocessableError
+from apikit.idempotency import HEADER as IDEMPOTENCY_HEADER
+from apikit.idempotency import RETENTION as IDEMPOTENCY_RETENTION
+from apikit.idempotency import IdempotentOperation
 from apikit.ids import utcnow
 from firemode.sessions.models import TestSession
 from firemode.sessions.repository import SessionRepository
@@ -36,7 +40,7 @@ from firemode.sync.engine import (
     merge,
     parse_pointer,
 )
-from firemode.sync.models import SessionChange
+from firemode.sync.models import AppliedBatch, SessionChange
 from firemode.sync.schemas import ChangeIn
 
 # Lookups are sent in slices, so a 1,000-change batch never builds one huge statement.
@@ -93,6 +97,28 @@ class MergeOutcome:
     vector_clock: dict[str, int]
     processed_at: datetime
     checkpoint: int
+    replayed: bool = False  # the answer given when this batch was applied, not a new application
+
+    def stored(self) -> dict[str, Any]:
+        return {
+            "applied": self.applied,
+            "duplicates": self.duplicates,
+            "vector_clock": self.vector_clock,
+            "processed_at": self.processed_at.isoformat(),
+            "checkpoint": self.checkpoint,
+        }
+
+    @classmethod
+    def replay(cls, session_id: uuid.UUID, stored: dict[str, Any]) -> MergeOutcome:
+        return cls(
+            session_id=session_id,
+            applied=stored["applied"],
+            duplicates=stored["duplicates"],
+            vector_clock=stored["vector_clock"],
+            processed_at=datetime.fromisoformat(stored["processed_at"]),
+            checkpoint=stored["checkpoint"],
+            replayed=True,
+        )
 
 
 class ResultsService:
@@ -101,14 +127,31 @@ class ResultsService:
         self.limits = limits
 
     async def submit(
-        self, session_id: uuid.UUID, caller: Principal, changes: Sequence[ChangeIn]
+        self,
+        session_id: uuid.UUID,
+        caller: Principal,
+        changes: Sequence[ChangeIn],
+        operation: IdempotentOperation | None = None,
     ) -> MergeOutcome:
+        """Merge ``changes``. With ``operation`` (the sync worker's case), the batch is recorded
+        by its id in this transaction, and one recorded before is answered as it was then."""
         if len(changes) > self.limits.max_changes:
             raise PayloadTooLargeError(
                 f"A batch holds at most {self.limits.max_changes} changes",
                 details={"max_changes": self.limits.max_changes, "actual": len(changes)},
             )
         row = await self._lock_or_create(session_id, caller)
+        if operation is not None:
+            # Looked up under the session's row lock: a twin still merging has committed by now.
+            earlier = await self._applied_before(row, operation)
+            if earlier is not None:
+                return earlier
+        outcome = await self._merge(row, caller, changes)
+        if operation is not None:
+            await self._remember(row, operation, outcome)
+        return outcome
+
+    async def _merge(self, row: TestSession, caller: Principal, changes: Sequence[ChangeIn]) -> MergeOutcome:
         batch = self._stamp(self._validated(changes), caller, row)
         new, duplicates = await self._classify(row, batch)
         if new and SessionStatus(row.status) in CLOSED:
@@ -126,6 +169,44 @@ class ResultsService:
             processed_at=utcnow(),
             checkpoint=row.checkpoint,
         )
+
+    async def _applied_before(self, row: TestSession, operation: IdempotentOperation) -> MergeOutcome | None:
+        """The answer given when this operation's batch was applied, if it was (and has not
+        expired); the same key for another request is a 409, as the API's own key store says."""
+        applied = (
+            await self.session.execute(select(AppliedBatch).where(AppliedBatch.batch_id == operation.id))
+        ).scalar_one_or_none()
+        if applied is None:
+            return None
+        if applied.expires_at <= utcnow():
+            await self.session.delete(applied)  # its key has expired too: this is a new request
+            await self.session.flush()
+            return None
+        if applied.session_id != row.id or applied.fingerprint != operation.fingerprint:
+            raise _key_reused()
+        return MergeOutcome.replay(row.id, applied.outcome)
+
+    async def _remember(
+        self, row: TestSession, operation: IdempotentOperation, outcome: MergeOutcome
+    ) -> None:
+        now = utcnow()
+        self.session.add(
+            AppliedBatch(
+                batch_id=operation.id,
+                session_id=row.id,
+                fingerprint=operation.fingerprint,
+                outcome=outcome.stored(),
+                created_at=now,
+                expires_at=now + IDEMPOTENCY_RETENTION,
+            )
+        )
+        try:
+            await self.session.flush()
+        except IntegrityError:
+            # The same key merged meanwhile for another session (the row lock orders one
+            # session's batches, not two sessions'): another request, and the constraint let the
+            # other one through.
+            raise _key_reused() from None
 
     async def _lock_or_create(self, session_id: uuid.UUID, caller: Principal) -> TestSession:
         """The locked session; an unknown id is created for the caller (offline devices may sync
@@ -305,6 +386,14 @@ class ResultsService:
             row.status = SessionStatus.IN_PROGRESS  # the first accepted change starts the session
         row.updated_at = now
         await self.session.flush()
+
+
+def _key_reused() -> ConflictError:
+    return ConflictError(
+        f"This {IDEMPOTENCY_HEADER} was used for a different request",
+        code="CF_IDEMPOTENCY_KEY_REUSED",
+        details={"header": IDEMPOTENCY_HEADER},
+    )
 
 
 def _conflict(accepted: Change, submitted: Change) -> ConflictError:

@@ -5,11 +5,12 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, FastAPI, Request
+from fastapi import APIRouter, Depends, FastAPI, Request, Response
 
 from apikit.app import create_app
 from apikit.auth.dependencies import internal_caller
 from apikit.db.engine import WriteSession
+from apikit.idempotency import REPLAYED_HEADER, IdempotentOperation
 from apikit.openapi import error_responses
 from firemode.identity.service import acting_for
 from firemode.settings import FireModeSettings
@@ -29,6 +30,7 @@ InternalCaller = Annotated[dict[str, Any], Depends(internal_caller(WORKER_AUDIEN
 )
 async def merge_for_api(
     request: Request,
+    response: Response,
     session_id: uuid.UUID,
     body: WorkerSubmission,
     _api: InternalCaller,
@@ -36,7 +38,12 @@ async def merge_for_api(
 ) -> ResultsResponse:
     caller = await acting_for(session, body.caller_id, body.caller_role)
     merge: InProcessMerge = request.app.state.merge
-    outcome = await merge.submit(session, session_id, caller, body.changes)
+    operation = (
+        IdempotentOperation(body.batch_id, body.fingerprint) if body.batch_id and body.fingerprint else None
+    )
+    outcome = await merge.submit(session, session_id, caller, body.changes, operation)
+    if outcome.replayed:
+        response.headers[REPLAYED_HEADER] = "true"
     return ResultsResponse(
         session_id=outcome.session_id,
         applied=outcome.applied,
@@ -59,7 +66,7 @@ def create_sync_worker_app(settings: FireModeSettings | None = None) -> FastAPI:
         error_format=ERROR_FORMAT,
         routers=[router],
     )
-    app.state.merge = InProcessMerge(limits_from(settings))
+    app.state.merge = InProcessMerge(limits_from(settings), remembers_batches=True)
     return app
 
 

@@ -12,12 +12,14 @@ from typing import Any
 
 import pytest
 from httpx import ASGITransport
+from sqlalchemy import select
 
 from apikit.auth.tokens import InternalTokens
 from firemode.identity.models import User
 from firemode.identity.roles import Role
 from firemode.main import create_firemode_app
 from firemode.sync.boundary import WORKER_AUDIENCE, SyncWorkerClient
+from firemode.sync.models import SessionChange
 from firemode.sync.worker import create_sync_worker_app
 from tests.conftest import TEST_INTERNAL_SECRET, TEST_REDIS_URL, ServiceClient, asgi_client, settings_for
 from tests.firemode.conftest import account, create_account
@@ -249,3 +251,91 @@ async def test_with_redis_a_token_spent_at_one_worker_is_refused_at_another(
         )
         assert replay.status_code == 401
     await other.state.database.dispose()
+
+
+# --- a batch and its retries: one application ------------------------------------------------------
+
+UNSTAMPED = [{"op": "set", "path": "/assets/EXT-1/result", "value": "pass"}]
+
+
+def keyed(caller: uuid.UUID, batch_id: uuid.UUID, fingerprint: str = "f" * 64) -> dict[str, Any]:
+    return {
+        "caller_id": str(caller),
+        "caller_role": "technician",
+        "changes": UNSTAMPED,
+        "batch_id": str(batch_id),
+        "fingerprint": fingerprint,
+    }
+
+
+async def log_of(worker: ServiceClient, session_id: uuid.UUID) -> list[tuple[str, int]]:
+    async with worker.app.state.database.transactional() as session:
+        rows = await session.execute(
+            select(SessionChange.actor, SessionChange.counter).where(SessionChange.session_id == session_id)
+        )
+        return [tuple(row) for row in rows]  # type: ignore[misc]
+
+
+async def test_twins_of_a_batch_reaching_the_worker_together_apply_it_once(worker: ServiceClient) -> None:
+    """A retry arriving while the first attempt is still merging waits its turn, finds the batch
+    recorded, and gets the first answer back."""
+    tech = await user(worker, "t@firemode.example.com", Role.TECHNICIAN)
+    session_id, batch_id = uuid.uuid4(), uuid.uuid4()
+    first, second = await asyncio.gather(
+        *(
+            worker.post(MERGE_PATH.format(session_id), json=keyed(tech, batch_id), headers=internal(worker))
+            for _ in range(2)
+        )
+    )
+    assert (first.status_code, second.status_code) == (200, 200)
+    assert first.json() == second.json()
+    assert first.json()["applied"] == 1
+    assert sorted(r.headers.get("Idempotent-Replayed", "") for r in (first, second)) == ["", "true"]
+    assert await log_of(worker, session_id) == [(f"user-{tech}", 2)]
+
+
+async def test_a_batch_id_for_another_request_is_409(worker: ServiceClient) -> None:
+    tech = await user(worker, "t@firemode.example.com", Role.TECHNICIAN)
+    session_id, batch_id = uuid.uuid4(), uuid.uuid4()
+    applied = await worker.post(
+        MERGE_PATH.format(session_id), json=keyed(tech, batch_id), headers=internal(worker)
+    )
+    assert applied.status_code == 200
+    for target, fingerprint in ((session_id, "e" * 64), (uuid.uuid4(), "f" * 64)):
+        reused = await worker.post(
+            MERGE_PATH.format(target), json=keyed(tech, batch_id, fingerprint), headers=internal(worker)
+        )
+        assert reused.status_code == 409, reused.text
+        assert reused.json()["retryable"] is False
+    assert await log_of(worker, session_id) == [(f"user-{tech}", 2)]
+
+
+async def test_without_a_batch_id_the_worker_merges_as_before(worker: ServiceClient) -> None:
+    tech = await user(worker, "t@firemode.example.com", Role.TECHNICIAN)
+    session_id = uuid.uuid4()
+    body = {"caller_id": str(tech), "caller_role": "technician", "changes": UNSTAMPED}
+    for _ in range(2):
+        response = await worker.post(MERGE_PATH.format(session_id), json=body, headers=internal(worker))
+        assert response.status_code == 200
+        assert "Idempotent-Replayed" not in response.headers
+    assert len(await log_of(worker, session_id)) == 2  # unstamped twice: two changes, as asked
+    half = {**body, "batch_id": str(uuid.uuid4())}
+    assert (
+        await worker.post(MERGE_PATH.format(session_id), json=half, headers=internal(worker))
+    ).status_code == 422
+
+
+async def test_one_batch_id_sent_for_two_sessions_at_once_applies_one(worker: ServiceClient) -> None:
+    """Different sessions do not share a row lock: the unique constraint on the batch id decides,
+    and the loser is the 409 of a key reused for another request, never a 500."""
+    tech = await user(worker, "t@firemode.example.com", Role.TECHNICIAN)
+    sessions, batch_id = [uuid.uuid4(), uuid.uuid4()], uuid.uuid4()
+    answers = await asyncio.gather(
+        *(
+            worker.post(MERGE_PATH.format(target), json=keyed(tech, batch_id), headers=internal(worker))
+            for target in sessions
+        )
+    )
+    assert sorted(answer.status_code for answer in answers) == [200, 409], [a.text for a in answers]
+    logs = [await log_of(worker, target) for target in sessions]
+    assert sorted(len(log) for log in logs) == [0, 1]
