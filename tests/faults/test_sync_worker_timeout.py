@@ -78,8 +78,7 @@ def sync_worker(
     try:
         yield process, f"http://127.0.0.1:{port}"
     finally:
-        os.kill(process.pid, signal.SIGCONT)  # a stopped process cannot act on SIGKILL's cleanup
-        process.kill()
+        process.kill()  # stopped or not
         process.wait(timeout=10)
         log.close()
 

@@ -2,7 +2,9 @@
 
 The session row is locked (``FOR UPDATE`` on PostgreSQL; SQLite's write transactions are already
 serial), so concurrent batches on one session apply one after the other and nothing is lost. A
-batch is all or nothing: any conflict, limit or closed session rejects it whole.
+batch is all or nothing: any conflict, limit or closed session rejects it whole. In the sync
+worker a batch also carries its idempotency operation, recorded in the same transaction, so a
+retry the API sends after giving up on a slow worker finds it applied and gets the first answer.
 """
 
 from __future__ import annotations
