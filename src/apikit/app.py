@@ -13,6 +13,7 @@ from redis.asyncio import Redis
 from starlette.middleware.gzip import DEFAULT_EXCLUDED_CONTENT_TYPES
 from starlette.responses import Response
 
+from apikit.auth.replay import SpentTokens
 from apikit.auth.tokens import InternalTokens
 from apikit.cache import Cache
 from apikit.db.engine import Database
@@ -56,8 +57,8 @@ def create_app(
     """A FastAPI app with the kit's middleware, errors, health, metrics, docs and database.
 
     ``app.state`` holds what request code needs: ``settings``, ``database``, ``redis`` (or None),
-    ``metrics``, ``cursor_codec``, ``rate_limiter``, ``cache``, ``internal_tokens`` and
-    ``readiness_checks``.
+    ``metrics``, ``cursor_codec``, ``rate_limiter``, ``cache``, ``internal_tokens``,
+    ``spent_internal_tokens`` and ``readiness_checks``.
     """
     configure_logging(json_lines=settings.json_logs, level=settings.log_level)
     database = database or Database(
@@ -115,6 +116,7 @@ def create_app(
     app.state.internal_tokens = InternalTokens(
         secret=settings.secret("internal_secret_key"), issuer=settings.service_name
     )
+    app.state.spent_internal_tokens = SpentTokens(redis, namespace=settings.namespace)
     app.state.readiness_checks = [
         ReadinessCheck("database", database.ping, settings.database_timeout_seconds),
         *([ReadinessCheck("redis", _pinger(redis), settings.redis_timeout_seconds)] if redis else []),

@@ -68,12 +68,35 @@ async def replay_handler(_request: Request, exc: Exception) -> JSONResponse:
     return JSONResponse(exc.body, status_code=exc.status_code, headers={REPLAYED_HEADER: "true"})
 
 
+# Operation ids are UUIDv5 names under this namespace (fixed: a retry must derive the same id).
+_OPERATIONS = uuid.UUID("0b6f1a8e-2c39-5d1e-9a4f-7e3c5b2d8a61")
+
+
+@dataclass(frozen=True)
+class IdempotentOperation:
+    """What identifies a keyed request beyond this process: ``id`` is derived from the caller and
+    the key (so every retry carries the same one), ``fingerprint`` tells the same request from
+    another sent under that key. A process the request is handed on to (a worker) records the
+    operation with its effect, so a retry whose first attempt this process gave up on, though
+    the effect committed there, resolves to that one effect."""
+
+    id: uuid.UUID
+    fingerprint: str
+
+    @classmethod
+    def of(cls, caller: str, key: str, fingerprint: str) -> IdempotentOperation:
+        # The key is visible ASCII, so a newline cannot occur in it: the name is unambiguous.
+        return cls(uuid.uuid5(_OPERATIONS, f"{caller}\n{key}"), fingerprint)
+
+
 @dataclass
 class IdempotencyGuard:
-    """What the endpoint holds: ``record(session, status, body)`` stores its successful answer."""
+    """What the endpoint holds: ``record(session, status, body)`` stores its successful answer;
+    ``operation`` identifies the request to a process it is handed on to."""
 
     model: Any
     row_id: uuid.UUID | None  # None when the request carried no key (and none was required)
+    operation: IdempotentOperation | None = None
 
     async def record(self, session: AsyncSession, status_code: int, body: dict[str, Any]) -> None:
         if self.row_id is None:
@@ -132,11 +155,10 @@ def idempotency(
             )
         route = getattr(request.scope.get("route"), "path", request.url.path)
         database = database_of(request)
-        row_id = await _claim(
-            database, model, caller_of(request), key, fingerprint(request, route, await request.body())
-        )
+        caller, print_ = caller_of(request), fingerprint(request, route, await request.body())
+        row_id = await _claim(database, model, caller, key, print_)
         try:
-            yield IdempotencyGuard(model, row_id)
+            yield IdempotencyGuard(model, row_id, IdempotentOperation.of(caller, key, print_))
         except BaseException:
             await _release(database, model, row_id)
             raise

@@ -308,6 +308,59 @@ async def test_the_document_size_is_capped(tmp_path: Path, database_url_for: Any
     await app.state.database.dispose()
 
 
+async def test_paths_deeper_than_32_merge_out_of_order_when_allowed(
+    tmp_path: Path, database_url_for: Any
+) -> None:
+    """The depth cap is the request's: stored paths are read back whatever their depth, so an
+    early batch at depth 40 folds with the deep history it is related to."""
+    app = create_firemode_app(
+        settings_for("firemode", tmp_path, database_url_for("firemode"), sync_max_depth=40)
+    )
+    deep = "/" + "/".join(f"n{depth}" for depth in range(39))
+    async with asgi_client(app) as client:
+        tech = await account(client, "t@firemode.example.com", Role.TECHNICIAN)
+        session_id = str(uuid.uuid4())
+        late = [change(f"{deep}/result", "pass", counter=5), change(f"{deep}/kpa", 1200, counter=6)]
+        assert (await submit(client, tech, session_id, late)).status_code == 200
+        early = [change(f"{deep}/result", "fail", counter=2), change(f"{deep}/note", "ok", counter=3)]
+        response = await submit(client, tech, session_id, early)
+        assert response.status_code == 200, response.text
+        assert response.json()["applied"] == 2
+        held = late + early
+        expected = fold(Change("device-7f3a", c["counter"], "set", c["path"], c["value"]) for c in held)
+        assert (await detail(client, tech, session_id))["results"] == expected
+        too_deep = await submit(client, tech, session_id, [change(f"{deep}/x/y", 1, counter=7)])
+        assert too_deep.status_code == 422
+        assert too_deep.json()["error_code"] == "FIRE-422"
+    await app.state.database.dispose()
+
+
+async def test_counters_stay_within_what_json_readers_keep_exactly(
+    firemode: ServiceClient, technician: Account
+) -> None:
+    """2^53 − 1 is the largest counter a device may send and the largest the server stamps: a
+    batch the server would have to stamp past it is refused whole, with nothing stamped."""
+    top = 2**53 - 1
+    session_id = str(uuid.uuid4())
+    too_big = await submit(firemode, technician, session_id, [change("/a", 1, counter=top + 1)])
+    assert too_big.status_code == 422
+    assert too_big.json()["error_code"] == "FIRE-422"
+    near_top = await submit(firemode, technician, session_id, [change("/a", 1, counter=top - 1)])
+    assert near_top.status_code == 200
+    unstamped = [{"op": "set", "path": "/b", "value": 1}, {"op": "set", "path": "/c", "value": 2}]
+    refused = await submit(firemode, technician, session_id, unstamped)
+    assert refused.status_code == 422, refused.text
+    assert refused.json()["error_code"] == "FIRE-422"
+    assert refused.json()["details"] == {"index": 1, "max_counter": top}
+    assert (await detail(firemode, technician, session_id))["results"] == {"a": 1}
+    last = await submit(firemode, technician, session_id, unstamped[:1])
+    assert last.status_code == 200
+    assert last.json()["vector_clock"][f"user-{technician.user_id}"] == top
+    full = await submit(firemode, technician, session_id, unstamped[1:])
+    assert full.status_code == 422
+    assert full.json()["details"] == {"index": 0, "max_counter": top}
+
+
 # --- idempotency -----------------------------------------------------------------------------------
 
 

@@ -5,8 +5,12 @@ from __future__ import annotations
 from datetime import timedelta
 
 import jwt
+import pytest
 
+from apikit.auth.replay import SpentTokens
 from apikit.auth.tokens import AccessTokens, InternalTokens
+from apikit.errors import AuthenticationError, DependencyUnavailableError
+from apikit.ids import utcnow
 from tests.conftest import TEST_INTERNAL_SECRET, TEST_SECRET, ServiceClient
 
 
@@ -58,3 +62,34 @@ async def test_expired_internal_token_is_refused(fire_demo: ServiceClient) -> No
         "/v1/internal/ping", headers={"X-Internal-Authorization": internal.issue("kitdemo-worker")}
     )
     assert response.status_code == 401
+
+
+async def test_an_internal_token_is_accepted_once(fire_demo: ServiceClient) -> None:
+    headers = {"X-Internal-Authorization": fire_demo.app.state.internal_tokens.issue("kitdemo-worker")}
+    assert (await fire_demo.get("/v1/internal/ping", headers=headers)).status_code == 200
+    replay = await fire_demo.get("/v1/internal/ping", headers=headers)
+    assert replay.status_code == 401
+    assert replay.json()["error_code"] == "FIRE-401"
+
+
+async def test_an_internal_token_made_to_live_longer_is_refused(fire_demo: ServiceClient) -> None:
+    # The right key, audience and type, but an hour to live: the receiver's five minutes decide.
+    internal = InternalTokens(
+        secret=TEST_INTERNAL_SECRET.encode(), issuer="kitdemo", lifetime=timedelta(hours=1)
+    )
+    response = await fire_demo.get(
+        "/v1/internal/ping", headers={"X-Internal-Authorization": internal.issue("kitdemo-worker")}
+    )
+    assert response.status_code == 401
+
+
+async def test_spent_tokens_in_memory_are_bounded_and_forgotten_at_expiry() -> None:
+    spent = SpentTokens(None, namespace="kitdemo", max_entries=2)
+    await spent.spend("expired", utcnow() - timedelta(seconds=1))
+    await spent.spend("expired", utcnow() - timedelta(seconds=1))  # gone with its token's expiry
+    await spent.spend("a", utcnow() + timedelta(minutes=5))
+    await spent.spend("b", utcnow() + timedelta(minutes=5))
+    with pytest.raises(AuthenticationError):
+        await spent.spend("a", utcnow() + timedelta(minutes=5))
+    with pytest.raises(DependencyUnavailableError):  # full of live tokens: refuse, never forget one
+        await spent.spend("c", utcnow() + timedelta(minutes=5))

@@ -10,6 +10,7 @@ variables, which FastAPI must evaluate where they are defined.
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 import structlog
@@ -18,6 +19,7 @@ from fastapi.security.base import SecurityBase
 from starlette.requests import Request
 
 from apikit.auth.identity import Identity
+from apikit.auth.replay import SpentTokens
 from apikit.auth.tokens import AccessClaims, InternalTokens
 from apikit.errors import AuthenticationError, AuthorizationError
 
@@ -87,13 +89,17 @@ def require_roles(principal: PrincipalDependency, *roles: str) -> PrincipalDepen
 
 
 def internal_caller(audience: str) -> Callable[[Request], Awaitable[dict[str, Any]]]:
-    """For routes our own processes call: an internal token for ``audience``, nothing else."""
+    """For routes our own processes call: an internal token for ``audience``, nothing else, and
+    each token once (a captured one replayed within its five minutes is refused)."""
 
     async def verify_internal(request: Request) -> dict[str, Any]:
         token = request.headers.get(InternalTokens.HEADER)
         if not token:
             raise AuthenticationError("An internal token is required", code="AUTH_MISSING_TOKEN")
         internal: InternalTokens = request.app.state.internal_tokens
-        return internal.verify(token, audience=audience)
+        claims = internal.verify(token, audience=audience)
+        spent: SpentTokens = request.app.state.spent_internal_tokens
+        await spent.spend(str(claims["jti"]), datetime.fromtimestamp(float(claims["exp"]), tz=UTC))
+        return claims
 
     return verify_internal

@@ -106,7 +106,15 @@ class InternalTokens:
         return jwt.encode(payload, self._key, algorithm=ALGORITHM)
 
     def verify(self, token: str, *, audience: str) -> dict[str, Any]:
-        return _decode(token, self._key, issuer=self.issuer, audience=audience, typ="internal")
+        """The claims of a valid token for ``audience``. A token made to live longer than this
+        process's ``lifetime`` is refused, whoever signed it: the lifetime is the receiver's rule.
+        (Whether it was used before is :class:`apikit.auth.replay.SpentTokens`'s question.)"""
+        payload = _decode(token, self._key, issuer=self.issuer, audience=audience, typ="internal")
+        if float(payload["exp"]) - float(payload["iat"]) > self.lifetime.total_seconds():
+            raise AuthenticationError(
+                "The token lives longer than internal tokens may", code="AUTH_INVALID_TOKEN"
+            )
+        return payload
 
 
 def _decode(token: str, key: bytes, *, issuer: str, audience: str, typ: str) -> dict[str, Any]:

@@ -8,12 +8,31 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import Request
 
+from apikit.auth.dependencies import Principal
 from apikit.auth.identity import Identity, normalize_email
 from apikit.auth.password_policy import password_problems
 from apikit.db.unique import add_unique
-from apikit.errors import BusinessRuleError, ConflictError, NotFoundError, ValidationError
+from apikit.errors import (
+    AuthenticationError,
+    BusinessRuleError,
+    ConflictError,
+    NotFoundError,
+    ValidationError,
+)
 from firemode.identity.models import User
 from firemode.identity.roles import Role
+
+
+async def acting_for(session: AsyncSession, user_id: uuid.UUID, role: Role) -> Principal:
+    """The user one of our processes acts for, as the API authenticated them: an active user with
+    that role. Anyone else (no such user, disabled, or given another role since, which revoked
+    their tokens) is a 401, as their own token would now be."""
+    user = await session.get(User, user_id)
+    if user is None or not user.is_active or user.role != role:
+        raise AuthenticationError(
+            "The caller is not an active user with this role", code="AUTH_INVALID_TOKEN"
+        )
+    return Principal(user_id=user.id, role=user.role)
 
 
 class UserService:

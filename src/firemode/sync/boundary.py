@@ -4,6 +4,11 @@ By default in the API process, inside the request's unit of work. With ``FIREMOD
 in the separately started ``firemode sync-worker``, reached over HTTP with an internal token; a
 worker that is down is a 503, one that does not answer in time a 504. Either way the merge is one
 transaction on the worker's side, so a batch is never half-applied.
+
+A worker that did not answer in time may still commit. So the batch travels with its idempotency
+operation (an id derived from the caller and the key, and the request's fingerprint), and the
+worker records it in the merge's transaction: a retry of the key resolves to that one application
+and gets its first answer back.
 """
 
 from __future__ import annotations
@@ -32,6 +37,7 @@ from apikit.errors import (
     UnprocessableError,
     ValidationError,
 )
+from apikit.idempotency import REPLAYED_HEADER, IdempotentOperation
 from firemode.sync.schemas import ChangeIn, WorkerSubmission
 from firemode.sync.service import MergeOutcome, ResultsService, SyncLimits
 
@@ -40,7 +46,12 @@ WORKER_AUDIENCE = "firemode-sync-worker"
 
 class MergeBoundary(Protocol):
     async def submit(
-        self, session: AsyncSession, session_id: uuid.UUID, caller: Principal, changes: Sequence[ChangeIn]
+        self,
+        session: AsyncSession,
+        session_id: uuid.UUID,
+        caller: Principal,
+        changes: Sequence[ChangeIn],
+        operation: IdempotentOperation | None,
     ) -> MergeOutcome: ...
 
 
@@ -53,20 +64,32 @@ class InProcessMerge:
     first take turns here, holding nothing; the row lock still orders them across processes. A
     turn ends when the merge is done, before the commit, so at most one batch per session and
     process waits on the row lock, and only for a commit.
+
+    In the API process the idempotency key's row commits with the merge, so the operation is not
+    needed here. The sync worker (``remembers_batches``) is another transaction, across the
+    network, from the API's key: it records each batch by its operation id with the merge.
     """
 
-    def __init__(self, limits: SyncLimits) -> None:
+    def __init__(self, limits: SyncLimits, *, remembers_batches: bool = False) -> None:
         self.limits = limits
+        self.remembers_batches = remembers_batches
         self._turns: weakref.WeakValueDictionary[uuid.UUID, asyncio.Lock] = weakref.WeakValueDictionary()
 
     async def submit(
-        self, session: AsyncSession, session_id: uuid.UUID, caller: Principal, changes: Sequence[ChangeIn]
+        self,
+        session: AsyncSession,
+        session_id: uuid.UUID,
+        caller: Principal,
+        changes: Sequence[ChangeIn],
+        operation: IdempotentOperation | None,
     ) -> MergeOutcome:
         turn = self._turns.get(session_id)
         if turn is None:  # gone with the last batch that held or awaited it
             turn = self._turns[session_id] = asyncio.Lock()
         async with turn:
-            return await ResultsService(session, self.limits).submit(session_id, caller, changes)
+            return await ResultsService(session, self.limits).submit(
+                session_id, caller, changes, operation if self.remembers_batches else None
+            )
 
 
 # The worker's error answers (FR-5) become the same errors here.
@@ -94,9 +117,22 @@ class SyncWorkerClient:
         self._client = httpx.AsyncClient(base_url=base_url, timeout=timeout_seconds, transport=transport)
 
     async def submit(
-        self, session: AsyncSession, session_id: uuid.UUID, caller: Principal, changes: Sequence[ChangeIn]
+        self,
+        session: AsyncSession,
+        session_id: uuid.UUID,
+        caller: Principal,
+        changes: Sequence[ChangeIn],
+        operation: IdempotentOperation | None,
     ) -> MergeOutcome:
-        body = WorkerSubmission(caller_id=caller.user_id, caller_role=caller.role, changes=list(changes))
+        """The worker's answer. A batch the worker applied for this operation before (a retry
+        after this process gave up waiting) comes back as that first answer, ``replayed``."""
+        body = WorkerSubmission(
+            caller_id=caller.user_id,
+            caller_role=caller.role,
+            changes=list(changes),
+            batch_id=operation.id if operation else None,
+            fingerprint=operation.fingerprint if operation else None,
+        )
         try:
             response = await self._client.post(
                 f"/internal/v1/tests/sessions/{session_id}/results",
@@ -119,6 +155,7 @@ class SyncWorkerClient:
                 vector_clock=data["vector_clock"],
                 processed_at=datetime.fromisoformat(data["processed_at"]),
                 checkpoint=data["checkpoint"],
+                replayed=response.headers.get(REPLAYED_HEADER) == "true",
             )
         error = _ERRORS.get(response.status_code)
         if error is None:  # the worker failed (5xx) or answered something unexpected

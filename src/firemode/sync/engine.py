@@ -18,22 +18,27 @@ from typing import Any, Literal
 
 Op = Literal["set", "delete"]
 Key = tuple[int, str]  # (counter, actor): the total order of changes
+# The largest counter a device may send and the server may stamp: the largest integer every JSON
+# reader (JavaScript's numbers, a device's) keeps exactly.
+MAX_COUNTER = 2**53 - 1
 
 
 class PointerError(ValueError):
     """A path that is not an RFC 6901 JSON Pointer this engine accepts."""
 
 
-def parse_pointer(path: str, *, max_depth: int = 32) -> tuple[str, ...]:
+def parse_pointer(path: str, *, max_depth: int | None = None) -> tuple[str, ...]:
     """``"/assets/EXT~1001/result"`` → ``("assets", "EXT/001", "result")``.
 
     Tokens are always object keys (arrays are stored whole). ``~1`` is ``/`` and ``~0`` is ``~``;
-    any other ``~`` escape is an error. The root (``""``) cannot be set or deleted.
+    any other ``~`` escape is an error. The root (``""``) cannot be set or deleted. ``max_depth``
+    is a request's limit, given where a request is checked; paths already accepted are read back
+    without one, since the limit may have been raised since they were stored.
     """
     if not path.startswith("/"):
         raise PointerError("a path must start with '/'")
     raw_tokens = path[1:].split("/")
-    if len(raw_tokens) > max_depth:
+    if max_depth is not None and len(raw_tokens) > max_depth:
         raise PointerError(f"a path may have at most {max_depth} tokens")
     if "~" not in path:
         return tuple(raw_tokens)  # nothing escaped: the common case

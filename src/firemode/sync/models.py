@@ -7,6 +7,7 @@ from typing import Any
 from sqlalchemy import BigInteger, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
+from apikit.db.base import IdMixin
 from apikit.db.types import JSONType
 from apikit.idempotency import IdempotencyKeyColumns
 from apikit.ids import utcnow
@@ -41,3 +42,23 @@ class SessionChange(Base):
 
 class IdempotencyKey(IdempotencyKeyColumns, Base):
     __tablename__ = "idempotency_keys"
+
+
+class AppliedBatch(IdMixin, Base):
+    """A batch the sync worker merged for an idempotency key, with the answer it gave.
+
+    Written in the merge's transaction, so a batch is applied and recorded together or not at all;
+    a retry of the key (after the API gave up on a slow worker that still committed) finds it and
+    gets that answer back instead of a second application. Kept as long as the key (24 hours);
+    expired rows may be purged by ``expires_at``.
+    """
+
+    __tablename__ = "applied_batches"
+    __table_args__ = (UniqueConstraint("batch_id"), Index(None, "expires_at"))
+
+    batch_id: Mapped[uuid.UUID]  # IdempotentOperation.id: derived from the caller and the key
+    session_id: Mapped[uuid.UUID]
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    outcome: Mapped[dict[str, Any]]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]

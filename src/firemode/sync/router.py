@@ -5,11 +5,11 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Query, Request, Response
 from sqlalchemy import select
 
 from apikit.db.engine import ReadOnlySession, WriteSession
-from apikit.idempotency import IdempotencyGuard, idempotency
+from apikit.idempotency import REPLAYED_HEADER, IdempotencyGuard, idempotency
 from apikit.openapi import error_responses
 from firemode.identity.roles import CurrentUser
 from firemode.sessions.repository import SessionRepository
@@ -47,15 +47,19 @@ def merge_boundary(request: Request) -> MergeBoundary:
 )
 async def submit_results(
     request: Request,
+    response: Response,
     session_id: uuid.UUID,
     body: ResultsRequest,
     caller: CurrentUser,
     guard: Idempotency,
     session: WriteSession,
 ) -> ResultsResponse:
-    outcome = await merge_boundary(request).submit(session, session_id, caller, body.changes)
+    outcome = await merge_boundary(request).submit(session, session_id, caller, body.changes, guard.operation)
+    # Counted once: a replay comes from the sync worker only for an attempt this process gave up on.
     request.app.state.changes_merged.inc(outcome.applied)
-    response = ResultsResponse(
+    if outcome.replayed:
+        response.headers[REPLAYED_HEADER] = "true"
+    answer = ResultsResponse(
         session_id=outcome.session_id,
         applied=outcome.applied,
         duplicates=outcome.duplicates,
@@ -63,8 +67,8 @@ async def submit_results(
         processed_at=outcome.processed_at,
         checkpoint=outcome.checkpoint,
     )
-    await guard.record(session, 200, response.model_dump(mode="json"))
-    return response
+    await guard.record(session, 200, answer.model_dump(mode="json"))
+    return answer
 
 
 @router.get(

@@ -7,6 +7,8 @@ from typing import Any, Literal, Self
 from pydantic import BaseModel, Field, JsonValue, model_validator
 
 from apikit.schemas import Id, RequestModel
+from firemode.identity.roles import Role
+from firemode.sync.engine import MAX_COUNTER
 
 
 class ChangeIn(RequestModel):
@@ -14,7 +16,7 @@ class ChangeIn(RequestModel):
     path: str = Field(min_length=1, max_length=4096, description="RFC 6901 JSON Pointer, starting with '/'")
     value: JsonValue = Field(default=None, description="Any JSON value; required for set")
     actor: str | None = Field(default=None, min_length=1, max_length=64, description="The device")
-    counter: int | None = Field(default=None, ge=1, le=2**53, description="The device's Lamport clock")
+    counter: int | None = Field(default=None, ge=1, le=MAX_COUNTER, description="The device's Lamport clock")
 
     @model_validator(mode="before")
     @classmethod
@@ -66,8 +68,17 @@ class ChangesPage(BaseModel):
 
 
 class WorkerSubmission(RequestModel):
-    """What the API sends the sync worker: the caller, and the batch as received."""
+    """What the API sends the sync worker: the caller, the batch as received, and the request's
+    idempotency operation (``apikit.idempotency.IdempotentOperation``), given together or not at all."""
 
     caller_id: Id
-    caller_role: str = Field(min_length=1, max_length=32)
+    caller_role: Role = Field(strict=False)  # one of FireMode's roles, by its value
     changes: list[ChangeIn]
+    batch_id: Id | None = None
+    fingerprint: str | None = Field(default=None, pattern=r"^[0-9a-f]{64}$")
+
+    @model_validator(mode="after")
+    def _batch_id_with_fingerprint(self) -> Self:
+        if (self.batch_id is None) != (self.fingerprint is None):
+            raise ValueError("give batch_id and fingerprint together, or neither")
+        return self

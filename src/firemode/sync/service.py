@@ -2,7 +2,9 @@
 
 The session row is locked (``FOR UPDATE`` on PostgreSQL; SQLite's write transactions are already
 serial), so concurrent batches on one session apply one after the other and nothing is lost. A
-batch is all or nothing: any conflict, limit or closed session rejects it whole.
+batch is all or nothing: any conflict, limit or closed session rejects it whole. In the sync
+worker a batch also carries its idempotency operation, recorded in the same transaction, so a
+retry the API sends after giving up on a slow worker finds it applied and gets the first answer.
 """
 
 from __future__ import annotations
@@ -11,9 +13,10 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import cast
+from typing import Any, cast
 
 from sqlalchemy import Table, bindparam, select, text, union_all
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import flag_modified
 
@@ -21,6 +24,9 @@ from apikit import jsoncodec
 from apikit.auth.dependencies import Principal
 from apikit.db.bulk import insert_rows
 from apikit.errors import ConflictError, PayloadTooLargeError, UnprocessableError
+from apikit.idempotency import HEADER as IDEMPOTENCY_HEADER
+from apikit.idempotency import RETENTION as IDEMPOTENCY_RETENTION
+from apikit.idempotency import IdempotentOperation
 from apikit.ids import utcnow
 from firemode.sessions.models import TestSession
 from firemode.sessions.repository import SessionRepository
@@ -28,6 +34,7 @@ from firemode.sessions.schemas import CLOSED, SessionStatus
 from firemode.sessions.service import device_actor, insert_session_if_absent, not_found
 from firemode.settings import FireModeSettings
 from firemode.sync.engine import (
+    MAX_COUNTER,
     Change,
     MergeState,
     PointerError,
@@ -35,7 +42,7 @@ from firemode.sync.engine import (
     merge,
     parse_pointer,
 )
-from firemode.sync.models import SessionChange
+from firemode.sync.models import AppliedBatch, SessionChange
 from firemode.sync.schemas import ChangeIn
 
 # Lookups are sent in slices, so a 1,000-change batch never builds one huge statement.
@@ -92,6 +99,28 @@ class MergeOutcome:
     vector_clock: dict[str, int]
     processed_at: datetime
     checkpoint: int
+    replayed: bool = False  # the answer given when this batch was applied, not a new application
+
+    def stored(self) -> dict[str, Any]:
+        return {
+            "applied": self.applied,
+            "duplicates": self.duplicates,
+            "vector_clock": self.vector_clock,
+            "processed_at": self.processed_at.isoformat(),
+            "checkpoint": self.checkpoint,
+        }
+
+    @classmethod
+    def replay(cls, session_id: uuid.UUID, stored: dict[str, Any]) -> MergeOutcome:
+        return cls(
+            session_id=session_id,
+            applied=stored["applied"],
+            duplicates=stored["duplicates"],
+            vector_clock=stored["vector_clock"],
+            processed_at=datetime.fromisoformat(stored["processed_at"]),
+            checkpoint=stored["checkpoint"],
+            replayed=True,
+        )
 
 
 class ResultsService:
@@ -100,14 +129,31 @@ class ResultsService:
         self.limits = limits
 
     async def submit(
-        self, session_id: uuid.UUID, caller: Principal, changes: Sequence[ChangeIn]
+        self,
+        session_id: uuid.UUID,
+        caller: Principal,
+        changes: Sequence[ChangeIn],
+        operation: IdempotentOperation | None = None,
     ) -> MergeOutcome:
+        """Merge ``changes``. With ``operation`` (the sync worker's case), the batch is recorded
+        by its id in this transaction, and one recorded before is answered as it was then."""
         if len(changes) > self.limits.max_changes:
             raise PayloadTooLargeError(
                 f"A batch holds at most {self.limits.max_changes} changes",
                 details={"max_changes": self.limits.max_changes, "actual": len(changes)},
             )
         row = await self._lock_or_create(session_id, caller)
+        if operation is not None:
+            # Looked up under the session's row lock: a twin still merging has committed by now.
+            earlier = await self._applied_before(row, operation)
+            if earlier is not None:
+                return earlier
+        outcome = await self._merge(row, caller, changes)
+        if operation is not None:
+            await self._remember(row, operation, outcome)
+        return outcome
+
+    async def _merge(self, row: TestSession, caller: Principal, changes: Sequence[ChangeIn]) -> MergeOutcome:
         batch = self._stamp(self._validated(changes), caller, row)
         new, duplicates = await self._classify(row, batch)
         if new and SessionStatus(row.status) in CLOSED:
@@ -125,6 +171,44 @@ class ResultsService:
             processed_at=utcnow(),
             checkpoint=row.checkpoint,
         )
+
+    async def _applied_before(self, row: TestSession, operation: IdempotentOperation) -> MergeOutcome | None:
+        """The answer given when this operation's batch was applied, if it was (and has not
+        expired); the same key for another request is a 409, as the API's own key store says."""
+        applied = (
+            await self.session.execute(select(AppliedBatch).where(AppliedBatch.batch_id == operation.id))
+        ).scalar_one_or_none()
+        if applied is None:
+            return None
+        if applied.expires_at <= utcnow():
+            await self.session.delete(applied)  # its key has expired too: this is a new request
+            await self.session.flush()
+            return None
+        if applied.session_id != row.id or applied.fingerprint != operation.fingerprint:
+            raise _key_reused()
+        return MergeOutcome.replay(row.id, applied.outcome)
+
+    async def _remember(
+        self, row: TestSession, operation: IdempotentOperation, outcome: MergeOutcome
+    ) -> None:
+        now = utcnow()
+        self.session.add(
+            AppliedBatch(
+                batch_id=operation.id,
+                session_id=row.id,
+                fingerprint=operation.fingerprint,
+                outcome=outcome.stored(),
+                created_at=now,
+                expires_at=now + IDEMPOTENCY_RETENTION,
+            )
+        )
+        try:
+            await self.session.flush()
+        except IntegrityError:
+            # The same key merged meanwhile for another session (the row lock orders one
+            # session's batches, not two sessions'): another request, and the constraint let the
+            # other one through.
+            raise _key_reused() from None
 
     async def _lock_or_create(self, session_id: uuid.UUID, caller: Principal) -> TestSession:
         """The locked session; an unknown id is created for the caller (offline devices may sync
@@ -170,12 +254,18 @@ class ResultsService:
     def _stamp(
         self, checked: list[tuple[ChangeIn, tuple[str, ...]]], caller: Principal, row: TestSession
     ) -> list[Change]:
-        """Changes without actor and counter get the caller's actor and the next counters."""
+        """Changes without actor and counter get the caller's actor and the next counters, never
+        past ``MAX_COUNTER`` (the batch is refused instead)."""
         next_counter = max(row.vector_clock.values(), default=0) + 1
         stamped = []
-        for change, tokens in checked:
+        for index, (change, tokens) in enumerate(checked):
             actor, counter = change.actor, change.counter
             if actor is None or counter is None:
+                if next_counter > MAX_COUNTER:
+                    raise UnprocessableError(
+                        "The session's counters are at their limit: the server cannot stamp this change",
+                        details={"index": index, "max_counter": MAX_COUNTER},
+                    )
                 actor, counter = device_actor(caller.user_id), next_counter
                 next_counter += 1
             value = change.value if change.op == "set" else None
@@ -298,6 +388,14 @@ class ResultsService:
             row.status = SessionStatus.IN_PROGRESS  # the first accepted change starts the session
         row.updated_at = now
         await self.session.flush()
+
+
+def _key_reused() -> ConflictError:
+    return ConflictError(
+        f"This {IDEMPOTENCY_HEADER} was used for a different request",
+        code="CF_IDEMPOTENCY_KEY_REUSED",
+        details={"header": IDEMPOTENCY_HEADER},
+    )
 
 
 def _conflict(accepted: Change, submitted: Change) -> ConflictError:

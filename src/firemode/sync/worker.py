@@ -5,12 +5,14 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, FastAPI, Request
+from fastapi import APIRouter, Depends, FastAPI, Request, Response
 
 from apikit.app import create_app
-from apikit.auth.dependencies import Principal, internal_caller
+from apikit.auth.dependencies import internal_caller
 from apikit.db.engine import WriteSession
+from apikit.idempotency import REPLAYED_HEADER, IdempotentOperation
 from apikit.openapi import error_responses
+from firemode.identity.service import acting_for
 from firemode.settings import FireModeSettings
 from firemode.sync.boundary import WORKER_AUDIENCE, InProcessMerge
 from firemode.sync.schemas import ResultsResponse, WorkerSubmission
@@ -24,18 +26,24 @@ InternalCaller = Annotated[dict[str, Any], Depends(internal_caller(WORKER_AUDIEN
     "/{session_id}/results",
     response_model=ResultsResponse,
     summary="Merge a batch for the API (internal token only)",
-    responses=error_responses(401, 404, 409, 413),
+    responses=error_responses(401, 404, 409, 413, 503),
 )
 async def merge_for_api(
     request: Request,
+    response: Response,
     session_id: uuid.UUID,
     body: WorkerSubmission,
     _api: InternalCaller,
     session: WriteSession,
 ) -> ResultsResponse:
-    caller = Principal(user_id=body.caller_id, role=body.caller_role)
+    caller = await acting_for(session, body.caller_id, body.caller_role)
     merge: InProcessMerge = request.app.state.merge
-    outcome = await merge.submit(session, session_id, caller, body.changes)
+    operation = (
+        IdempotentOperation(body.batch_id, body.fingerprint) if body.batch_id and body.fingerprint else None
+    )
+    outcome = await merge.submit(session, session_id, caller, body.changes, operation)
+    if outcome.replayed:
+        response.headers[REPLAYED_HEADER] = "true"
     return ResultsResponse(
         session_id=outcome.session_id,
         applied=outcome.applied,
@@ -58,7 +66,7 @@ def create_sync_worker_app(settings: FireModeSettings | None = None) -> FastAPI:
         error_format=ERROR_FORMAT,
         routers=[router],
     )
-    app.state.merge = InProcessMerge(limits_from(settings))
+    app.state.merge = InProcessMerge(limits_from(settings), remembers_batches=True)
     return app
 
 

@@ -40,7 +40,14 @@ def test_pointers(path: str, tokens: tuple[str, ...]) -> None:
 @pytest.mark.parametrize("path", ["", "assets", "/a~2b", "/a~", "/" + "/".join(["x"] * 33)])
 def test_bad_pointers(path: str) -> None:
     with pytest.raises(PointerError):
-        parse_pointer(path)
+        parse_pointer(path, max_depth=32)
+
+
+def test_depth_is_capped_only_when_asked() -> None:
+    deep = "/" + "/".join(["x"] * 40)
+    assert parse_pointer(deep) == ("x",) * 40  # a stored path, read back
+    with pytest.raises(PointerError):
+        parse_pointer(deep, max_depth=39)
 
 
 def test_set_creates_objects_and_replaces_non_objects_on_the_way() -> None:
