@@ -207,6 +207,14 @@ async def test_like_matches_text_literally(alloy: ServiceClient, athlete: Member
         ({"filters": [{"field": "pattern", "operator": "eq", "value": "dance"}]}, "VAL_FILTER_VALUE"),
         ({"filters": [{"field": "pattern", "operator": "in", "value": []}]}, "VAL_FILTER_VALUE"),
         ({"filters": [{"field": "created_at", "operator": "gt", "value": "yesterday"}]}, "VAL_FILTER_VALUE"),
+        (
+            {"filters": [{"field": "created_at", "operator": "gt", "value": "0001-01-01T00:00:00+14:00"}]},
+            "VAL_FILTER_VALUE",
+        ),
+        (
+            {"filters": [{"field": "created_at", "operator": "lt", "value": "9999-12-31T23:59:59-14:00"}]},
+            "VAL_FILTER_VALUE",
+        ),
         ({"sort_by": "description"}, "VAL_SORT_FIELD"),
     ],
 )
