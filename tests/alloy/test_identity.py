@@ -259,6 +259,26 @@ async def test_malformed_codes_are_422(alloy: ServiceClient, athlete: Member, co
     error_of(response, 422, "VAL_CODE")
 
 
+NON_ASCII_DIGITS = [
+    "\uff11\uff12\uff13\uff14\uff15\uff16",  # fullwidth
+    "\u0661\u0662\u0663\u0664\u0665\u0666",  # Arabic-Indic
+    "12345\u0663",
+]
+
+
+@pytest.mark.parametrize("code", NON_ASCII_DIGITS, ids=["fullwidth", "arabic-indic", "mixed"])
+async def test_codes_in_non_ascii_digits_are_422(alloy: ServiceClient, athlete: Member, code: str) -> None:
+    """A regex's \\d takes any Unicode digit, then comparing the code with an ASCII one raised (500)."""
+    data_of(await alloy.post("/v1/auth/2fa/setup", headers=athlete.headers))
+    response = await alloy.post("/v1/auth/2fa/enable", json={"code": code}, headers=athlete.headers)
+    error_of(response, 422, "VAL_CODE")
+    await enable_two_factor(alloy, athlete)
+    response = await alloy.post(
+        "/v1/auth/login", json={"email": athlete.email, "password": PASSWORD, "otp": code}
+    )
+    error_of(response, 422, "VAL_OTP")
+
+
 # --- roles and the deprecated admin token ---------------------------------------------------------
 
 
