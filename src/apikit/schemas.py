@@ -12,10 +12,12 @@ from __future__ import annotations
 
 import re
 import uuid
+from collections.abc import Mapping
 from datetime import UTC, date, datetime
 from functools import cache
 from typing import Annotated, Any, get_args
 
+from fastapi.exceptions import RequestValidationError
 from pydantic import (
     AfterValidator,
     AwareDatetime,
@@ -47,12 +49,36 @@ class RequestModel(BaseModel):
     @field_validator("*", mode="after")
     @classmethod
     def _storable_text(cls, value: Any) -> Any:
-        """JSON text may carry U+0000 and, escaped, lone surrogates (half a UTF-16 pair); neither
-        is a character PostgreSQL stores in text or jsonb (a 500 there, stored on SQLite), so
-        they are refused in any string, key or nested value, on both databases."""
-        if _holds_unstorable(value):
-            raise ValueError("text may not contain U+0000 (NUL) or a lone surrogate (U+D800–U+DFFF)")
-        return value
+        return storable_text(value)
+
+
+def storable_text(value: Any) -> Any:
+    """The text rule of every request, JSON body or form field: ``value`` unchanged, or a
+    ``ValueError``.
+
+    JSON text may carry U+0000 and, escaped, lone surrogates (half a UTF-16 pair); a form field
+    U+0000. Neither is a character PostgreSQL stores in text or jsonb (a 500 there, stored on
+    SQLite), so they are refused in any string, key or nested value, on both databases.
+    """
+    if _holds_unstorable(value):
+        raise ValueError("text may not contain U+0000 (NUL) or a lone surrogate (U+D800–U+DFFF)")
+    return value
+
+
+def check_form_text(fields: Mapping[str, str]) -> None:
+    """Form fields obey :func:`storable_text` as JSON bodies do: a 422 naming each field that
+    does not (``"file.filename"`` names a part's parameter), rendered like any request validation.
+    """
+    errors = []
+    for name, value in fields.items():
+        try:
+            storable_text(value)
+        except ValueError as exc:
+            errors.append(
+                {"loc": ("body", *name.split(".")), "msg": f"Value error, {exc}", "type": "value_error"}
+            )
+    if errors:
+        raise RequestValidationError(errors)
 
 
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
@@ -123,4 +149,14 @@ def _integer_fields(model: type[BaseModel]) -> frozenset[str]:
 # Wrap enum fields the same way: `Annotated[MyEnum, Lax]` (a `Literal` needs nothing).
 Lax = Field(strict=False)
 
-__all__ = ["Day", "Id", "IsoDateTime", "Lax", "RequestModel", "Timestamp", "in_utc"]
+__all__ = [
+    "Day",
+    "Id",
+    "IsoDateTime",
+    "Lax",
+    "RequestModel",
+    "Timestamp",
+    "check_form_text",
+    "in_utc",
+    "storable_text",
+]
