@@ -167,6 +167,16 @@ async def test_logout_leaves_other_logins_alone(firemode: ServiceClient, technic
     assert (await firemode.get("/v1/users/me", headers=headers)).status_code == 200
 
 
+@pytest.mark.parametrize("field", ["username", "password"])
+async def test_login_form_text_postgresql_cannot_store_is_422(
+    firemode: ServiceClient, technician: Account, field: str
+) -> None:
+    """U+0000 in the OAuth2 form: the email lookup was a 500 on PostgreSQL, a 401 on SQLite."""
+    form = {"username": technician.email, "password": PASSWORD} | {field: "a\x00b"}
+    body = assert_fire(await firemode.post("/v1/auth/token", data=form), 422)
+    assert [error["field"] for error in body["details"]["errors"]] == [f"body.{field}"]  # type: ignore[index]
+
+
 # --- attacks on the access token -----------------------------------------------------------------
 
 
