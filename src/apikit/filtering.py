@@ -7,6 +7,7 @@ becomes SQLAlchemy conditions. Every refusal is a 400 naming the field, operator
 
 from __future__ import annotations
 
+import contextlib
 import enum
 import math
 from collections.abc import Callable, Mapping, Sequence
@@ -18,7 +19,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import ColumnElement, func, not_
 
 from apikit.errors import ValidationError
-from apikit.schemas import RequestModel
+from apikit.schemas import RequestModel, in_utc
 
 T = TypeVar("T")
 Operator = Literal["eq", "ne", "gt", "gte", "lt", "lte", "in", "nin", "like"]
@@ -116,8 +117,9 @@ def _typed(name: str, spec: FilterField, value: Any) -> Any:
             except ValueError:
                 moment = None
             if moment is not None and moment.tzinfo is not None:
-                return moment
-        raise _bad_value(name, "an ISO 8601 date-time with a time zone")
+                with contextlib.suppress(ValueError):
+                    return in_utc(moment)
+        raise _bad_value(name, "an ISO 8601 date-time with a time zone, within years 1-9999 in UTC")
     if not isinstance(value, str) or len(value) > 200:
         raise _bad_value(name, "a string of at most 200 characters")
     if kind is FieldType.ENUM and value not in spec.choices:

@@ -257,6 +257,11 @@ class BodyLimit:
             return
         limit = (self.limit_for(scope["path"]) if self.limit_for else None) or self.max_bytes
         declared = Headers(scope=scope).get("content-length")
+        if declared is not None and not declared.isascii():
+            # Headers are read as latin-1, where str.isdigit takes "²" and int() then fails.
+            problem = Problem(status=400, message="Content-Length must be a number of bytes")
+            await self.error_format.response(problem, scope)(scope, receive, send)
+            return
         if declared is not None and declared.isdigit() and int(declared) > limit:
             problem = Problem(
                 status=413,

@@ -14,6 +14,7 @@ import binascii
 import hashlib
 import hmac
 import json
+import math
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -24,9 +25,11 @@ from fastapi import Depends, Query, Request
 from pydantic import BaseModel
 from sqlalchemy import Select, bindparam, tuple_
 from sqlalchemy.orm import InstrumentedAttribute
+from sqlalchemy.types import TypeDecorator
 
 from apikit.db.engine import ReadSession
 from apikit.errors import ValidationError
+from apikit.schemas import in_utc, storable_text
 
 T = TypeVar("T")
 Direction = Literal["next", "prev"]
@@ -34,6 +37,10 @@ Direction = Literal["next", "prev"]
 DEFAULT_LIMIT = 20
 MAX_LIMIT = 100
 _CURSOR_VERSION = 1
+# Longer than any cursor this module makes: checked on decoding, so it is the cursor's 400 like
+# every other bad cursor (a max_length on the query parameter would make it a 422).
+MAX_CURSOR_LENGTH = 2048
+_INT64 = 2**63 - 1
 
 
 class CursorCodec:
@@ -47,6 +54,8 @@ class CursorCodec:
         return f"{_b64(body)}.{_b64(self._sign(body))}"
 
     def decode(self, token: str) -> dict[str, Any]:
+        if len(token) > MAX_CURSOR_LENGTH:
+            raise invalid_cursor(f"The cursor is longer than {MAX_CURSOR_LENGTH} characters")
         try:
             body_part, signature_part = token.split(".")
             body = _unb64(body_part)
@@ -144,9 +153,7 @@ async def _page_request(
     limit: Annotated[
         int, Query(ge=1, description=f"Page size; values above {MAX_LIMIT} are served as {MAX_LIMIT}")
     ] = DEFAULT_LIMIT,
-    cursor: Annotated[
-        str | None, Query(max_length=2048, description="`next_cursor` of the previous page")
-    ] = None,
+    cursor: Annotated[str | None, Query(description="`next_cursor` of the previous page")] = None,
 ) -> PageRequest:
     return PageRequest(_coerce_limit(limit), cursor, None, _codec(request))
 
@@ -158,7 +165,7 @@ async def _bidirectional_page_request(
     ] = DEFAULT_LIMIT,
     cursor: Annotated[
         str | None,
-        Query(max_length=2048, description="`next_cursor` or `prev_cursor` of another page"),
+        Query(description="`next_cursor` or `prev_cursor` of another page"),
     ] = None,
     direction: Annotated[
         Direction | None,
@@ -291,7 +298,45 @@ def _read_cursor(page: PageRequest, keyset: Keyset, digest: str) -> tuple[Direct
     if len(raw_key) != len(keyset.columns):
         raise invalid_cursor("The cursor is malformed")
     try:
-        key = tuple(_decode_value(value) for value in raw_key)
-    except ValueError:
+        key = tuple(
+            _checked_key_value(column, _decode_value(value))
+            for column, value in zip(keyset.columns, raw_key, strict=True)
+        )
+    except (ValueError, OverflowError):
         raise invalid_cursor("The cursor is malformed") from None
     return direction, key
+
+
+def _python_type(column: InstrumentedAttribute[Any]) -> type:
+    sql_type = column.type
+    if isinstance(sql_type, TypeDecorator):
+        sql_type = sql_type.impl_instance  # UTCDateTime says ``object``; its DateTime knows
+    try:
+        python_type: type = sql_type.python_type
+    except NotImplementedError:
+        return object
+    return python_type
+
+
+def _checked_key_value(column: InstrumentedAttribute[Any], value: Any) -> Any:
+    """``value`` when it is what ``column`` holds and the database can compare with it; else a
+    ``ValueError``. A validly signed cursor can still carry any JSON (a key, signed, leaked, or
+    made by an older release), and a value of the wrong type fails in the driver: a 500."""
+    expected = _python_type(column)
+    if value is None or (isinstance(value, bool) and expected is not bool):
+        raise ValueError("no key value may be null or a boolean")
+    if expected is datetime:
+        if not isinstance(value, datetime) or value.tzinfo is None:
+            raise ValueError("expected a date-time with a time zone")
+        return in_utc(value)
+    if expected is date and isinstance(value, datetime):
+        raise ValueError("expected a date")
+    if expected is float and isinstance(value, int):
+        value = float(value)
+    if not isinstance(value, expected):
+        raise ValueError(f"expected {expected.__name__}")
+    if isinstance(value, int) and not -_INT64 - 1 <= value <= _INT64:
+        raise ValueError("the integer does not fit in 64 bits")
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ValueError("the number is not finite")
+    return storable_text(value)

@@ -12,11 +12,14 @@ from __future__ import annotations
 
 import re
 import uuid
-from datetime import date, datetime
+from collections.abc import Mapping
+from datetime import UTC, date, datetime
 from functools import cache
 from typing import Annotated, Any, get_args
 
+from fastapi.exceptions import RequestValidationError
 from pydantic import (
+    AfterValidator,
     AwareDatetime,
     BaseModel,
     BeforeValidator,
@@ -46,12 +49,36 @@ class RequestModel(BaseModel):
     @field_validator("*", mode="after")
     @classmethod
     def _storable_text(cls, value: Any) -> Any:
-        """JSON text may carry U+0000 and, escaped, lone surrogates (half a UTF-16 pair); neither
-        is a character PostgreSQL stores in text or jsonb (a 500 there, stored on SQLite), so
-        they are refused in any string, key or nested value, on both databases."""
-        if _holds_unstorable(value):
-            raise ValueError("text may not contain U+0000 (NUL) or a lone surrogate (U+D800–U+DFFF)")
-        return value
+        return storable_text(value)
+
+
+def storable_text(value: Any) -> Any:
+    """The text rule of every request, JSON body or form field: ``value`` unchanged, or a
+    ``ValueError``.
+
+    JSON text may carry U+0000 and, escaped, lone surrogates (half a UTF-16 pair); a form field
+    U+0000. Neither is a character PostgreSQL stores in text or jsonb (a 500 there, stored on
+    SQLite), so they are refused in any string, key or nested value, on both databases.
+    """
+    if _holds_unstorable(value):
+        raise ValueError("text may not contain U+0000 (NUL) or a lone surrogate (U+D800–U+DFFF)")
+    return value
+
+
+def check_form_text(fields: Mapping[str, str]) -> None:
+    """Form fields obey :func:`storable_text` as JSON bodies do: a 422 naming each field that
+    does not (``"file.filename"`` names a part's parameter), rendered like any request validation.
+    """
+    errors = []
+    for name, value in fields.items():
+        try:
+            storable_text(value)
+        except ValueError as exc:
+            errors.append(
+                {"loc": ("body", *name.split(".")), "msg": f"Value error, {exc}", "type": "value_error"}
+            )
+    if errors:
+        raise RequestValidationError(errors)
 
 
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
@@ -67,8 +94,23 @@ def _holds_unstorable(value: Any) -> bool:
     return False  # numbers, booleans, None, and nested models (which check their own fields)
 
 
-# Types that arrive as strings in JSON.
-Timestamp = Annotated[AwareDatetime, Field(strict=False)]
+def in_utc(moment: datetime) -> datetime:
+    """``moment`` in UTC (a naive one is taken as UTC), the form every stored timestamp has.
+
+    Every date-time a request brings to the database goes through here: ``0001-01-01T00:00+14:00``
+    is valid ISO 8601 but lies before year 1 in UTC, which Python cannot represent (an
+    ``OverflowError``, a 500, wherever it was converted later), so it is a ``ValueError`` here.
+    """
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=UTC)
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError:
+        raise ValueError("the date-time falls outside years 1-9999 once converted to UTC") from None
+
+
+# Types that arrive as strings in JSON; date-times are range-checked and converted to UTC.
+Timestamp = Annotated[AwareDatetime, Field(strict=False), AfterValidator(in_utc)]
 Day = Annotated[date, Field(strict=False)]
 Id = Annotated[uuid.UUID, Field(strict=False)]
 
@@ -80,9 +122,10 @@ def _iso_datetime(value: object) -> object:
     return value
 
 
-_RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}")
-# For query parameters, where FastAPI would otherwise also take "0" as 1970-01-01.
-IsoDateTime = Annotated[datetime, BeforeValidator(_iso_datetime)]
+_RFC3339 = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}")
+# For query parameters, where FastAPI would otherwise also take "0" as 1970-01-01; without a zone,
+# UTC is meant.
+IsoDateTime = Annotated[datetime, BeforeValidator(_iso_datetime), AfterValidator(in_utc)]
 
 
 def _whole(value: Any) -> Any:
@@ -106,4 +149,14 @@ def _integer_fields(model: type[BaseModel]) -> frozenset[str]:
 # Wrap enum fields the same way: `Annotated[MyEnum, Lax]` (a `Literal` needs nothing).
 Lax = Field(strict=False)
 
-__all__ = ["Day", "Id", "IsoDateTime", "Lax", "RequestModel", "Timestamp"]
+__all__ = [
+    "Day",
+    "Id",
+    "IsoDateTime",
+    "Lax",
+    "RequestModel",
+    "Timestamp",
+    "check_form_text",
+    "in_utc",
+    "storable_text",
+]

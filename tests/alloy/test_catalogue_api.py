@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from apikit.pagination import filters_digest
 from tests.alloy.conftest import Member, data_of, error_code, member
 from tests.conftest import ServiceClient
 
@@ -207,6 +209,14 @@ async def test_like_matches_text_literally(alloy: ServiceClient, athlete: Member
         ({"filters": [{"field": "pattern", "operator": "eq", "value": "dance"}]}, "VAL_FILTER_VALUE"),
         ({"filters": [{"field": "pattern", "operator": "in", "value": []}]}, "VAL_FILTER_VALUE"),
         ({"filters": [{"field": "created_at", "operator": "gt", "value": "yesterday"}]}, "VAL_FILTER_VALUE"),
+        (
+            {"filters": [{"field": "created_at", "operator": "gt", "value": "0001-01-01T00:00:00+14:00"}]},
+            "VAL_FILTER_VALUE",
+        ),
+        (
+            {"filters": [{"field": "created_at", "operator": "lt", "value": "9999-12-31T23:59:59-14:00"}]},
+            "VAL_FILTER_VALUE",
+        ),
         ({"sort_by": "description"}, "VAL_SORT_FIELD"),
     ],
 )
@@ -216,6 +226,27 @@ async def test_bad_queries_are_400_with_details(
     response = await alloy.post("/v1/movements/query", json=body, headers=athlete.headers)
     assert error_code(response, 400) == code
     assert response.json()["errors"][0]["details"]
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["Back\x00 squat", "\ud800", 5, None, {"dt": "2026-01-01T00:00:00Z"}],
+    ids=["nul", "surrogate", "number", "null", "datetime"],
+)
+async def test_validly_signed_cursor_with_junk_name_is_400(
+    alloy: ServiceClient, athlete: Member, name: object
+) -> None:
+    """The name is the list's first key column: text PostgreSQL cannot store, or no text, was its 500."""
+    payload = {
+        "v": 1,
+        "l": "movements",
+        "f": filters_digest({"pattern": None, "equipment": None, "discipline": None, "q": None}),
+        "d": "next",
+        "k": [name, {"u": uuid.UUID(int=0).hex}],
+    }
+    cursor = alloy.app.state.cursor_codec.encode(payload)
+    response = await alloy.get("/v1/movements", params={"cursor": cursor}, headers=athlete.headers)
+    assert error_code(response, 400) == "VAL_CURSOR"
 
 
 QUERY_FIELDS = st.sampled_from(

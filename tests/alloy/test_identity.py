@@ -6,15 +6,19 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+import jwt
 import pyotp
 import pytest
 from httpx import Response
+from sqlalchemy import delete
 
+from alloy.identity.models import User
 from alloy.identity.roles import Role
 from alloy.identity.service import ADMIN_WITHOUT_2FA
+from apikit.auth.tokens import _derive
 from apikit.ids import utcnow
 from tests.alloy.conftest import PASSWORD, Member, data_of, log_in, member
-from tests.conftest import ServiceClient, asgi_client, settings_for
+from tests.conftest import TEST_SECRET, ServiceClient, asgi_client, settings_for
 
 
 def error_of(response: Response, status: int, code: str) -> dict[str, Any]:
@@ -115,6 +119,28 @@ async def test_firemode_token_is_not_an_alloy_token(alloy: ServiceClient, athlet
         401,
         "AUTH_INVALID_TOKEN",
     )
+
+
+@pytest.mark.parametrize(
+    "odd",
+    [{"sub": "not-a-uuid"}, {"exp": 1e20}, {"iat": -1e20}, {"jti": "x\x00y"}, {"sid": "family"}],
+    ids=["sub", "exp", "iat", "jti", "sid"],
+)
+async def test_validly_signed_token_with_odd_claims_is_401(
+    alloy: ServiceClient, athlete: Member, odd: dict[str, object]
+) -> None:
+    claims = jwt.decode(athlete.tokens["access_token"], options={"verify_signature": False}) | odd
+    token = jwt.encode(claims, _derive(TEST_SECRET.encode(), b"access-token"), algorithm="HS256")
+    headers = {"Authorization": f"Bearer {token}"}
+    error_of(await alloy.get("/v1/users/me", headers=headers), 401, "AUTH_INVALID_TOKEN")
+    error_of(await alloy.post("/v1/auth/logout", headers=headers), 401, "AUTH_INVALID_TOKEN")
+
+
+async def test_token_of_a_deleted_user_is_401(alloy: ServiceClient, athlete: Member) -> None:
+    async with alloy.app.state.database.transactional() as session:
+        await session.execute(delete(User).where(User.id == athlete.user_id))
+    error_of(await alloy.get("/v1/users/me", headers=athlete.headers), 401, "AUTH_INVALID_TOKEN")
+    error_of(await alloy.get("/v1/programs", headers=athlete.headers), 401, "AUTH_INVALID_TOKEN")
 
 
 async def test_refresh_reuse_is_detected(alloy: ServiceClient, athlete: Member) -> None:
@@ -257,6 +283,26 @@ async def test_disable_two_factor_needs_a_fresh_code(alloy: ServiceClient, athle
 async def test_malformed_codes_are_422(alloy: ServiceClient, athlete: Member, code: object) -> None:
     response = await alloy.post("/v1/auth/2fa/enable", json={"code": code}, headers=athlete.headers)
     error_of(response, 422, "VAL_CODE")
+
+
+NON_ASCII_DIGITS = [
+    "\uff11\uff12\uff13\uff14\uff15\uff16",  # fullwidth
+    "\u0661\u0662\u0663\u0664\u0665\u0666",  # Arabic-Indic
+    "12345\u0663",
+]
+
+
+@pytest.mark.parametrize("code", NON_ASCII_DIGITS, ids=["fullwidth", "arabic-indic", "mixed"])
+async def test_codes_in_non_ascii_digits_are_422(alloy: ServiceClient, athlete: Member, code: str) -> None:
+    """A regex's \\d takes any Unicode digit, then comparing the code with an ASCII one raised (500)."""
+    data_of(await alloy.post("/v1/auth/2fa/setup", headers=athlete.headers))
+    response = await alloy.post("/v1/auth/2fa/enable", json={"code": code}, headers=athlete.headers)
+    error_of(response, 422, "VAL_CODE")
+    await enable_two_factor(alloy, athlete)
+    response = await alloy.post(
+        "/v1/auth/login", json={"email": athlete.email, "password": PASSWORD, "otp": code}
+    )
+    error_of(response, 422, "VAL_OTP")
 
 
 # --- roles and the deprecated admin token ---------------------------------------------------------

@@ -9,9 +9,9 @@ from datetime import timedelta
 import jwt
 import pytest
 from httpx import Response
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
-from apikit.auth.tokens import AccessTokens
+from apikit.auth.tokens import AccessTokens, _derive
 from apikit.ids import utcnow
 from firemode.identity.models import SecurityEvent, User
 from firemode.identity.roles import Role
@@ -167,6 +167,16 @@ async def test_logout_leaves_other_logins_alone(firemode: ServiceClient, technic
     assert (await firemode.get("/v1/users/me", headers=headers)).status_code == 200
 
 
+@pytest.mark.parametrize("field", ["username", "password"])
+async def test_login_form_text_postgresql_cannot_store_is_422(
+    firemode: ServiceClient, technician: Account, field: str
+) -> None:
+    """U+0000 in the OAuth2 form: the email lookup was a 500 on PostgreSQL, a 401 on SQLite."""
+    form = {"username": technician.email, "password": PASSWORD} | {field: "a\x00b"}
+    body = assert_fire(await firemode.post("/v1/auth/token", data=form), 422)
+    assert [error["field"] for error in body["details"]["errors"]] == [f"body.{field}"]  # type: ignore[index]
+
+
 # --- attacks on the access token -----------------------------------------------------------------
 
 
@@ -225,6 +235,41 @@ async def test_internal_token_on_a_public_route_is_refused(firemode: ServiceClie
     for header in ("Authorization", "X-Internal-Authorization"):
         value = f"Bearer {token}" if header == "Authorization" else token
         assert_fire(await firemode.get("/v1/users/me", headers={header: value}), 401)
+
+
+ODD_CLAIMS = {
+    "sub-not-a-uuid": {"sub": "not-a-uuid"},
+    "sub-empty": {"sub": ""},
+    "exp-far-future": {"exp": 1e20},
+    "exp-infinite": {"exp": float("inf")},
+    "iat-far-past": {"iat": -1e20},
+    "iat-nan": {"iat": float("nan")},
+    "jti-not-a-uuid": {"jti": "x\x00y"},
+    "jti-a-number": {"jti": 7},
+    "sid-not-a-uuid": {"sid": "family"},
+    "sid-an-object": {"sid": {"id": 1}},
+}
+
+
+@pytest.mark.parametrize("odd", list(ODD_CLAIMS.values()), ids=list(ODD_CLAIMS))
+async def test_validly_signed_token_with_odd_claims_is_401(
+    firemode: ServiceClient, technician: Account, odd: dict[str, object]
+) -> None:
+    """Signed with the service's own key, so only the claims' values can give it away: each was
+    a 500 (sub, exp, iat on every request; jti and sid on logout)."""
+    token = forge(claims_of(technician) | odd, _derive(TEST_SECRET.encode(), b"access-token"))
+    headers = {"Authorization": f"Bearer {token}"}
+    assert_fire(await firemode.get("/v1/users/me", headers=headers), 401)
+    assert_fire(await firemode.post("/v1/auth/logout", headers=headers), 401)
+
+
+async def test_token_of_a_deleted_user_is_401(firemode: ServiceClient, technician: Account) -> None:
+    async with firemode.app.state.database.transactional() as session:
+        await session.execute(delete(User).where(User.id == technician.user_id))
+    assert_fire(await firemode.get("/v1/users/me", headers=technician.headers), 401)
+    body = {"name": "Gone Tower", "address": "2 Quay St"}
+    assert_fire(await firemode.post("/v1/tests/sessions", json={}, headers=technician.headers), 401)
+    assert_fire(await firemode.post("/v1/buildings", json=body, headers=technician.headers), 401)
 
 
 async def test_not_bearer_scheme_is_refused(firemode: ServiceClient, technician: Account) -> None:

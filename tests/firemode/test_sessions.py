@@ -232,6 +232,31 @@ async def test_bad_list_parameters_are_422(
     assert response.status_code == 422
 
 
+@pytest.mark.parametrize(
+    ("name", "moment"),
+    [
+        ("date_to", "0001-01-01T00:00:00+14:00"),
+        ("date_from", "9999-12-31T23:59:59-14:00"),
+        ("date_from", "0001-01-01T00:00:00+00:01"),
+    ],
+)
+async def test_dates_outside_utc_are_422_naming_the_parameter(
+    firemode: ServiceClient, supervisor: Account, name: str, moment: str
+) -> None:
+    """A valid ISO date-time whose UTC conversion leaves years 1-9999 was an OverflowError (500)."""
+    response = await firemode.get("/v1/tests/sessions", params={name: moment}, headers=supervisor.headers)
+    assert response.status_code == 422, response.text
+    body = response.json()
+    assert body["error_code"] == "FIRE-422"
+    assert [error["field"] for error in body["details"]["errors"]] == [f"query.{name}"]
+
+
+async def test_dates_at_the_edges_of_utc_are_served(firemode: ServiceClient, supervisor: Account) -> None:
+    params = {"date_from": "0001-01-01T00:00:00Z", "date_to": "9999-12-31T23:59:59.999999Z"}
+    response = await firemode.get("/v1/tests/sessions", params=params, headers=supervisor.headers)
+    assert response.status_code == 200, response.text
+
+
 async def test_cursor_from_other_filters_is_400(
     firemode: ServiceClient, supervisor: Account, building: str
 ) -> None:

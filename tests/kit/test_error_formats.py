@@ -98,6 +98,13 @@ async def test_nul_in_the_path_or_query_is_a_400(demo: ServiceClient, path: str)
     assert_error(await demo.get(path), 400)
 
 
+async def test_content_length_in_non_ascii_digits_is_refused_cleanly(demo: ServiceClient) -> None:
+    """Headers arrive as latin-1, where "²" counts as a digit for str.isdigit but not for int()."""
+    headers = {"Content-Type": "application/json", "Content-Length": "\u00b2".encode("latin-1")}
+    response = await demo.post("/v1/echo", content=b"{}", headers=headers)
+    assert_error(response, 400)
+
+
 async def test_body_over_the_cap_while_streaming(demo: ServiceClient) -> None:
     async def chunks() -> Any:
         for _ in range(10):

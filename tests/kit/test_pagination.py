@@ -195,6 +195,39 @@ async def test_signed_but_nonsensical_key_is_400(fire_demo: ServiceClient, key: 
     assert response.status_code == 400
 
 
+JUNK_KEYS = {
+    "naive-datetime": [{"dt": "2026-01-01T00:00:00"}, {"u": "0" * 32}],
+    "datetime-past-year-1-in-utc": [{"dt": "0001-01-01T00:00:00+14:00"}, {"u": "0" * 32}],
+    "datetime-past-year-9999-in-utc": [{"dt": "9999-12-31T23:59:59-14:00"}, {"u": "0" * 32}],
+    "text-for-datetime": ["yesterday", {"u": "0" * 32}],
+    "number-for-datetime": [1e308, {"u": "0" * 32}],
+    "uuid-and-datetime-swapped": [{"u": "0" * 32}, {"dt": BASE_TIME.isoformat()}],
+    "text-for-uuid": [{"dt": BASE_TIME.isoformat()}, "0" * 32],
+    "boolean-for-uuid": [{"dt": BASE_TIME.isoformat()}, True],
+    "date-for-datetime": [{"d": "2026-01-01"}, {"u": "0" * 32}],
+    "null-key": [None, None],
+}
+
+
+@pytest.mark.parametrize("key", list(JUNK_KEYS.values()), ids=list(JUNK_KEYS))
+async def test_validly_signed_junk_key_is_400_cursor(demo: ServiceClient, key: object) -> None:
+    """Signed with the real key, so only the values' types can catch it: they were a 500."""
+    cursor = valid_cursor(demo, k=key)
+    response = await demo.get("/v1/items/both-ways", params={"cursor": cursor})
+    assert response.status_code == 400, response.text
+    body = response.json()
+    assert body.get("error_code", "FIRE-400") == "FIRE-400"
+    assert body.get("errors", [{"code": "VAL_CURSOR"}])[0]["code"] == "VAL_CURSOR"
+
+
+async def test_overlong_cursor_is_400_cursor(demo: ServiceClient) -> None:
+    response = await demo.get("/v1/items", params={"cursor": "A" * 5000})
+    assert response.status_code == 400, response.text
+    body = response.json()
+    assert body.get("error_code", "FIRE-400") == "FIRE-400"
+    assert body.get("errors", [{"code": "VAL_CURSOR"}])[0]["code"] == "VAL_CURSOR"
+
+
 async def test_filter_is_applied_on_every_page(fire_demo: ServiceClient) -> None:
     wanted = await add_items(fire_demo, [0, 1, 2, 3, 4], category="a")
     await add_items(fire_demo, [0, 1, 2, 3, 4], category="b")

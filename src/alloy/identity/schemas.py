@@ -14,7 +14,10 @@ from apikit.schemas import Lax, RequestModel
 
 Units = Literal["kg", "lb"]
 E1rmFormula = Literal["epley", "brzycki", "lombardi", "oconner"]
-OtpCode = Annotated[str, Field(pattern=r"^\d{6}$", description="The 6-digit code from the authenticator app")]
+# [0-9], not \d: the pattern engine's \d also takes fullwidth, Arabic-Indic … digits.
+OtpCode = Annotated[
+    str, Field(pattern=r"^[0-9]{6}$", description="The 6 ASCII digits from the authenticator app")
+]
 
 
 class RegisterRequest(RequestModel):

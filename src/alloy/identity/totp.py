@@ -37,7 +37,9 @@ class TotpBox:
             return None
         totp = pyotp.TOTP(secret)
         current = totp.timecode(now)
+        given = code.encode()  # compare_digest refuses str with non-ASCII characters; bytes never
         for step in (current, current - 1, current + 1):
-            if (after is None or step > after) and hmac.compare_digest(totp.generate_otp(step), code):
+            expected = totp.generate_otp(step).encode()
+            if (after is None or step > after) and hmac.compare_digest(expected, given):
                 return step
         return None

@@ -4,6 +4,7 @@ The database is the record. Every authenticated request asks this list, so the a
 cache: Redis when configured (shared by every worker, rebuilt from the database if it is ever
 emptied), otherwise process memory synchronised from the database every few seconds. Either way
 the check fails closed: when the answer cannot be known, the request is refused with a 503.
+A user who no longer exists has every token revoked with them.
 """
 
 from __future__ import annotations
@@ -11,12 +12,14 @@ from __future__ import annotations
 import asyncio
 import math
 import uuid
+from collections import OrderedDict
 from datetime import datetime, timedelta
 from typing import Any
 
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from apikit.auth.tokens import AccessClaims
@@ -27,6 +30,7 @@ from apikit.logging import get_logger
 
 log = get_logger("apikit.auth.revocation")
 
+_USERS_REMEMBERED = 10_000
 REVOKED = AuthenticationError("The token has been revoked", code="AUTH_INVALID_TOKEN")
 
 
@@ -55,6 +59,7 @@ class RevocationList:
         self._valid_after: dict[str, datetime] = {}
         self._synced_at: datetime | None = None
         self._sync_lock = asyncio.Lock()
+        self._users_seen: OrderedDict[str, datetime] = OrderedDict()  # user id → when found
 
     # --- checking ---------------------------------------------------------------------------
 
@@ -68,6 +73,38 @@ class RevocationList:
             valid_after = self._valid_after.get(claims.sub)
         if revoked or (valid_after is not None and claims.iat < valid_after):
             raise REVOKED
+        await self._assert_user_exists(claims.sub)
+
+    async def _assert_user_exists(self, user_id: str) -> None:
+        """A deleted user's tokens are revoked with the user: seen within ``sync_seconds``, like
+        any revocation in process memory (a positive answer is remembered that long)."""
+        now = utcnow()
+        seen = self._users_seen.get(user_id)
+        if seen is not None and now - seen < timedelta(seconds=self._sync_seconds):
+            return
+        try:
+            exists = await self._user_exists(uuid.UUID(user_id))
+        except (SQLAlchemyError, OSError, TimeoutError) as exc:
+            raise DependencyUnavailableError("Cannot check the token's user") from exc
+        if not exists:
+            self._users_seen.pop(user_id, None)
+            raise AuthenticationError("The token's user no longer exists", code="AUTH_INVALID_TOKEN")
+        self._users_seen[user_id] = now
+        self._users_seen.move_to_end(user_id)
+        if len(self._users_seen) > _USERS_REMEMBERED:
+            self._users_seen.popitem(last=False)
+
+    async def _user_exists(self, user_id: uuid.UUID) -> bool:
+        statement = select(self._user_model.id).where(self._user_model.id == user_id)
+        async with self._database.read_sessions() as session:
+            if await session.scalar(statement) is not None:
+                return True
+        database = self._database
+        if database.read_engine is database.engine or database.dialect == "sqlite":
+            return False
+        # A replica may not have a user who just registered yet: the primary has the last word.
+        async with database.sessions() as session:
+            return await session.scalar(statement) is not None
 
     # --- revoking (inside the caller's unit of work) ----------------------------------------
 

@@ -7,6 +7,7 @@ types and audiences, so neither is ever accepted where the other belongs.
 from __future__ import annotations
 
 import hashlib
+import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -68,18 +69,27 @@ class AccessTokens:
         return jwt.encode(payload, self._key, algorithm=ALGORITHM), claims
 
     def decode(self, token: str) -> AccessClaims:
+        """The claims of a token this service issued; 401 for anything else.
+
+        A valid signature does not make the values usable (a token leaked with a signing key, or
+        issued by a release with other rules): ``sub``, ``jti`` and ``sid`` must be UUIDs and the
+        times representable, or the token is refused here rather than failing where they are used.
+        """
         payload = _decode(token, self._key, issuer=self.issuer, audience=self.audience, typ="access")
         role = payload.get("role")
         if not isinstance(role, str) or not role:
             raise AuthenticationError("The token has no role", code="AUTH_INVALID_TOKEN")
-        return AccessClaims(
-            sub=str(payload["sub"]),
-            role=role,
-            jti=str(payload["jti"]),
-            iat=datetime.fromtimestamp(payload["iat"], tz=UTC),
-            exp=datetime.fromtimestamp(payload["exp"], tz=UTC),
-            sid=str(payload["sid"]) if payload.get("sid") else None,
-        )
+        try:
+            return AccessClaims(
+                sub=_uuid_claim(payload["sub"]),
+                role=role,
+                jti=_uuid_claim(payload["jti"]),
+                iat=_time_claim(payload["iat"]),
+                exp=_time_claim(payload["exp"]),
+                sid=_uuid_claim(payload["sid"]) if "sid" in payload else None,
+            )
+        except (TypeError, ValueError, OverflowError, OSError):
+            raise AuthenticationError("The token is not valid", code="AUTH_INVALID_TOKEN") from None
 
 
 class InternalTokens:
@@ -117,6 +127,19 @@ class InternalTokens:
         return payload
 
 
+def _uuid_claim(value: Any) -> str:
+    if not isinstance(value, str):
+        raise TypeError("expected a UUID string")
+    return str(uuid.UUID(value))
+
+
+def _time_claim(value: Any) -> datetime:
+    """A NumericDate as an aware datetime; raises when it is not a number within years 1-9999."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise TypeError("expected a NumericDate")
+    return datetime.fromtimestamp(value, tz=UTC)
+
+
 def _decode(token: str, key: bytes, *, issuer: str, audience: str, typ: str) -> dict[str, Any]:
     try:
         payload: dict[str, Any] = jwt.decode(
@@ -130,7 +153,8 @@ def _decode(token: str, key: bytes, *, issuer: str, audience: str, typ: str) -> 
         )
     except jwt.ExpiredSignatureError:
         raise AuthenticationError("The token has expired", code="AUTH_EXPIRED_TOKEN") from None
-    except jwt.PyJWTError:
+    except (jwt.PyJWTError, TypeError, ValueError, OverflowError):
+        # PyJWT's own claim checks may raise these on values it does not expect (int(inf)).
         raise AuthenticationError("The token is not valid", code="AUTH_INVALID_TOKEN") from None
     if payload.get("typ") != typ:
         raise AuthenticationError("The token is not valid here", code="AUTH_INVALID_TOKEN")

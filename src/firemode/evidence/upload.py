@@ -29,6 +29,7 @@ from python_multipart.exceptions import FormParserError
 from python_multipart.multipart import MultipartParser, parse_options_header
 
 from apikit.errors import ApiError, PayloadTooLargeError, UnsupportedMediaError, ValidationError
+from apikit.schemas import check_form_text
 from firemode.evidence.sniff import ALLOWED_TYPES, SNIFF_BYTES, detect_content_type
 
 if TYPE_CHECKING:
@@ -81,7 +82,8 @@ async def receive_upload(
     A ``Content-Type`` that is not ``multipart/form-data`` is 415 (:class:`UnsupportedMediaError`);
     ``multipart/form-data`` without a valid boundary, a malformed body, a missing ``file`` part, an
     unknown, repeated or oversized field are 400 (:class:`ValidationError`); a file over
-    ``max_bytes`` is 413 (:class:`PayloadTooLargeError`).
+    ``max_bytes`` is 413 (:class:`PayloadTooLargeError`); text a JSON body could not carry either
+    (U+0000), in a field or the filename, is 422 (:func:`apikit.schemas.check_form_text`).
 
     The whole body is bounded without a cap of its own: the file by ``max_bytes``, the four known
     fields by ``FIELD_MAX_BYTES``, part headers by the parser, unknown or repeated parts are refused,
@@ -104,6 +106,7 @@ async def receive_upload(
             if receiver.finished:
                 break  # an epilogue after the closing boundary is ignored, not read
         receiver.check_complete()
+        check_form_text(receiver.text_fields())
         await asyncio.to_thread(_hash_and_write, receiver.take_pending(), hasher.update, out)
         await asyncio.to_thread(out.close)
     except BaseException:
@@ -223,6 +226,11 @@ class _Receiver:
             "on_part_end": self._part_end,
             "on_end": self._end,
         }
+
+    def text_fields(self) -> dict[str, str]:
+        """Every text the client sent, the file's name included (as sent, before sanitizing)."""
+        named = {} if self.filename is None else {f"{FILE_FIELD}.filename": self.filename}
+        return {**self.fields, **named}
 
     def take_pending(self) -> list[bytes]:
         pending, self._pending, self.pending_bytes = self._pending, [], 0

@@ -13,6 +13,7 @@ from apikit.auth.identity import TokenPair
 from apikit.db.engine import ReadOnlySession, WriteSession
 from apikit.errors import NotFoundError
 from apikit.openapi import error_responses
+from apikit.schemas import check_form_text
 from firemode.identity.models import User
 from firemode.identity.roles import Admin, CurrentUser, Role
 from firemode.identity.schemas import (
@@ -57,6 +58,7 @@ async def issue_token(
     session: WriteSession,
     identity: IdentityDep,
 ) -> TokenResponse:
+    check_form_text({"username": form.username, "password": form.password})
     user = await identity.authenticate(session, request, form.username, form.password)
     pair = await identity.complete_login(session, request, user)
     return TokenResponse(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response, status
@@ -110,16 +109,12 @@ async def list_test_sessions(
     if statuses:
         statement = statement.where(TestSession.status.in_(statuses))
     if date_from is not None:
-        statement = statement.where(TestSession.created_at >= _aware(date_from))
+        statement = statement.where(TestSession.created_at >= date_from)
     if date_to is not None:
-        statement = statement.where(TestSession.created_at <= _aware(date_to))
+        statement = statement.where(TestSession.created_at <= date_to)
     filters = {"status": statuses, "from": date_from, "to": date_to}
     result = await paginate(session, statement, keyset=SESSIONS, page=page, filters=filters)
     return SessionPage(data=[summary(row) for row in result.items], next_cursor=result.next_cursor)
-
-
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)  # a date without zone means UTC
 
 
 @router.get(

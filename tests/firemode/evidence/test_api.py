@@ -362,6 +362,29 @@ async def test_evidence_follows_its_session(
     assert refused.status_code == 404
 
 
+@pytest.mark.parametrize(
+    ("fields", "field"),
+    [
+        ({"note": "gauge\x00 EXT-001"}, "body.note"),
+        ({"session_id": "\x00"}, "body.session_id"),
+        ({"evidence_type": "photo\x00"}, "body.evidence_type"),
+        ({"filename": "photo\x00.jpg"}, "body.file.filename"),
+    ],
+    ids=["note", "session_id", "evidence_type", "filename"],
+)
+async def test_text_postgresql_cannot_store_is_422_as_in_json(
+    firemode: ServiceClient, technician: Account, fields: dict[str, str], field: str
+) -> None:
+    """U+0000 in a form field was a 500 on PostgreSQL (stored on SQLite): the JSON bodies' rule."""
+    response = await upload(firemode, technician, JPEG, **fields)
+    assert response.status_code == 422, response.text
+    body = response.json()
+    assert body["error_code"] == "FIRE-422"
+    assert [error["field"] for error in body["details"]["errors"]] == [field]
+    assert blobs(firemode) == []
+    assert spool_files(firemode) == []
+
+
 async def test_filenames_are_sanitized(firemode: ServiceClient, technician: Account) -> None:
     response = await upload(firemode, technician, JPEG, filename="../../etc/pass\x07wd.jpg")
     assert response.status_code == 201
