@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from pydantic import Field
+from pydantic import Field, model_validator
 from pydantic_settings import SettingsConfigDict
 
 from apikit.settings import ServiceSettings
@@ -28,3 +28,15 @@ class FireModeSettings(ServiceSettings):
     # (s3://bucket/prefix, with the AWS_* variables; memory:/// for tests).
     evidence_store_url: str | None = None
     evidence_max_bytes: int = Field(default=50 * 1024 * 1024, ge=1024)
+
+    @model_validator(mode="after")
+    def _lease_outlasts_a_results_batch(self) -> FireModeSettings:
+        # A batch may wait the database timeout for a connection and for its turn, then the sync
+        # worker's timeout: an idempotency claim must outlast that, or a live batch's key is lost.
+        longest = self.sync_timeout_seconds + 2 * self.database_timeout_seconds
+        if self.idempotency_lease_seconds <= longest:
+            raise ValueError(
+                f"FIREMODE_IDEMPOTENCY_LEASE_SECONDS must exceed {longest:g} (the sync worker's "
+                "timeout plus twice the database timeout)"
+            )
+        return self
