@@ -72,7 +72,7 @@ app.add_typer(evidence, name="evidence")
 @evidence.command("verify")
 def verify_evidence() -> None:
     """Re-hash every stored blob; report mismatches and missing blobs (exit 1 when any), and the
-    temporary files of dead uploads (reported only: nothing stored is lost)."""
+    temporary files of dead uploads (reported only: `firemode purge` removes them)."""
     settings = FireModeSettings()
     configure_logging(json_lines=settings.json_logs, level="WARNING")
     report = asyncio.run(_verify(settings))

@@ -146,7 +146,7 @@ def _evidence_type(value: str | None, content_type: str) -> str:
 async def upload_evidence(request: Request, caller: CurrentUser, janitor: Janitor) -> EvidenceOut:
     store = store_of(request)
     # The whole upload has a time limit, so its temporary file is never older than that while it
-    # lives: a sweep of older ones (at start-up) takes only a dead process's.
+    # lives: a sweep of older ones (start-up, `firemode purge`) takes only a dead process's.
     limit = request.app.state.settings.evidence_upload_timeout_seconds
     deadline = asyncio.get_running_loop().time() + limit
     # The bytes arrive before any database work: a slow upload must not hold a connection, nor

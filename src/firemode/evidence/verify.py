@@ -35,7 +35,7 @@ class VerifyReport:
     mismatched: list[Mismatch] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)
     orphans: int = 0
-    # Temporary files of uploads that died with their process (start-up sweeps them).
+    # Temporary files of uploads that died with their process (``firemode purge`` removes them).
     stale_temp_files: list[Path] = field(default_factory=list)
 
     @property

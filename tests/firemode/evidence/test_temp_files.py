@@ -1,5 +1,5 @@
 """Temporary files an upload leaves when its process is killed: swept once no live upload can own
-them (at start-up), listed by ``firemode evidence verify``."""
+them (at start-up, by ``firemode purge``), listed by ``firemode evidence verify``."""
 
 from __future__ import annotations
 
