@@ -10,12 +10,14 @@ from alloy.catalogue.scoring_router import router as scoring_router
 from alloy.identity.audit_router import router as audit_router
 from alloy.identity.models import IDENTITY_MODELS
 from alloy.identity.router import router as identity_router
+from alloy.programs.models import ProgramIdempotencyKey
 from alloy.programs.router import programs as programs_router
 from alloy.programs.router import sessions as sessions_router
 from alloy.settings import AlloySettings
 from apikit.app import create_app
 from apikit.auth.setup import install_identity
 from apikit.error_formats import EnvelopeErrorFormat
+from apikit.purge import expired_idempotency_keys
 
 ERROR_FORMAT = EnvelopeErrorFormat()
 
@@ -45,6 +47,7 @@ def create_alloy_app(settings: AlloySettings | None = None) -> FastAPI:
         ],
     )
     install_identity(app, IDENTITY_MODELS)
+    app.state.purgeable_kinds.append(expired_idempotency_keys(app.state.database, ProgramIdempotencyKey))
     return app
 
 

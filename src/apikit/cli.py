@@ -1,4 +1,4 @@
-"""The commands every service has: ``serve``, ``migrate``, ``openapi``, ``users create``.
+"""The commands every service has: ``serve``, ``migrate``, ``openapi``, ``purge``, ``users create``.
 
 A service builds its Typer app with :func:`service_cli` and adds its own commands to it.
 (No ``from __future__ import annotations``: Typer reads the options' annotations at run time, and
@@ -22,6 +22,7 @@ from apikit.auth.identity import Identity
 from apikit.db.engine import Database
 from apikit.errors import ApiError
 from apikit.logging import configure_logging, get_logger
+from apikit.purge import BATCH_SIZE, purge
 from apikit.settings import ServiceSettings
 
 log = get_logger("apikit.cli")
@@ -126,6 +127,22 @@ def service_cli(entry: ServiceEntry) -> typer.Typer:
         """Print the OpenAPI document."""
         typer.echo(json.dumps(entry.build_app().openapi(), indent=2))
 
+    @cli.command("purge")
+    def purge_expired(
+        as_json: Annotated[bool, typer.Option("--json", help="Print the counts as one JSON object")] = False,
+        batch_size: Annotated[int, typer.Option(min=1, help="Rows deleted per transaction")] = BATCH_SIZE,
+    ) -> None:
+        """Remove what has expired (idempotency keys, revocations of expired tokens, long-dead
+        refresh-token families, the service's own kinds) and print how many of each."""
+        settings = entry.settings()
+        configure_logging(json_lines=settings.json_logs, level=settings.log_level)
+        removed = asyncio.run(purge_service(entry, batch_size))
+        if as_json:
+            typer.echo(json.dumps(removed))
+            return
+        for kind, count in removed.items():
+            typer.echo(f"{kind}: {count} removed")
+
     @cli.command("seed-demo")
     def seed_demo() -> None:
         """Create the demo accounts and data if absent, and print how to use them (development)."""
@@ -142,6 +159,17 @@ def service_cli(entry: ServiceEntry) -> typer.Typer:
 
     cli.add_typer(_users_cli(entry), name="users")
     return cli
+
+
+async def purge_service(entry: ServiceEntry, batch_size: int = BATCH_SIZE) -> dict[str, int]:
+    """Every purgeable kind of the service, once (see :mod:`apikit.purge`)."""
+    if await _embedded_database_behind(entry):
+        await migrate_database(entry)
+    app = entry.build_app()
+    try:
+        return await purge(app.state.purgeable_kinds, batch_size=batch_size)
+    finally:
+        await app.state.database.dispose()
 
 
 async def run_with_identity(entry: ServiceEntry, work: Callable[[AsyncSession, Identity], Awaitable[T]]) -> T:

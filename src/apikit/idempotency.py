@@ -4,12 +4,20 @@ Per ``(caller, key)`` the first request claims the key in a transaction of its o
 twin sees the claim at once); its success is recorded in the request's own unit of work (so the
 effect and the stored answer commit together); a failure releases the claim (so a retry after a
 fix can succeed). The unique constraint on ``(caller, key)`` decides every race.
+
+A claim is a lease (``lease_expires_at``, ``*_IDEMPOTENCY_LEASE_SECONDS`` from the claim): a twin
+is told to come back when it ends (``Retry-After``), and once it has ended with no answer recorded
+the request is taken to be dead and the next one with the key takes the claim over. The lease is
+longer than any request the service runs, and a request that still outlives it cannot record: its
+answer is written only while its own claim stands, else it fails and its effect rolls back, so
+however slow the first, a key's effect is committed once.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import math
 import re
 import uuid
 from collections.abc import AsyncIterator, Callable
@@ -19,7 +27,7 @@ from datetime import datetime, timedelta
 from typing import Annotated, Any
 
 from fastapi import Header, Query, Request
-from sqlalchemy import Index, String, UniqueConstraint, delete, select, update
+from sqlalchemy import Index, String, UniqueConstraint, and_, delete, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column
@@ -34,8 +42,6 @@ HEADER = "Idempotency-Key"
 REPLAYED_HEADER = "Idempotent-Replayed"
 _KEY = re.compile(r"[\x21-\x7e]{1,255}")
 RETENTION = timedelta(hours=24)
-# A claim older than this belongs to a request that died mid-flight; it may be taken over.
-ABANDONED_AFTER = timedelta(minutes=5)
 
 
 class IdempotencyKeyColumns(IdMixin):
@@ -46,6 +52,9 @@ class IdempotencyKeyColumns(IdMixin):
     fingerprint: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[datetime]
+    # Until then the claiming request may still be running; past it, with no answer recorded, the
+    # request is dead and the next one with the key takes the claim over.
+    lease_expires_at: Mapped[datetime]
     completed_at: Mapped[datetime | None] = mapped_column(default=None)
     response_status: Mapped[int | None] = mapped_column(default=None)
     response_body: Mapped[dict[str, Any] | None] = mapped_column(default=None)
@@ -99,13 +108,27 @@ class IdempotencyGuard:
     operation: IdempotentOperation | None = None
 
     async def record(self, session: AsyncSession, status_code: int, body: dict[str, Any]) -> None:
+        """Store the answer, in the unit of work that holds the effect, while the claim stands.
+
+        A request that outlived its lease may have lost the key to a retry: then nothing is
+        stored and a retryable 409 rolls the effect back (the taker's is the key's one effect).
+        """
         if self.row_id is None:
             return
-        await session.execute(
+        recorded = await session.execute(
             update(self.model)
-            .where(self.model.id == self.row_id)
+            .where(self.model.id == self.row_id, self.model.completed_at.is_(None))
             .values(completed_at=utcnow(), response_status=status_code, response_body=body)
         )
+        if recorded.rowcount != 1:  # type: ignore[attr-defined]
+            raise ConflictError(
+                f"This request outlived its claim on the {HEADER} and another request with the key "
+                "took it over; retry to get that request's answer",
+                code=IN_FLIGHT,
+                details={"header": HEADER},
+                retryable=True,
+                headers={"Retry-After": "1"},
+            )
 
 
 def fingerprint(request: Request, route: str, body: bytes) -> str:
@@ -120,6 +143,7 @@ def fingerprint(request: Request, route: str, body: bytes) -> str:
     return digest.hexdigest()
 
 
+IN_FLIGHT = "CF_IDEMPOTENCY_IN_FLIGHT"
 QUERY_ALIAS = "idempotency_key"
 KeyHeader = Annotated[
     str | None, Header(alias=HEADER, description="1–255 visible ASCII characters; a retry sends the same key")
@@ -156,7 +180,8 @@ def idempotency(
         route = getattr(request.scope.get("route"), "path", request.url.path)
         database = database_of(request)
         caller, print_ = caller_of(request), fingerprint(request, route, await request.body())
-        row_id = await _claim(database, model, caller, key, print_)
+        lease = timedelta(seconds=request.app.state.settings.idempotency_lease_seconds)
+        row_id = await _claim(database, model, caller, key, print_, lease)
         try:
             yield IdempotencyGuard(model, row_id, IdempotentOperation.of(caller, key, print_))
         except BaseException:
@@ -177,12 +202,20 @@ def idempotency(
     return from_header_or_query if accept_query else from_header
 
 
-async def _claim(database: Database, model: Any, caller: str, key: str, print_: str) -> uuid.UUID:
-    now = utcnow()
-    for _ in range(2):  # a second pass after clearing an expired or abandoned claim
+async def _claim(
+    database: Database, model: Any, caller: str, key: str, print_: str, lease: timedelta
+) -> uuid.UUID:
+    for _ in range(2):  # a second pass after clearing an expired claim or a dead request's
+        now = utcnow()
         try:
             async with database.transactional() as session:
-                row = model(caller=caller, key=key, fingerprint=print_, expires_at=now + RETENTION)
+                row = model(
+                    caller=caller,
+                    key=key,
+                    fingerprint=print_,
+                    expires_at=now + RETENTION,
+                    lease_expires_at=now + lease,
+                )
                 session.add(row)
                 await session.flush()
                 return row.id  # type: ignore[no-any-return]
@@ -194,11 +227,12 @@ async def _claim(database: Database, model: Any, caller: str, key: str, print_: 
             ).scalar_one_or_none()
             if existing is None:
                 continue  # released meanwhile: claim again
-            stale = existing.expires_at <= now or (
-                existing.completed_at is None and existing.created_at <= now - ABANDONED_AFTER
-            )
-            if stale:
-                await session.execute(delete(model).where(model.id == existing.id))
+            if existing.expires_at <= now or (
+                existing.completed_at is None and existing.lease_expires_at <= now
+            ):
+                # Conditional, so an answer recorded since the read above is never deleted: the
+                # next pass then replays it.
+                await session.execute(delete(model).where(model.id == existing.id, _reclaimable(model, now)))
                 continue
             if existing.fingerprint != print_:
                 raise ConflictError(
@@ -207,15 +241,22 @@ async def _claim(database: Database, model: Any, caller: str, key: str, print_: 
                     details={"header": HEADER},
                 )
             if existing.completed_at is None:
+                # The claim may last as long as its lease: that is when a retry can succeed.
+                retry_after = max(1, math.ceil((existing.lease_expires_at - now).total_seconds()))
                 raise ConflictError(
                     f"A request with this {HEADER} is still being processed; retry shortly",
-                    code="CF_IDEMPOTENCY_IN_FLIGHT",
+                    code=IN_FLIGHT,
                     details={"header": HEADER},
                     retryable=True,
-                    headers={"Retry-After": "1"},
+                    headers={"Retry-After": str(retry_after)},
                 )
             raise IdempotentReplay(existing.response_status or 200, existing.response_body or {})
     raise ConflictError(f"Could not claim this {HEADER}; retry", retryable=True)
+
+
+def _reclaimable(model: Any, now: datetime) -> Any:
+    """Past its 24 hours, or claimed by a request whose lease ran out before it answered."""
+    return or_(model.expires_at <= now, and_(model.completed_at.is_(None), model.lease_expires_at <= now))
 
 
 async def _release(database: Database, model: Any, row_id: uuid.UUID) -> None:

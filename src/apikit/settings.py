@@ -51,6 +51,11 @@ class ServiceSettings(BaseSettings):
     password_hash_profile: Literal["standard", "fast"] = "standard"  # noqa: S105 - a profile name
     cors_origins: list[str] = Field(default_factory=list)
     max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
+    # How long an Idempotency-Key claim may last: longer than any request the service runs, so
+    # only a dead request's claim runs out; a twin's 409 says to retry when it ends.
+    idempotency_lease_seconds: float = Field(default=60.0, ge=1)
+    # `serve` purges what has expired this often (0: never; then run the `purge` command).
+    purge_interval_minutes: float = Field(default=60.0, ge=0)
     log_level: str = "INFO"
     log_json: bool | None = None
 

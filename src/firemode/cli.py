@@ -16,6 +16,7 @@ from apikit.logging import configure_logging
 from firemode.demo import seed_demo
 from firemode.evidence.models import Evidence
 from firemode.evidence.storage import store_from_settings
+from firemode.evidence.upload import stale_uploads
 from firemode.evidence.verify import VerifyReport, verify_store
 from firemode.identity.models import User
 from firemode.identity.roles import Role
@@ -70,18 +71,22 @@ app.add_typer(evidence, name="evidence")
 
 @evidence.command("verify")
 def verify_evidence() -> None:
-    """Re-hash every stored blob; report mismatches and missing blobs (exit 1 when any)."""
+    """Re-hash every stored blob; report mismatches and missing blobs (exit 1 when any), and the
+    temporary files of dead uploads (reported only: `firemode purge` removes them)."""
     settings = FireModeSettings()
     configure_logging(json_lines=settings.json_logs, level="WARNING")
     report = asyncio.run(_verify(settings))
     typer.echo(
         f"checked {report.checked}: {report.intact} intact, {len(report.mismatched)} mismatched, "
-        f"{len(report.missing)} missing, {report.orphans} unreferenced"
+        f"{len(report.missing)} missing, {report.orphans} unreferenced, "
+        f"{len(report.stale_temp_files)} stale temporary files"
     )
     for mismatch in report.mismatched:
         typer.echo(f"MISMATCH {mismatch}", err=True)
     for sha256 in report.missing:
         typer.echo(f"MISSING  {sha256}", err=True)
+    for path in report.stale_temp_files:
+        typer.echo(f"STALE    {path}", err=True)
     if not report.ok:
         raise typer.Exit(1)
 
@@ -97,10 +102,14 @@ async def _verify(settings: FireModeSettings) -> VerifyReport:
             rows = (await session.execute(select(Evidence.sha256, Evidence.size_bytes).distinct())).all()
         with Progress(transient=True) as progress:
             task = progress.add_task("verifying evidence", total=total or 0)
-            return await verify_store(
+            report = await verify_store(
                 store,
                 [(sha256, size) for sha256, size in rows],
                 progress=lambda done: progress.update(task, completed=done),
             )
+        report.stale_temp_files = await stale_uploads(
+            store.temp_dir, older_than_seconds=settings.stale_upload_seconds
+        )
+        return report
     finally:
         await database.dispose()

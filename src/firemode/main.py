@@ -7,18 +7,23 @@ from fastapi import FastAPI
 from apikit.app import create_app
 from apikit.auth.setup import install_identity
 from apikit.error_formats import FireErrorFormat
+from apikit.logging import get_logger
+from apikit.purge import PurgeableKind, expired_idempotency_keys, expired_rows
 from firemode.buildings.router import router as buildings_router
 from firemode.evidence.router import router as evidence_router
-from firemode.evidence.storage import store_from_settings
+from firemode.evidence.storage import EvidenceStore, store_from_settings
+from firemode.evidence.upload import remove_stale_uploads
 from firemode.identity.models import IDENTITY_MODELS
 from firemode.identity.router import router as identity_router
 from firemode.sessions.router import router as sessions_router
 from firemode.settings import FireModeSettings
 from firemode.sync.boundary import InProcessMerge, MergeBoundary, SyncWorkerClient
+from firemode.sync.models import AppliedBatch, IdempotencyKey
 from firemode.sync.router import router as results_router
 from firemode.sync.service import limits_from
 
 ERROR_FORMAT = FireErrorFormat()
+log = get_logger("firemode")
 
 DESCRIPTION = """\
 Fire-safety compliance testing under AS 1851: buildings, offline-first test sessions whose results
@@ -45,10 +50,41 @@ def create_firemode_app(settings: FireModeSettings | None = None) -> FastAPI:
     app.state.sync_limits = limits_from(app.state.settings)
     app.state.merge_boundary = merge_boundary_for(app)
     app.state.evidence_store = store_from_settings(settings.evidence_store_url, settings.data_dir)
+    app.state.startup_hooks.append(lambda: sweep_dead_uploads(app.state.evidence_store, settings))
+    # Never a kind from the 7-year record set (sessions, changes, evidence, security events).
+    app.state.purgeable_kinds.extend(
+        [
+            expired_idempotency_keys(app.state.database, IdempotencyKey),
+            # The sync worker's record of a key's batch lives as long as the key.
+            expired_rows("applied_batches", app.state.database, AppliedBatch),
+            dead_upload_files(app.state.evidence_store, settings),
+        ]
+    )
     metrics = app.state.metrics
     app.state.evidence_bytes = metrics.counter("evidence_bytes_stored", "Evidence bytes uploaded")
     app.state.changes_merged = metrics.counter("changes_merged", "Result changes accepted into sessions")
     return app
+
+
+async def sweep_dead_uploads(store: EvidenceStore, settings: FireModeSettings) -> None:
+    """Remove the temporary files of uploads whose process was killed (never a live upload's:
+    only files older than an upload may run); a failure is logged, never a reason not to start."""
+    try:
+        removed = await remove_stale_uploads(store.temp_dir, older_than_seconds=settings.stale_upload_seconds)
+    except OSError as exc:
+        log.warning("stale_uploads_sweep_failed", directory=str(store.temp_dir), error=repr(exc))
+        return
+    if removed:
+        log.info("stale_uploads_removed", directory=str(store.temp_dir), count=removed)
+
+
+def dead_upload_files(store: EvidenceStore, settings: FireModeSettings) -> PurgeableKind:
+    """Temporary files of uploads killed mid-way (older than any upload may run)."""
+
+    async def remove(_batch_size: int) -> int:
+        return await remove_stale_uploads(store.temp_dir, older_than_seconds=settings.stale_upload_seconds)
+
+    return PurgeableKind("upload_temp_files", remove)
 
 
 def merge_boundary_for(app: FastAPI) -> MergeBoundary:

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import ClassVar, Final
 
-from pydantic import Field
+from pydantic import Field, model_validator
 from pydantic_settings import SettingsConfigDict
 
 from apikit.settings import ServiceSettings
+
+# An upload's temporary file may outlive its time limit by the commit (bounded by the database
+# timeout) and a storage thread finishing a move it had begun: a sweep waits this much longer.
+UPLOAD_GRACE_SECONDS: Final = 300.0
 
 
 class FireModeSettings(ServiceSettings):
@@ -28,3 +32,23 @@ class FireModeSettings(ServiceSettings):
     # (s3://bucket/prefix, with the AWS_* variables; memory:/// for tests).
     evidence_store_url: str | None = None
     evidence_max_bytes: int = Field(default=50 * 1024 * 1024, ge=1024)
+    # An upload (receiving the body, then storing it) ends within this or fails (408 / 504), so a
+    # temporary file older than it (and a grace) belongs to no live upload and can be swept.
+    evidence_upload_timeout_seconds: float = Field(default=3600.0, gt=0)
+
+    @property
+    def stale_upload_seconds(self) -> float:
+        """The age past which an upload's temporary file belongs to no live upload."""
+        return self.evidence_upload_timeout_seconds + UPLOAD_GRACE_SECONDS
+
+    @model_validator(mode="after")
+    def _lease_outlasts_a_results_batch(self) -> FireModeSettings:
+        # A batch may wait the database timeout for a connection and for its turn, then the sync
+        # worker's timeout: an idempotency claim must outlast that, or a live batch's key is lost.
+        longest = self.sync_timeout_seconds + 2 * self.database_timeout_seconds
+        if self.idempotency_lease_seconds <= longest:
+            raise ValueError(
+                f"FIREMODE_IDEMPOTENCY_LEASE_SECONDS must exceed {longest:g} (the sync worker's "
+                "timeout plus twice the database timeout)"
+            )
+        return self

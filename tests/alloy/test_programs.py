@@ -4,14 +4,21 @@ authorization boundary answered with its code."""
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from alloy.catalogue.scoring import DIMENSIONS
+from alloy.main import create_alloy_app
+from alloy.programs.models import ProgramIdempotencyKey
+from apikit.errors import ConflictError
+from apikit.idempotency import IdempotencyGuard
 from tests.alloy.conftest import Member, data_of, error_code, member
 from tests.alloy.test_catalogue_api import movement_by_slug
-from tests.conftest import ServiceClient
+from tests.conftest import ServiceClient, asgi_client, settings_for
+from tests.kit.dead_claims import claim_and_die, freeze_idempotency_clock
 from tests.validators import assert_conditional_get, assert_etag_changed
 
 GYM = ["barbell", "dumbbell", "bench", "squat_rack", "pull_up_bar", "cable"]
@@ -344,3 +351,78 @@ async def test_another_users_programs_and_sessions_do_not_exist(
 async def test_anonymous_callers_are_refused(alloy: ServiceClient, method: str, path: str) -> None:
     response = await alloy.request(method, path, json=program_body() if method == "POST" else None)
     assert error_code(response, 401) == "AUTH_MISSING_TOKEN"
+
+
+LEASE_SECONDS = 90
+
+
+async def test_a_crashed_requests_key_is_held_for_its_lease_then_taken_over(
+    database_url_for: Callable[[str], str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Retry-After tells the truth: the claim a dead request left answers 409 for exactly the
+    rest of its lease, and the first retry after the lease runs the request."""
+    settings = settings_for(
+        "alloy", tmp_path, database_url_for("alloy"), idempotency_lease_seconds=LEASE_SECONDS
+    )
+    app = create_alloy_app(settings)
+    clock = freeze_idempotency_clock(monkeypatch)
+    async with asgi_client(app) as client:
+        athlete = await member(client, "athlete@alloy.example.com")
+        body = program_body()
+        await claim_and_die(
+            app.state.database,
+            ProgramIdempotencyKey,
+            athlete.user_id,
+            "p-1",
+            "/v1/programs",
+            body,
+            LEASE_SECONDS,
+        )
+        headers = {**athlete.headers, "Idempotency-Key": "p-1"}
+
+        clock.advance(30.2)
+        held = await client.post("/v1/programs", json=body, headers=headers)
+        assert error_code(held, 409) == "CF_IDEMPOTENCY_IN_FLIGHT"
+        assert held.headers["Retry-After"] == "60"  # 59.8 seconds left, rounded up
+        clock.advance(59.7)
+        assert (await client.post("/v1/programs", json=body, headers=headers)).headers["Retry-After"] == "1"
+
+        clock.advance(0.1)  # the lease has run out: the retry takes the key over
+        taken = await client.post("/v1/programs", json=body, headers=headers)
+        program = data_of(taken, 201)
+        replay = await client.post("/v1/programs", json=body, headers=headers)
+        assert replay.headers["Idempotent-Replayed"] == "true"
+        assert data_of(replay, 201)["program_id"] == program["program_id"]
+        assert len(data_of(await client.get("/v1/programs", headers=athlete.headers))["items"]) == 1
+    await app.state.database.dispose()
+
+
+async def test_a_request_that_outlives_its_lease_cannot_record_over_the_taker(
+    database_url_for: Callable[[str], str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A request slower than its lease lost the key to a retry: its answer must not be stored
+    as well, and the error rolls its effect back, so the key's one effect is the taker's."""
+    settings = settings_for(
+        "alloy", tmp_path, database_url_for("alloy"), idempotency_lease_seconds=LEASE_SECONDS
+    )
+    app = create_alloy_app(settings)
+    clock = freeze_idempotency_clock(monkeypatch)
+    async with asgi_client(app) as client:
+        athlete = await member(client, "athlete@alloy.example.com")
+        body = program_body()
+        database = app.state.database
+        slow = await claim_and_die(
+            database, ProgramIdempotencyKey, athlete.user_id, "p-1", "/v1/programs", body, LEASE_SECONDS
+        )
+        clock.advance(LEASE_SECONDS)
+        headers = {**athlete.headers, "Idempotency-Key": "p-1"}
+        taken = data_of(await client.post("/v1/programs", json=body, headers=headers), 201)
+
+        with pytest.raises(ConflictError) as lost:
+            async with database.transactional() as session:
+                await IdempotencyGuard(ProgramIdempotencyKey, slow).record(session, 201, {"data": "late"})
+        assert lost.value.code == "CF_IDEMPOTENCY_IN_FLIGHT"
+        assert lost.value.retryable is True
+        replay = await client.post("/v1/programs", json=body, headers=headers)
+        assert data_of(replay, 201)["program_id"] == taken["program_id"]
+    await app.state.database.dispose()

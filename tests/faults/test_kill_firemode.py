@@ -385,7 +385,6 @@ async def test_a_blob_without_a_row_is_never_an_acknowledged_upload(crash: Crash
     assert blobs - rows <= unanswered
 
 
-@pytest.mark.xfail(strict=True, reason="start-up sweep of temp files lands with the purge work")
 def test_no_upload_temp_file_is_left_after_a_kill_and_restart(crash: Crash) -> None:
     assert crash.temp_files_at_kill, "the kill left no temp file: the scenario proves nothing"
     assert sorted(crash.temp_dir.glob("*")) == []

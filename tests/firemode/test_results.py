@@ -17,8 +17,10 @@ from hypothesis import strategies as st
 from firemode.identity.roles import Role
 from firemode.main import create_firemode_app
 from firemode.sync.engine import Change, fold, pointer
+from firemode.sync.models import IdempotencyKey
 from tests.conftest import ServiceClient, asgi_client, settings_for
 from tests.firemode.conftest import Account, account
+from tests.kit.dead_claims import claim_and_die, freeze_idempotency_clock
 
 
 def change(
@@ -424,6 +426,38 @@ async def test_key_in_the_query_and_missing_key(firemode: ServiceClient, technic
         url, json=body, headers={**technician.headers, "Idempotency-Key": "has space"}
     )
     assert bad_key.status_code == 400
+
+
+async def test_a_crashed_batchs_key_is_held_for_its_lease_then_taken_over(
+    database_url_for: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The 409 for a key still claimed says how long the claim may last (its lease), and once the
+    lease is over the same key runs the batch: a device is never told "1 second" for minutes."""
+    lease = 45
+    app = create_firemode_app(
+        settings_for("firemode", tmp_path, database_url_for("firemode"), idempotency_lease_seconds=lease)
+    )
+    clock = freeze_idempotency_clock(monkeypatch)
+    async with asgi_client(app) as client:
+        tech = await account(client, "t@firemode.example.com", Role.TECHNICIAN)
+        session_id, key = str(uuid.uuid4()), str(uuid.uuid4())
+        body = {"changes": [change("/a", 1)]}
+        route = "/v1/tests/sessions/{session_id}/results"
+        await claim_and_die(app.state.database, IdempotencyKey, tech.user_id, key, route, body, lease)
+
+        clock.advance(4.5)
+        held = await submit(client, tech, session_id, body["changes"], key)
+        assert held.status_code == 409
+        assert held.json()["retryable"] is True
+        assert held.headers["Retry-After"] == "41"  # 40.5 seconds left, rounded up
+
+        clock.advance(40.5)
+        taken = await submit(client, tech, session_id, body["changes"], key)
+        assert taken.status_code == 200, taken.text
+        assert taken.json()["applied"] == 1
+        replay = await submit(client, tech, session_id, body["changes"], key)
+        assert replay.headers["Idempotent-Replayed"] == "true"
+    await app.state.database.dispose()
 
 
 # --- pulling changes ---------------------------------------------------------------------------------

@@ -10,11 +10,13 @@ from apikit.auth.identity import Identity, IdentityModels, LoginRates
 from apikit.auth.passwords import PasswordHasher
 from apikit.auth.revocation import RevocationList
 from apikit.auth.tokens import AccessTokens
+from apikit.purge import dead_refresh_families, expired_revocations
 from apikit.settings import ServiceSettings
 
 
 def install_identity(app: FastAPI, models: IdentityModels) -> Identity:
-    """Access tokens, the revocation list and the login rules, on ``app.state.identity``."""
+    """Access tokens, the revocation list and the login rules, on ``app.state.identity``; the
+    identity tables' purgeable kinds on ``app.state.purgeable_kinds``."""
     settings: ServiceSettings = app.state.settings
     access_lifetime = timedelta(minutes=settings.access_token_minutes)
     identity = Identity(
@@ -41,4 +43,10 @@ def install_identity(app: FastAPI, models: IdentityModels) -> Identity:
         login_rates=LoginRates(settings.login_rate_per_address, settings.login_rate_per_account),
     )
     app.state.identity = identity
+    app.state.purgeable_kinds.extend(
+        [
+            expired_revocations(app.state.database, models.revoked_token),
+            dead_refresh_families(app.state.database, models.refresh_token, identity.refresh_lifetime),
+        ]
+    )
     return identity

@@ -17,13 +17,19 @@ from sqlalchemy import Select, and_, or_, select
 from apikit.auth.dependencies import Principal
 from apikit.conditional import json_with_etag, not_modified, range_applies, validators
 from apikit.db.engine import ReadOnlySession, database_of
-from apikit.errors import ApiError, NotFoundError, ValidationError
+from apikit.errors import ApiError, DependencyTimeoutError, NotFoundError, ValidationError
 from apikit.openapi import error_responses
 from apikit.pagination import Keyset, PageParams, paginate
 from firemode.evidence.models import Evidence
 from firemode.evidence.schemas import UPLOAD_REQUEST_BODY, EvidenceOut, EvidencePage
 from firemode.evidence.storage import EvidenceStore
-from firemode.evidence.upload import check_content_type, receive_upload, verify_hash
+from firemode.evidence.upload import (
+    UploadTimedOutError,
+    check_content_type,
+    receive_upload,
+    upload_deadline,
+    verify_hash,
+)
 from firemode.identity.roles import CurrentUser
 from firemode.sessions.models import SessionParticipant
 from firemode.sessions.repository import SEES_EVERY_SESSION, SessionRepository
@@ -103,6 +109,15 @@ async def _janitor(request: Request) -> AsyncIterator[BlobJanitor]:
 Janitor = Annotated[BlobJanitor, Depends(_janitor, scope="function")]
 
 
+def _upload_timed_out(limit: float) -> UploadTimedOutError:
+    # Retryable: the same upload on a better connection succeeds.
+    return UploadTimedOutError(details={"timeout_seconds": limit}, retryable=True)
+
+
+def _store_timed_out() -> DependencyTimeoutError:
+    return DependencyTimeoutError("The evidence store did not finish storing the upload in time")
+
+
 def _uuid_field(value: str | None, name: str) -> uuid.UUID | None:
     if value is None or value == "":
         return None
@@ -128,23 +143,32 @@ def _evidence_type(value: str | None, content_type: str) -> str:
     status_code=status.HTTP_201_CREATED,
     summary="Upload evidence with the device's SHA-256 (streamed, verified, stored once)",
     openapi_extra=UPLOAD_REQUEST_BODY,
-    responses=error_responses(400, 401, 404, 413, 415, 422, 503),
+    responses=error_responses(400, 401, 404, 408, 413, 415, 422, 503, 504),
 )
 async def upload_evidence(request: Request, caller: CurrentUser, janitor: Janitor) -> EvidenceOut:
     store = store_of(request)
+    # The whole upload has a time limit, so its temporary file is never older than that while it
+    # lives: a sweep of older ones (start-up, `firemode purge`) takes only a dead process's.
+    limit = request.app.state.settings.evidence_upload_timeout_seconds
+    deadline = asyncio.get_running_loop().time() + limit
     # The bytes arrive before any database work: a slow upload must not hold a connection, nor
     # SQLite's single writer turn, while it streams.
-    received = await receive_upload(
-        request.stream(),
-        request.headers.get("content-type", ""),
-        max_bytes=request.app.state.settings.evidence_max_bytes,
-        temp_dir=store.temp_dir,
-    )
+    async with upload_deadline(deadline, lambda: _upload_timed_out(limit)):
+        received = await receive_upload(
+            request.stream(),
+            request.headers.get("content-type", ""),
+            max_bytes=request.app.state.settings.evidence_max_bytes,
+            temp_dir=store.temp_dir,
+        )
     try:
         content_type = check_content_type(received)
         verify_hash(received, received.fields.get("sha256_hash"))
         session_id = _uuid_field(received.fields.get("session_id"), "session_id")
-        async with database_of(request).transactional() as session:
+        # The deadline inside the unit of work: reached, it rolls the work back; the commit is not cut.
+        async with (
+            database_of(request).transactional() as session,
+            upload_deadline(deadline, _store_timed_out),
+        ):
             if (
                 session_id is not None
                 and await SessionRepository(session).get_visible(session_id, caller) is None
@@ -162,8 +186,9 @@ async def upload_evidence(request: Request, caller: CurrentUser, janitor: Janito
             )
             session.add(row)
             await session.flush()
-            # Last: the blob moves into place only once the row is sure to be written (the commit
-            # follows). A blob new to the store is the janitor's to remove should the commit fail.
+            # Last: the blob moves into place only once the row is sure to be written (the
+            # commit follows). A blob new to the store is the janitor's to remove should the
+            # commit fail.
             if not await store.exists(received.sha256):
                 janitor.created.append(received.sha256)
             await store.put_file(received.sha256, received.temp_path)

@@ -42,6 +42,8 @@ _KEY = re.compile(r"[0-9a-f]{64}")
 _FANOUT = re.compile(r"[0-9a-f]{2}")
 # Blobs are immutable: nothing in the service writes to one after it is stored.
 _BLOB_MODE: Final = 0o440
+# The temporary copy of an upload spooled on another filesystem, in ``root/.tmp``.
+STAGE_PREFIX: Final = "stage-"
 
 
 class BlobNotFoundError(LookupError):
@@ -161,7 +163,7 @@ class LocalEvidenceStore:
 
     def _copy_to_temp(self, source: Path) -> Path:
         _makedirs_durable(self._temp_dir)
-        fd, name = tempfile.mkstemp(dir=self._temp_dir, prefix="stage-")
+        fd, name = tempfile.mkstemp(dir=self._temp_dir, prefix=STAGE_PREFIX)
         with os.fdopen(fd, "wb") as out, source.open("rb") as src:
             shutil.copyfileobj(src, out, CHUNK_SIZE * 16)
         return Path(name)

@@ -31,6 +31,7 @@ from python_multipart.multipart import MultipartParser, parse_options_header
 from apikit.errors import ApiError, PayloadTooLargeError, UnsupportedMediaError, ValidationError
 from apikit.schemas import check_form_text
 from firemode.evidence.sniff import ALLOWED_TYPES, SNIFF_BYTES, detect_content_type
+from firemode.evidence.storage import STAGE_PREFIX
 
 if TYPE_CHECKING:
     from python_multipart.multipart import MultipartCallbacks
@@ -122,23 +123,71 @@ async def receive_upload(
     )
 
 
-async def remove_stale_uploads(temp_dir: Path, *, older_than_seconds: float = 3600.0) -> int:
-    """Delete spool files older than ``older_than_seconds`` under ``temp_dir``; returns how many.
+def temp_file_patterns() -> tuple[str, ...]:
+    """The names an upload's temporary files have: its spool, and the local store's cross-device
+    copy of it (both in the store's ``temp_dir``). Nothing else there is ours to remove."""
+    return (f"{_SPOOL_PREFIX}*{_SPOOL_SUFFIX}", f"{STAGE_PREFIX}*")
 
-    :func:`receive_upload` removes its file on every error it sees, but a killed process sees none:
-    call this at start-up (or from a periodic job) so such leftovers do not pile up.
+
+async def stale_uploads(temp_dir: Path, *, older_than_seconds: float) -> list[Path]:
+    """Upload temporary files under ``temp_dir`` last written more than ``older_than_seconds`` ago.
+
+    :func:`receive_upload` removes its file on every error it sees, but a killed process sees none.
+    Pass an age no live upload can reach (its time limit and a grace,
+    :attr:`~firemode.settings.FireModeSettings.stale_upload_seconds`), so that a sweep never takes
+    the file of an upload another process is receiving right now.
     """
+    return await asyncio.to_thread(_stale, temp_dir, time.time() - older_than_seconds)
+
+
+async def remove_stale_uploads(temp_dir: Path, *, older_than_seconds: float) -> int:
+    """Delete what :func:`stale_uploads` finds; returns how many files went."""
     return await asyncio.to_thread(_remove_stale, temp_dir, time.time() - older_than_seconds)
+
+
+def _stale(temp_dir: Path, cutoff: float) -> list[Path]:
+    if not temp_dir.is_dir():
+        return []
+    stale = []
+    for pattern in temp_file_patterns():
+        for path in temp_dir.glob(pattern):
+            with contextlib.suppress(FileNotFoundError):  # finished (or swept) meanwhile
+                if path.is_file() and path.stat().st_mtime < cutoff:
+                    stale.append(path)
+    return sorted(stale)
 
 
 def _remove_stale(temp_dir: Path, cutoff: float) -> int:
     removed = 0
-    for path in temp_dir.glob(f"{_SPOOL_PREFIX}*{_SPOOL_SUFFIX}") if temp_dir.is_dir() else ():
+    for path in _stale(temp_dir, cutoff):
         with contextlib.suppress(FileNotFoundError):  # another process may sweep at the same time
-            if path.stat().st_mtime < cutoff:
-                path.unlink()
-                removed += 1
+            path.unlink()
+            removed += 1
     return removed
+
+
+class UploadTimedOutError(ApiError):
+    """The body did not arrive within the upload's time limit (``EVIDENCE_UPLOAD_TIMEOUT_SECONDS``)."""
+
+    status_code = 408
+    default_message = "The upload did not arrive within its time limit; send it again"
+
+
+@contextlib.asynccontextmanager
+async def upload_deadline(deadline: float, error: Callable[[], ApiError]) -> AsyncIterator[None]:
+    """Run the block until the event loop's clock reads ``deadline``; past it, raise ``error()``.
+
+    Only this deadline's expiry becomes ``error()``: a ``TimeoutError`` from inside (a database
+    timeout) passes through as it is.
+    """
+    scope = asyncio.timeout_at(deadline)
+    try:
+        async with scope:
+            yield
+    except TimeoutError:
+        if scope.expired():
+            raise error() from None
+        raise
 
 
 def verify_hash(received: ReceivedUpload, claimed: str | None) -> None:

@@ -13,6 +13,7 @@ import hashlib
 from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterable
 from contextlib import aclosing
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from firemode.evidence.storage import BlobNotFoundError, EvidenceStore, blob_path
 
@@ -34,10 +35,13 @@ class VerifyReport:
     mismatched: list[Mismatch] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)
     orphans: int = 0
+    # Temporary files of uploads that died with their process (``firemode purge`` removes them).
+    stale_temp_files: list[Path] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
-        """Every expected blob is there and unchanged (orphans waste space but lose nothing)."""
+        """Every expected blob is there and unchanged (orphans and stale temporary files waste
+        space but lose nothing: they are reported, not failures)."""
         return not self.mismatched and not self.missing
 
 

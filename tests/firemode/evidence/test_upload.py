@@ -346,4 +346,4 @@ async def test_stale_spool_files_from_a_crashed_process_are_swept(tmp_path: Path
 
     assert await remove_stale_uploads(tmp_path, older_than_seconds=3600) == 1
     assert sorted(tmp_path.iterdir()) == sorted([received.temp_path, unrelated])
-    assert await remove_stale_uploads(tmp_path / "never-created") == 0
+    assert await remove_stale_uploads(tmp_path / "never-created", older_than_seconds=3600) == 0
