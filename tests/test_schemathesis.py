@@ -16,6 +16,7 @@ from pathlib import Path
 import schemathesis
 from fastapi import FastAPI
 from hypothesis import HealthCheck, settings
+from schemathesis.config import SchemathesisConfig
 from schemathesis.specs.openapi.checks import negative_data_rejection, positive_data_acceptance
 
 from alloy.identity.roles import Role as AlloyRole
@@ -71,8 +72,13 @@ _SCRATCH = Path(tempfile.mkdtemp(prefix="schemathesis-"))
 atexit.register(shutil.rmtree, _SCRATCH, ignore_errors=True)
 _APPS = {name: _migrated_app(name, _SCRATCH) for name in ("firemode", "alloy")}
 _ACCOUNTS = {name: _top_account(app, name) for name, app in _APPS.items()}
-firemode_api = schemathesis.openapi.from_asgi("/openapi.json", _APPS["firemode"])
-alloy_api = schemathesis.openapi.from_asgi("/openapi.json", _APPS["alloy"])
+# Text may not hold U+0000 anywhere (PostgreSQL cannot store it): a documented 422 for every text
+# field, JSON or form (docs/ERROR_CODES.md, tests/test_extreme_input.py), which JSON Schema has no
+# word for. So the fuzzer's "valid" strings leave it out (lone surrogates already: they are not
+# UTF-8), instead of counting a documented refusal as a rejected valid request.
+_CONFIG = SchemathesisConfig.from_dict({"generation": {"allow-x00": False}})
+firemode_api = schemathesis.openapi.from_asgi("/openapi.json", _APPS["firemode"], config=_CONFIG)
+alloy_api = schemathesis.openapi.from_asgi("/openapi.json", _APPS["alloy"], config=_CONFIG)
 
 fuzz_settings = settings(
     max_examples=MAX_EXAMPLES,
