@@ -84,9 +84,11 @@ class ServiceClient(AsyncClient):
     app: FastAPI
 
 
-def asgi_client(app: FastAPI) -> ServiceClient:
+def asgi_client(app: FastAPI, address: str = "127.0.0.1") -> ServiceClient:
+    """``address`` is the peer the app sees (``request.client``), as a socket would give it."""
     client = ServiceClient(
-        transport=ASGITransport(app=app, raise_app_exceptions=False), base_url="http://testserver"
+        transport=ASGITransport(app=app, raise_app_exceptions=False, client=(address, 123)),
+        base_url="http://testserver",
     )
     client.app = app
     return client

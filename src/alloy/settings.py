@@ -22,5 +22,8 @@ class AlloySettings(ServiceSettings):
     # Refuse admin logins without two-factor (otherwise they get a warning in meta.warnings).
     require_admin_2fa: bool = False
     otp_rate_per_account: str = "5/minute"
+    # Each sign-up costs an Argon2 hash: five a minute lets a household or an office share an
+    # address, and keeps one address from spending more than a few hashes' CPU a minute.
+    register_rate_per_address: str = "5/minute"
     # Building a program is the heaviest request a user can make.
     program_create_rate: str = "10/minute"

@@ -49,6 +49,10 @@ class ServiceSettings(BaseSettings):
     login_rate_per_address: str = "30/minute"
     login_rate_per_account: str = "10/minute"
     password_hash_profile: Literal["standard", "fast"] = "standard"  # noqa: S105 - a profile name
+    # Argon2 runs in this many threads (default: the cores), with at most this many more waiting;
+    # past that a request is a retryable 503 instead of a wait that times others out.
+    password_hash_workers: int | None = Field(default=None, ge=1)
+    password_hash_queue: int = Field(default=16, ge=0)
     cors_origins: list[str] = Field(default_factory=list)
     max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
     log_level: str = "INFO"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import threading
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -75,6 +77,71 @@ async def test_bad_registration_input_is_422_per_field(
 ) -> None:
     error = error_of(await alloy.post("/v1/auth/register", json=body), 422, code)
     assert error["details"]["field"].startswith("body.")
+
+
+def registration(name: str) -> dict[str, str]:
+    return {"email": f"{name}@alloy.example.com", "password": PASSWORD, "name": name}
+
+
+async def test_registration_is_limited_per_address_before_any_hash(alloy: ServiceClient) -> None:
+    """A flood of sign-ups from one address costs at most five Argon2 hashes a minute."""
+    hashed: list[str] = []
+    password_hash = alloy.app.state.identity.hasher._hash
+    real_hash = password_hash.hash
+    password_hash.hash = lambda password: hashed.append(password) or real_hash(password)
+    for number in range(5):
+        data_of(await alloy.post("/v1/auth/register", json=registration(f"user{number}")), 201)
+    response = await alloy.post("/v1/auth/register", json=registration("user5"))
+    error = error_of(response, 429, "RATE_LIMIT_EXCEEDED")
+    assert error["details"]["limit"] == "5/minute"
+    assert int(response.headers["Retry-After"]) == error["details"]["retry_after"]
+    assert len(hashed) == 5  # the sixth was refused before its password was hashed
+    async with asgi_client(alloy.app, address="10.0.0.2") as neighbour:
+        data_of(await neighbour.post("/v1/auth/register", json=registration("user6")), 201)
+
+
+async def test_password_work_beyond_the_queue_is_a_retryable_503(
+    tmp_path: Path, database_url_for: Any
+) -> None:
+    """One hashing thread and one waiting place: a third sign-up at once is refused at once (not
+    left to time out, nor holding the database while it waits), and other requests are answered."""
+    from alloy.main import create_alloy_app
+
+    settings = settings_for(
+        "alloy", tmp_path, database_url_for("alloy"), password_hash_workers=1, password_hash_queue=1
+    )
+    app = create_alloy_app(settings)
+    hasher = app.state.identity.hasher
+    release = threading.Event()
+    real_hash = hasher._hash.hash
+
+    def held_hash(password: str) -> str:
+        release.wait()
+        return real_hash(password)
+
+    hasher._hash.hash = held_hash
+    async with asgi_client(app) as client:
+        first = asyncio.create_task(client.post("/v1/auth/register", json=registration("first")))
+        second = asyncio.create_task(client.post("/v1/auth/register", json=registration("second")))
+        async with asyncio.timeout(30):  # a guard against a hang, not a measure
+            while hasher.admitted < 2:  # noqa: ASYNC110 - a count, with no event to wait on
+                await asyncio.sleep(0.01)
+        try:
+            response = await client.post("/v1/auth/register", json=registration("third"))
+            error_of(response, 503, "SYS_BUSY")
+            assert response.headers["Retry-After"] == "1"
+            health = await client.get("/health")
+            assert health.status_code == 200
+            # Writes that hash nothing do not wait behind the held hashes either.
+            error_of(
+                await client.post("/v1/auth/refresh", json={"refresh_token": "x"}), 401, "AUTH_INVALID_TOKEN"
+            )
+        finally:
+            release.set()
+        assert data_of(await first, 201)["user"]["email"] == "first@alloy.example.com"
+        assert data_of(await second, 201)["user"]["email"] == "second@alloy.example.com"
+        assert hasher.admitted == 0
+    await app.state.database.dispose()
 
 
 # --- login, refresh, logout ----------------------------------------------------------------------

@@ -31,6 +31,25 @@ class Login:
     warnings: list[str]
 
 
+@dataclass(frozen=True)
+class NewAccount:
+    """A checked and hashed sign-up, made before any unit of work opens: Argon2 never runs while
+    the request holds a database turn (SQLite's writer turn, a pooled connection)."""
+
+    email: str
+    name: str
+    password_hash: str
+
+
+async def new_account(identity: Identity, *, email: str, password: str, name: str) -> NewAccount:
+    email = normalize_email(email)
+    problems = password_problems(password, email=email, other_inputs=(name,))
+    if problems:
+        details = {"field": "password", "reasons": problems}
+        raise ValidationError("The password is too weak", code="VAL_PASSWORD", details=details)
+    return NewAccount(email=email, name=name, password_hash=await identity.hasher.hash(password))
+
+
 class AccountService:
     def __init__(self, session: AsyncSession, identity: Identity, settings: AlloySettings) -> None:
         self.session = session
@@ -41,14 +60,13 @@ class AccountService:
     async def create_account(
         self, *, email: str, password: str, name: str, role: Role = Role.USER, request: Request | None = None
     ) -> User:
-        email = normalize_email(email)
-        problems = password_problems(password, email=email, other_inputs=(name,))
-        if problems:
-            details = {"field": "password", "reasons": problems}
-            raise ValidationError("The password is too weak", code="VAL_PASSWORD", details=details)
-        user = User(
-            email=email, password_hash=await self.identity.hasher.hash(password), name=name, role=role
-        )
+        account = await new_account(self.identity, email=email, password=password, name=name)
+        return await self.add_account(account, role=role, request=request)
+
+    async def add_account(
+        self, account: NewAccount, *, role: Role = Role.USER, request: Request | None = None
+    ) -> User:
+        user = User(email=account.email, password_hash=account.password_hash, name=account.name, role=role)
         duplicate = ConflictError(
             "An account with this email exists", code="CF_DUPLICATE_EMAIL", details={"field": "email"}
         )
@@ -58,10 +76,8 @@ class AccountService:
         )
         return user
 
-    async def register(
-        self, request: Request, *, email: str, password: str, name: str
-    ) -> tuple[User, TokenPair]:
-        user = await self.create_account(email=email, password=password, name=name, request=request)
+    async def register(self, request: Request, account: NewAccount) -> tuple[User, TokenPair]:
+        user = await self.add_account(account, request=request)
         return user, await self.identity.issue_pair(self.session, user)
 
     async def login(self, request: Request, *, email: str, password: str, otp: str | None) -> Login:

@@ -34,7 +34,11 @@ def install_identity(app: FastAPI, models: IdentityModels) -> Identity:
             namespace=settings.namespace,
             sync_seconds=settings.revocation_sync_seconds,
         ),
-        hasher=PasswordHasher(settings.password_hash_profile),
+        hasher=PasswordHasher(
+            settings.password_hash_profile,
+            workers=settings.password_hash_workers,
+            queue=settings.password_hash_queue,
+        ),
         limiter=app.state.rate_limiter,
         metrics=app.state.metrics,
         refresh_lifetime=timedelta(days=settings.refresh_token_days),

@@ -49,7 +49,7 @@ def _user_response(user: User) -> UserResponse:
     "/auth/token",
     response_model=TokenResponse,
     summary="Log in with email and password (OAuth2 password form)",
-    responses=error_responses(401, 429),
+    responses=error_responses(401, 429, 503),
 )
 async def issue_token(
     request: Request,
@@ -112,7 +112,7 @@ async def read_current_user(caller: CurrentUser, session: ReadOnlySession) -> Us
     response_model=UserResponse,
     status_code=status.HTTP_201_CREATED,
     summary="Create a technician or supervisor (admin)",
-    responses=error_responses(400, 401, 403, 409),
+    responses=error_responses(400, 401, 403, 409, 503),
 )
 async def create_user(
     request: Request, body: UserCreateRequest, caller: Admin, session: WriteSession, identity: IdentityDep
