@@ -85,7 +85,8 @@ class RateLimiter:
 
 
 def client_address(request: Request) -> str:
-    """The caller's address (uvicorn resolves trusted proxy headers before we see it)."""
+    """The caller's address: the peer's, or the one its ``X-Forwarded-For`` names when the peer is
+    a proxy listed in ``FORWARDED_ALLOW_IPS`` (uvicorn resolves that before we see it)."""
     return request.client.host if request.client else "unknown"
 
 

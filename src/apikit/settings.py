@@ -53,6 +53,11 @@ class ServiceSettings(BaseSettings):
     # past that a request is a retryable 503 instead of a wait that times others out.
     password_hash_workers: int | None = Field(default=None, ge=1)
     password_hash_queue: int = Field(default=16, ge=0)
+    # The reverse proxies whose X-Forwarded-For names the client (comma-separated addresses or
+    # networks, "*" for any). Unprefixed: the variable uvicorn reads, shared by both services, but
+    # empty by default (uvicorn's own default trusts 127.0.0.1, so any local peer could pick the
+    # address the rate limits see).
+    forwarded_allow_ips: str = Field(default="", validation_alias="forwarded_allow_ips")
     cors_origins: list[str] = Field(default_factory=list)
     max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
     log_level: str = "INFO"
