@@ -46,8 +46,11 @@ class ServiceSettings(BaseSettings):
     refresh_token_days: int = Field(default=30, ge=1, le=365)
     # Without Redis, each process re-reads new revocations this often (with Redis: at once).
     revocation_sync_seconds: float = Field(default=2.0, ge=0)
+    # Login attempts (any outcome) per address; failed ones per account from one address, and per
+    # account from every address (the slower backstop): see apikit.auth.identity.LoginRates.
     login_rate_per_address: str = "30/minute"
     login_rate_per_account: str = "10/minute"
+    login_backstop_per_account: str = "100/hour"
     password_hash_profile: Literal["standard", "fast"] = "standard"  # noqa: S105 - a profile name
     # Argon2 runs in this many threads (default: the cores), with at most this many more waiting;
     # past that a request is a retryable 503 instead of a wait that times others out.

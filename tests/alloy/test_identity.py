@@ -202,13 +202,16 @@ async def test_logout(alloy: ServiceClient, athlete: Member) -> None:
     error_of(await alloy.get("/v1/users/me", headers=athlete.headers), 401, "AUTH_INVALID_TOKEN")
 
 
-async def test_login_is_throttled_per_account(alloy: ServiceClient, athlete: Member) -> None:
-    for _ in range(9):
-        await alloy.post("/v1/auth/login", json={"email": athlete.email, "password": "guess guess guess"})
+async def test_guessing_locks_out_the_guesser_not_the_owner(alloy: ServiceClient, athlete: Member) -> None:
+    wrong = {"email": athlete.email, "password": "guess guess guess"}
+    for _ in range(10):
+        error_of(await alloy.post("/v1/auth/login", json=wrong), 401, "AUTH_INVALID_CREDENTIALS")
     response = await alloy.post("/v1/auth/login", json={"email": athlete.email, "password": PASSWORD})
     error = error_of(response, 429, "RATE_LIMIT_EXCEEDED")
     assert error["details"]["limit"] == "10/minute"
     assert int(response.headers["Retry-After"]) == error["details"]["retry_after"]
+    async with asgi_client(alloy.app, address="10.0.0.2") as owner:
+        assert (await log_in(owner, athlete.email))["access_token"]
 
 
 # --- preferences ---------------------------------------------------------------------------------

@@ -39,8 +39,13 @@ class IdentityModels:
 
 @dataclass(frozen=True)
 class LoginRates:
+    """Every attempt counts per address; only failures count per account, so guessing locks the
+    guesser out of that account, not its owner: ``per_account`` counts the failures for one
+    account from one address, ``backstop_per_account`` (slower) those from every address."""
+
     per_address: str = "30/minute"
     per_account: str = "10/minute"
+    backstop_per_account: str = "100/hour"
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,17 +97,20 @@ class Identity:
     async def authenticate(self, session: AsyncSession, request: Request, email: str, password: str) -> Any:
         """The active user with these credentials, or ``AuthenticationError``.
 
-        Attempts are limited per address and per account before any hash is computed; an unknown
-        account costs one hash too, so timing tells nothing.
+        The limits (:class:`LoginRates`) are checked before any hash is computed; failures are
+        counted after it. An unknown account costs one hash too, so timing tells nothing.
         """
-        address = client_address(request)
-        await self.limiter.hit(self.login_rates.per_address, "login:address", address)
-        await self.limiter.hit(self.login_rates.per_account, "login:account", normalize_email(email))
+        address, account, rates = client_address(request), normalize_email(email), self.login_rates
+        await self.limiter.hit(rates.per_address, "login:address", address)
+        await self.limiter.check(rates.per_account, "login:account-address", account, address)
+        await self.limiter.check(rates.backstop_per_account, "login:account", account)
         user = await self.find_user(session, email)
         valid, new_hash = await self.hasher.verify(password, user.password_hash if user else None)
         if user is None or not valid or not user.is_active:
             reason = "unknown_user" if user is None else ("bad_password" if not valid else "inactive")
             self._logins_failed.labels(reason).inc()
+            await self.limiter.count(rates.per_account, "login:account-address", account, address)
+            await self.limiter.count(rates.backstop_per_account, "login:account", account)
             await self.audit.record(
                 session, "login_failed", request=request, user_id=user.id if user else None, reason=reason
             )

@@ -42,7 +42,11 @@ def install_identity(app: FastAPI, models: IdentityModels) -> Identity:
         limiter=app.state.rate_limiter,
         metrics=app.state.metrics,
         refresh_lifetime=timedelta(days=settings.refresh_token_days),
-        login_rates=LoginRates(settings.login_rate_per_address, settings.login_rate_per_account),
+        login_rates=LoginRates(
+            settings.login_rate_per_address,
+            settings.login_rate_per_account,
+            settings.login_backstop_per_account,
+        ),
     )
     app.state.identity = identity
     return identity
