@@ -19,6 +19,8 @@ class AlloySettings(ServiceSettings):
     # The deprecated shared admin token: honoured on admin routes only while it is set.
     admin_token: SecretStr | None = None
     admin_token_sunset: date = date(2027, 6, 30)
+    # Wrong X-Admin-Token values from one address, before that address is refused (429).
+    admin_token_rate_per_address: str = "10/minute"  # noqa: S105 - a rate, not a secret
     # Refuse admin logins without two-factor (otherwise they get a warning in meta.warnings).
     require_admin_2fa: bool = False
     otp_rate_per_account: str = "5/minute"

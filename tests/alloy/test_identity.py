@@ -11,6 +11,7 @@ from typing import Any
 import pyotp
 import pytest
 from httpx import Response
+from sqlalchemy import select
 
 from alloy.identity.roles import Role
 from alloy.identity.service import ADMIN_WITHOUT_2FA
@@ -388,8 +389,6 @@ async def test_admin_token_when_configured_is_deprecated_but_works(
     settings = settings_for("alloy", tmp_path, database_url_for("alloy"), admin_token="legacy-" + "k" * 30)
     app = create_alloy_app(settings)
     async with asgi_client(app) as client:
-        wrong = await client.get("/v1/admin/security-events", headers={"X-Admin-Token": "guess"})
-        error_of(wrong, 401, "AUTH_MISSING_TOKEN")
         response = await client.get(
             "/v1/admin/security-events", headers={"X-Admin-Token": "legacy-" + "k" * 30}
         )
@@ -402,4 +401,51 @@ async def test_admin_token_when_configured_is_deprecated_but_works(
         # The use is audited (in its own transaction, before the endpoint runs).
         assert [item["event"] for item in page["items"]] == ["deprecated_credential_used"]
         assert page["items"][0]["details"] == {"credential": "X-Admin-Token"}
+    await app.state.database.dispose()
+
+
+async def test_wrong_admin_tokens_are_deprecated_throttled_and_audited(
+    tmp_path: Path, database_url_for: Any
+) -> None:
+    from alloy.identity.models import SecurityEvent
+    from alloy.main import create_alloy_app
+
+    settings = settings_for("alloy", tmp_path, database_url_for("alloy"), admin_token="legacy-" + "k" * 30)
+    app = create_alloy_app(settings)
+
+    async def rejected_events() -> list[SecurityEvent]:
+        async with app.state.database.read_sessions() as session:
+            rows = await session.execute(
+                select(SecurityEvent).where(SecurityEvent.event == "admin_token_rejected")
+            )
+            return list(rows.scalars())
+
+    async with asgi_client(app) as client:
+        for attempt in range(10):
+            wrong = await client.get(
+                "/v1/admin/security-events", headers={"X-Admin-Token": f"guess-{attempt}"}
+            )
+            error_of(wrong, 401, "AUTH_INVALID_TOKEN")
+            assert wrong.headers["Deprecation"] == "true"
+            assert wrong.headers["Sunset"] == "Wed, 30 Jun 2027 00:00:00 GMT"
+        events = await rejected_events()
+        assert len(events) == 10
+        assert {(event.address, event.details["credential"]) for event in events} == {
+            ("127.0.0.1", "X-Admin-Token")
+        }
+        throttled = await client.get(
+            "/v1/admin/security-events", headers={"X-Admin-Token": "legacy-" + "k" * 30}
+        )
+        error = error_of(throttled, 429, "RATE_LIMIT_EXCEEDED")
+        assert error["details"]["limit"] == "10/minute"
+        assert throttled.headers["Deprecation"] == "true"
+        assert "Sunset" in throttled.headers
+        assert len(await rejected_events()) == 10  # refused before the token was compared
+        # Another address, with the right token, is not held back by the guesser.
+        async with asgi_client(app, address="10.0.0.2") as colleague:
+            data_of(
+                await colleague.get(
+                    "/v1/admin/security-events", headers={"X-Admin-Token": "legacy-" + "k" * 30}
+                )
+            )
     await app.state.database.dispose()
