@@ -215,6 +215,34 @@ async def test_guessing_locks_out_the_guesser_not_the_owner(alloy: ServiceClient
         assert (await log_in(owner, athlete.email))["access_token"]
 
 
+async def test_a_password_being_checked_holds_up_no_other_write(
+    alloy: ServiceClient, athlete: Member
+) -> None:
+    """Argon2 runs before the login's unit of work: while one login's hash is being checked, an
+    unrelated write is answered (on SQLite a hash inside the write session held the writer turn,
+    and thirty logins made other writes time out)."""
+    password_hash = alloy.app.state.identity.hasher._hash
+    entered, release = threading.Event(), threading.Event()
+    real_verify = password_hash.verify_and_update
+
+    def held_verify(password: str, stored: str) -> tuple[bool, str | None]:
+        entered.set()
+        release.wait()
+        return real_verify(password, stored)
+
+    password_hash.verify_and_update = held_verify
+    login = asyncio.create_task(
+        alloy.post("/v1/auth/login", json={"email": athlete.email, "password": PASSWORD})
+    )
+    try:
+        assert await asyncio.to_thread(entered.wait, 30)  # a guard against a hang, not a measure
+        response = await alloy.post("/v1/auth/refresh", json={"refresh_token": "made-up"})
+        error_of(response, 401, "AUTH_INVALID_TOKEN")
+    finally:
+        release.set()
+    assert data_of(await login)["access_token"]
+
+
 # --- preferences ---------------------------------------------------------------------------------
 
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
+import threading
 from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
@@ -141,6 +143,29 @@ async def test_failures_from_every_address_meet_a_slower_backstop(
             body = assert_fire(response, 429)
             assert body["details"] == {"limit": "3/hour", "retry_after": int(response.headers["Retry-After"])}
     await app.state.database.dispose()
+
+
+async def test_a_password_being_checked_holds_up_no_other_write(
+    firemode: ServiceClient, technician: Account
+) -> None:
+    """While one login's hash is being checked, an unrelated write is answered."""
+    password_hash = firemode.app.state.identity.hasher._hash
+    entered, release = threading.Event(), threading.Event()
+    real_verify = password_hash.verify_and_update
+
+    def held_verify(password: str, stored: str) -> tuple[bool, str | None]:
+        entered.set()
+        release.wait()
+        return real_verify(password, stored)
+
+    password_hash.verify_and_update = held_verify
+    login = asyncio.create_task(log_in(firemode, technician.email))
+    try:
+        assert await asyncio.to_thread(entered.wait, 30)  # a guard against a hang, not a measure
+        assert_fire(await firemode.post("/v1/auth/refresh", json={"refresh_token": "made-up"}), 401)
+    finally:
+        release.set()
+    assert (await login)["access_token"]
 
 
 async def test_old_hashes_are_upgraded_on_login(firemode: ServiceClient) -> None:

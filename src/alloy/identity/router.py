@@ -24,7 +24,7 @@ from alloy.identity.schemas import (
 )
 from alloy.identity.service import AccountService, NewAccount, new_account
 from apikit.auth.dependencies import identity_of
-from apikit.auth.identity import TokenPair
+from apikit.auth.identity import CheckedPassword, TokenPair
 from apikit.context import add_warning
 from apikit.db.engine import WriteSession
 from apikit.envelope import Envelope, envelope
@@ -84,14 +84,24 @@ async def register(
     return envelope(request, RegisteredOut(user=user_out(user), tokens=tokens_out(pair)))
 
 
+async def checked_login(request: Request, body: LoginRequest) -> CheckedPassword:
+    # A dependency, so the password is checked before the unit of work (Accounts) opens.
+    return await identity_of(request).check_password(request, body.email, body.password)
+
+
 @router.post(
     "/auth/login",
     response_model=Envelope[TokensOut],
     summary="Log in with email, password and, when enabled, a one-time code",
     responses=error_responses(401, 429, 503),
 )
-async def log_in(request: Request, body: LoginRequest, service: Accounts) -> Envelope[TokensOut]:
-    login = await service.login(request, email=body.email, password=body.password, otp=body.otp)
+async def log_in(
+    request: Request,
+    body: LoginRequest,
+    checked: Annotated[CheckedPassword, Depends(checked_login)],
+    service: Accounts,
+) -> Envelope[TokensOut]:
+    login = await service.login(request, checked, body.otp)
     for warning in login.warnings:
         add_warning(request.scope, warning)
     return envelope(request, tokens_out(login.tokens))

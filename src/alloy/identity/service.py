@@ -13,7 +13,7 @@ from alloy.identity.models import User
 from alloy.identity.roles import ADMIN_ROLES, Role
 from alloy.identity.totp import TotpBox
 from alloy.settings import AlloySettings
-from apikit.auth.identity import Identity, TokenPair, normalize_email
+from apikit.auth.identity import CheckedPassword, Identity, TokenPair, normalize_email
 from apikit.auth.password_policy import password_problems
 from apikit.db.unique import add_unique
 from apikit.errors import AuthenticationError, ConflictError, NotFoundError, ValidationError
@@ -80,8 +80,8 @@ class AccountService:
         user = await self.add_account(account, request=request)
         return user, await self.identity.issue_pair(self.session, user)
 
-    async def login(self, request: Request, *, email: str, password: str, otp: str | None) -> Login:
-        user = await self.identity.authenticate(self.session, request, email, password)
+    async def login(self, request: Request, checked: CheckedPassword, otp: str | None) -> Login:
+        user = await self.identity.authenticate(self.session, request, checked)
         warnings: list[str] = []
         if user.totp_enabled:
             await self._check_code(user, otp, request, missing_code="AUTH_OTP_REQUIRED")

@@ -19,6 +19,7 @@ def install_identity(app: FastAPI, models: IdentityModels) -> Identity:
     access_lifetime = timedelta(minutes=settings.access_token_minutes)
     identity = Identity(
         models=models,
+        database=app.state.database,
         access_tokens=AccessTokens(
             secret=settings.secret("secret_key"),
             issuer=settings.service_name,

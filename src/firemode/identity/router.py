@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Request, Response, status
 from fastapi.security import OAuth2PasswordRequestForm
 
 from apikit.auth.dependencies import IdentityDep
-from apikit.auth.identity import TokenPair
+from apikit.auth.identity import CheckedPassword, TokenPair
 from apikit.db.engine import ReadOnlySession, WriteSession
 from apikit.errors import NotFoundError
 from apikit.openapi import error_responses
@@ -45,6 +45,13 @@ def _user_response(user: User) -> UserResponse:
     )
 
 
+async def checked_form(
+    request: Request, form: Annotated[OAuth2PasswordRequestForm, Depends()], identity: IdentityDep
+) -> CheckedPassword:
+    # A dependency, so the password is checked before the unit of work (WriteSession) opens.
+    return await identity.check_password(request, form.username, form.password)
+
+
 @router.post(
     "/auth/token",
     response_model=TokenResponse,
@@ -53,11 +60,11 @@ def _user_response(user: User) -> UserResponse:
 )
 async def issue_token(
     request: Request,
-    form: Annotated[OAuth2PasswordRequestForm, Depends()],
+    checked: Annotated[CheckedPassword, Depends(checked_form)],
     session: WriteSession,
     identity: IdentityDep,
 ) -> TokenResponse:
-    user = await identity.authenticate(session, request, form.username, form.password)
+    user = await identity.authenticate(session, request, checked)
     pair = await identity.complete_login(session, request, user)
     return TokenResponse(
         access_token=pair.access_token, expires_in=pair.expires_in, refresh_token=pair.refresh_token
