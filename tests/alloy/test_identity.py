@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import threading
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -17,7 +16,7 @@ from alloy.identity.roles import Role
 from alloy.identity.service import ADMIN_WITHOUT_2FA
 from apikit.ids import utcnow
 from tests.alloy.conftest import PASSWORD, Member, data_of, log_in, member
-from tests.conftest import ServiceClient, asgi_client, settings_for
+from tests.conftest import ServiceClient, asgi_client, held_password_work, settings_for
 
 
 def error_of(response: Response, status: int, code: str) -> dict[str, Any]:
@@ -113,32 +112,21 @@ async def test_password_work_beyond_the_queue_is_a_retryable_503(
     )
     app = create_alloy_app(settings)
     hasher = app.state.identity.hasher
-    release = threading.Event()
-    real_hash = hasher._hash.hash
-
-    def held_hash(password: str) -> str:
-        release.wait()
-        return real_hash(password)
-
-    hasher._hash.hash = held_hash
     async with asgi_client(app) as client:
-        first = asyncio.create_task(client.post("/v1/auth/register", json=registration("first")))
-        second = asyncio.create_task(client.post("/v1/auth/register", json=registration("second")))
-        async with asyncio.timeout(30):  # a guard against a hang, not a measure
-            while hasher.admitted < 2:  # noqa: ASYNC110 - a count, with no event to wait on
-                await asyncio.sleep(0.01)
-        try:
+        async with held_password_work(app, "hash"):
+            first = asyncio.create_task(client.post("/v1/auth/register", json=registration("first")))
+            second = asyncio.create_task(client.post("/v1/auth/register", json=registration("second")))
+            async with asyncio.timeout(30):  # a guard against a hang, not a measure
+                while hasher.admitted < 2:  # noqa: ASYNC110 - a count, with no event to wait on
+                    await asyncio.sleep(0.01)
             response = await client.post("/v1/auth/register", json=registration("third"))
             error_of(response, 503, "SYS_BUSY")
             assert response.headers["Retry-After"] == "1"
             health = await client.get("/health")
             assert health.status_code == 200
             # Writes that hash nothing do not wait behind the held hashes either.
-            error_of(
-                await client.post("/v1/auth/refresh", json={"refresh_token": "x"}), 401, "AUTH_INVALID_TOKEN"
-            )
-        finally:
-            release.set()
+            refresh = await client.post("/v1/auth/refresh", json={"refresh_token": "made-up"})
+            error_of(refresh, 401, "AUTH_INVALID_TOKEN")
         assert data_of(await first, 201)["user"]["email"] == "first@alloy.example.com"
         assert data_of(await second, 201)["user"]["email"] == "second@alloy.example.com"
         assert hasher.admitted == 0
@@ -221,25 +209,12 @@ async def test_a_password_being_checked_holds_up_no_other_write(
     """Argon2 runs before the login's unit of work: while one login's hash is being checked, an
     unrelated write is answered (on SQLite a hash inside the write session held the writer turn,
     and thirty logins made other writes time out)."""
-    password_hash = alloy.app.state.identity.hasher._hash
-    entered, release = threading.Event(), threading.Event()
-    real_verify = password_hash.verify_and_update
-
-    def held_verify(password: str, stored: str) -> tuple[bool, str | None]:
-        entered.set()
-        release.wait()
-        return real_verify(password, stored)
-
-    password_hash.verify_and_update = held_verify
-    login = asyncio.create_task(
-        alloy.post("/v1/auth/login", json={"email": athlete.email, "password": PASSWORD})
-    )
-    try:
-        assert await asyncio.to_thread(entered.wait, 30)  # a guard against a hang, not a measure
+    async with held_password_work(alloy.app, "verify_and_update") as started:
+        body = {"email": athlete.email, "password": PASSWORD}
+        login = asyncio.create_task(alloy.post("/v1/auth/login", json=body))
+        await started()
         response = await alloy.post("/v1/auth/refresh", json={"refresh_token": "made-up"})
         error_of(response, 401, "AUTH_INVALID_TOKEN")
-    finally:
-        release.set()
     assert data_of(await login)["access_token"]
 
 

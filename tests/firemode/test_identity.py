@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import base64
 import json
-import threading
 from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
@@ -20,7 +19,7 @@ from apikit.ids import utcnow
 from firemode.identity.models import SecurityEvent, User
 from firemode.identity.roles import Role
 from firemode.main import create_firemode_app
-from tests.conftest import TEST_SECRET, ServiceClient, asgi_client, settings_for
+from tests.conftest import TEST_SECRET, ServiceClient, asgi_client, held_password_work, settings_for
 from tests.firemode.conftest import PASSWORD, Account, account, create_account, log_in
 
 
@@ -149,23 +148,22 @@ async def test_a_password_being_checked_holds_up_no_other_write(
     firemode: ServiceClient, technician: Account
 ) -> None:
     """While one login's hash is being checked, an unrelated write is answered."""
-    password_hash = firemode.app.state.identity.hasher._hash
-    entered, release = threading.Event(), threading.Event()
-    real_verify = password_hash.verify_and_update
-
-    def held_verify(password: str, stored: str) -> tuple[bool, str | None]:
-        entered.set()
-        release.wait()
-        return real_verify(password, stored)
-
-    password_hash.verify_and_update = held_verify
-    login = asyncio.create_task(log_in(firemode, technician.email))
-    try:
-        assert await asyncio.to_thread(entered.wait, 30)  # a guard against a hang, not a measure
+    async with held_password_work(firemode.app, "verify_and_update") as started:
+        login = asyncio.create_task(log_in(firemode, technician.email))
+        await started()
         assert_fire(await firemode.post("/v1/auth/refresh", json={"refresh_token": "made-up"}), 401)
-    finally:
-        release.set()
     assert (await login)["access_token"]
+
+
+async def test_a_new_users_password_is_hashed_before_the_unit_of_work(
+    firemode: ServiceClient, admin: Account
+) -> None:
+    body = {"email": "new@firemode.example.com", "password": PASSWORD, "role": "technician"}
+    async with held_password_work(firemode.app, "hash") as started:
+        created = asyncio.create_task(firemode.post("/v1/users", json=body, headers=admin.headers))
+        await started()
+        assert_fire(await firemode.post("/v1/auth/refresh", json={"refresh_token": "made-up"}), 401)
+    assert (await created).status_code == 201
 
 
 async def test_old_hashes_are_upgraded_on_login(firemode: ServiceClient) -> None:

@@ -22,7 +22,7 @@ from firemode.identity.schemas import (
     UserResponse,
     UserUpdateRequest,
 )
-from firemode.identity.service import UserService
+from firemode.identity.service import UserService, new_password_hash
 
 router = APIRouter(prefix="/v1", tags=["identity"])
 
@@ -114,6 +114,11 @@ async def read_current_user(caller: CurrentUser, session: ReadOnlySession) -> Us
     return _user_response(user)
 
 
+async def new_user_password(body: UserCreateRequest, _caller: Admin, identity: IdentityDep) -> str:
+    # A dependency (after the admin check), so Argon2 runs before the unit of work opens.
+    return await new_password_hash(identity, email=body.email, password=body.password)
+
+
 @router.post(
     "/users",
     response_model=UserResponse,
@@ -122,11 +127,16 @@ async def read_current_user(caller: CurrentUser, session: ReadOnlySession) -> Us
     responses=error_responses(400, 401, 403, 409, 503),
 )
 async def create_user(
-    request: Request, body: UserCreateRequest, caller: Admin, session: WriteSession, identity: IdentityDep
+    request: Request,
+    body: UserCreateRequest,
+    caller: Admin,
+    password_hash: Annotated[str, Depends(new_user_password)],
+    session: WriteSession,
+    identity: IdentityDep,
 ) -> UserResponse:
-    user = await UserService(session, identity).create_user(
+    user = await UserService(session, identity).add_user(
         email=body.email,
-        password=body.password,
+        password_hash=password_hash,
         role=Role(body.role),
         full_name=body.full_name,
         actor_id=caller.user_id,
