@@ -120,7 +120,7 @@ class Identity:
         await self.limiter.hit(rates.per_address, "login:address", address)
         await self.limiter.check(rates.per_account, "login:account-address", account, address)
         await self.limiter.check(rates.backstop_per_account, "login:account", account)
-        async with self.database.read_sessions() as session:
+        async with self.database.reading() as session:
             user = await self.find_user(session, account)
         stored = user.password_hash if user is not None else None
         valid, new_hash = await self.hasher.verify(password, stored)
