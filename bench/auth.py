@@ -11,10 +11,11 @@ Redis whether its token is revoked, and every login counts its attempts there.
 * **Login**: p50/p95 of ``POST /v1/auth/token`` (the OAuth2 password form) for one account whose
   password was hashed with the standard Argon2 parameters (the default ``password_hash_profile``:
   Argon2id, t=3, m=64 MiB, p=4). One connection gives the latency of a login alone; four show
-  logins queueing for the machine's CPUs. A login hits the rate limiter twice, finds the user,
-  verifies the hash (in a thread), writes an audit row and a refresh token, and commits. The login
-  rate limits are raised for the run (``login_rate_per_address``/``login_rate_per_account``), or
-  the eleventh login in a minute would be a 429; the limiter still runs on every login.
+  logins queueing for the machine's CPUs. A login counts one attempt for its address and checks
+  its account's failure windows, finds the user, verifies the hash (in a thread), writes an audit
+  row and a refresh token, and commits. The login rate limits are raised for the run
+  (``login_rate_per_address``/``login_rate_per_account``), or the thirty-first login in a minute
+  from the one address would be a 429; the limiter still runs on every login.
 * **Authenticated-request overhead**: ``GET /v1/users/me`` with a valid bearer token (from a real
   login) against a bench-only route added to the same app, ``GET /bench/users/{id}``, which does
   the same ``session.get(User, id)`` through ``ReadOnlySession`` and returns the same

@@ -11,8 +11,10 @@ import asyncio
 import concurrent.futures
 import os
 import shutil
+import threading
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -84,12 +86,38 @@ class ServiceClient(AsyncClient):
     app: FastAPI
 
 
-def asgi_client(app: FastAPI) -> ServiceClient:
+def asgi_client(app: FastAPI, address: str = "127.0.0.1") -> ServiceClient:
+    """``address`` is the peer the app sees (``request.client``), as a socket would give it."""
     client = ServiceClient(
-        transport=ASGITransport(app=app, raise_app_exceptions=False), base_url="http://testserver"
+        transport=ASGITransport(app=app, raise_app_exceptions=False, client=(address, 123)),
+        base_url="http://testserver",
     )
     client.app = app
     return client
+
+
+@asynccontextmanager
+async def held_password_work(app: FastAPI, method: str) -> AsyncIterator[Callable[[], Awaitable[None]]]:
+    """Calls of the app's password hasher ``method`` (``hash``, ``verify_and_update``) wait inside
+    their thread until the block ends; ``await started()`` returns once one has entered."""
+    password_hash = app.state.identity.hasher._hash
+    entered, release = threading.Event(), threading.Event()
+    real = getattr(password_hash, method)
+
+    def held(*args: Any) -> Any:
+        entered.set()
+        release.wait()
+        return real(*args)
+
+    async def started() -> None:
+        assert await asyncio.to_thread(entered.wait, 30)  # a guard against a hang, not a measure
+
+    setattr(password_hash, method, held)
+    try:
+        yield started
+    finally:
+        release.set()
+        setattr(password_hash, method, real)
 
 
 # --- Databases ----------------------------------------------------------------------------------

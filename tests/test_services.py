@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from tests.conftest import ServiceClient
+from pathlib import Path
+
+from tests.conftest import SERVICES, ServiceClient, asgi_client, settings_for
 
 
 async def test_firemode_health(firemode: ServiceClient) -> None:
@@ -62,3 +64,25 @@ async def test_ready_reports_the_database(service: tuple[object, ServiceClient])
     response = await client.get("/ready")
     assert response.status_code == 200
     assert response.json()["dependencies"]["database"]["status"] == "ok"
+
+
+async def test_login_with_the_database_down_is_a_503_in_each_format(tmp_path: Path) -> None:
+    """The password is checked before the unit of work, reading the account on its own: a database
+    that cannot be reached there is a 503 like anywhere else, never a 500."""
+    unreachable = "postgresql+asyncpg://postgres@127.0.0.1:1/none"  # nothing listens on port 1
+    for name, path, kwargs in [
+        ("firemode", "/v1/auth/token", {"data": {"username": "a@example.com", "password": "a password"}}),
+        ("alloy", "/v1/auth/login", {"json": {"email": "a@example.com", "password": "a password"}}),
+    ]:
+        settings = settings_for(name, tmp_path, unreachable, database_timeout_seconds=1.0)
+        app = SERVICES[name].create_app(settings)
+        async with asgi_client(app) as client:
+            response = await client.post(path, **kwargs)
+        assert response.status_code == 503, response.text
+        body = response.json()
+        assert body.get("error_code", "FIRE-503") == "FIRE-503"
+        assert (
+            body.get("errors", [{"code": "SYS_EXTERNAL_SERVICE_ERROR"}])[0]["code"]
+            == "SYS_EXTERNAL_SERVICE_ERROR"
+        )
+        await app.state.database.dispose()

@@ -10,7 +10,7 @@ import json
 import sys
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Annotated, TypeVar
+from typing import Annotated, Any, TypeVar
 
 import typer
 import uvicorn
@@ -67,6 +67,14 @@ async def migrate_database(entry: ServiceEntry, revision: str = "head") -> None:
         await database.dispose()
 
 
+def proxy_options(settings: ServiceSettings) -> dict[str, Any]:
+    """uvicorn's proxy options for ``serve``: ``X-Forwarded-For`` names the client only when the
+    peer is one of the configured proxies (``FORWARDED_ALLOW_IPS``), and by default it is none."""
+    trusted = settings.forwarded_allow_ips.strip()
+    # Always given: left out, uvicorn would fall back to its own default, 127.0.0.1.
+    return {"proxy_headers": bool(trusted), "forwarded_allow_ips": trusted}
+
+
 async def _embedded_database_behind(entry: ServiceEntry) -> bool:
     settings = entry.settings()
     if settings.database_url and not settings.database_url.startswith("sqlite"):
@@ -108,8 +116,8 @@ def service_cli(entry: ServiceEntry) -> typer.Typer:
             reload=reload,
             access_log=False,
             log_config=None,
-            proxy_headers=True,
             server_header=False,
+            **proxy_options(settings),
         )
 
     @cli.command()

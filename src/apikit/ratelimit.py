@@ -12,7 +12,7 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-from limits import RateLimitItem, parse
+from limits import RateLimitItem, WindowStats, parse
 from limits.aio.storage import MemoryStorage, RedisStorage, Storage
 from limits.aio.strategies import MovingWindowRateLimiter
 from redis.exceptions import RedisError
@@ -64,28 +64,55 @@ class RateLimiter:
             self._items[rate] = parse(rate)
         return self._items[rate]
 
-    async def hit(self, rate: str, scope: str, key: str) -> LimitState:
+    async def hit(self, rate: str, scope: str, *keys: str) -> LimitState:
         """Count one attempt; raise ``RateLimitedError`` (429) when the limit is exceeded."""
         item = self._item(rate)
         try:
-            allowed = await self._strategy.hit(item, scope, key)
-            stats = await self._strategy.get_window_stats(item, scope, key)
+            allowed = await self._strategy.hit(item, scope, *keys)
+            stats = await self._strategy.get_window_stats(item, scope, *keys)
         except (RedisError, OSError) as exc:
             raise DependencyUnavailableError("Rate limiting is unavailable") from exc
-        reset = max(1, math.ceil(stats.reset_time - time.time()))
-        state = LimitState(limit=item.amount, remaining=stats.remaining, reset_seconds=reset)
+        state = LimitState(limit=item.amount, remaining=stats.remaining, reset_seconds=_seconds_until(stats))
         if not allowed:
-            if self._rejections is not None:
-                self._rejections.labels(scope).inc()
-            raise RateLimitedError(retry_after=reset, limit=rate, headers=state.headers())
+            raise self._refusal(rate, scope, state)
         return state
+
+    async def check(self, rate: str, scope: str, *keys: str) -> None:
+        """Raise ``RateLimitedError`` (429) when the window is already full, counting nothing: for
+        limits that count only some outcomes (failed logins), with :meth:`count` after the fact."""
+        item = self._item(rate)
+        try:
+            if await self._strategy.test(item, scope, *keys):
+                return
+            stats = await self._strategy.get_window_stats(item, scope, *keys)
+        except (RedisError, OSError) as exc:
+            raise DependencyUnavailableError("Rate limiting is unavailable") from exc
+        state = LimitState(limit=item.amount, remaining=0, reset_seconds=_seconds_until(stats))
+        raise self._refusal(rate, scope, state)
+
+    async def count(self, rate: str, scope: str, *keys: str) -> None:
+        """Count one event toward the limit without refusing anything now (see :meth:`check`)."""
+        try:
+            await self._strategy.hit(self._item(rate), scope, *keys)
+        except (RedisError, OSError) as exc:
+            raise DependencyUnavailableError("Rate limiting is unavailable") from exc
+
+    def _refusal(self, rate: str, scope: str, state: LimitState) -> RateLimitedError:
+        if self._rejections is not None:
+            self._rejections.labels(scope).inc()
+        return RateLimitedError(retry_after=state.reset_seconds, limit=rate, headers=state.headers())
 
     async def reset(self) -> None:
         await self._storage.reset()
 
 
+def _seconds_until(stats: WindowStats) -> int:
+    return max(1, math.ceil(stats.reset_time - time.time()))
+
+
 def client_address(request: Request) -> str:
-    """The caller's address (uvicorn resolves trusted proxy headers before we see it)."""
+    """The caller's address: the peer's, or the one its ``X-Forwarded-For`` names when the peer is
+    a proxy listed in ``FORWARDED_ALLOW_IPS`` (uvicorn resolves that before we see it)."""
     return request.client.host if request.client else "unknown"
 
 

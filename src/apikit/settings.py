@@ -46,9 +46,21 @@ class ServiceSettings(BaseSettings):
     refresh_token_days: int = Field(default=30, ge=1, le=365)
     # Without Redis, each process re-reads new revocations this often (with Redis: at once).
     revocation_sync_seconds: float = Field(default=2.0, ge=0)
+    # Login attempts (any outcome) per address; failed ones per account from one address, and per
+    # account from every address (the slower backstop): see apikit.auth.identity.LoginRates.
     login_rate_per_address: str = "30/minute"
     login_rate_per_account: str = "10/minute"
+    login_backstop_per_account: str = "100/hour"
     password_hash_profile: Literal["standard", "fast"] = "standard"  # noqa: S105 - a profile name
+    # Argon2 runs in this many threads (default: the cores), with at most this many more waiting;
+    # past that a request is a retryable 503 instead of a wait that times others out.
+    password_hash_workers: int | None = Field(default=None, ge=1)
+    password_hash_queue: int = Field(default=16, ge=0)
+    # The reverse proxies whose X-Forwarded-For names the client (comma-separated addresses or
+    # networks, "*" for any). Unprefixed: the variable uvicorn reads, shared by both services, but
+    # empty by default (uvicorn's own default trusts 127.0.0.1, so any local peer could pick the
+    # address the rate limits see).
+    forwarded_allow_ips: str = Field(default="", validation_alias="forwarded_allow_ips")
     cors_origins: list[str] = Field(default_factory=list)
     max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
     # How long an Idempotency-Key claim may last: longer than any request the service runs, so

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from apikit.auth.identity import Identity
-from apikit.cli import ServiceEntry, database_for, service_cli
+from apikit.cli import ServiceEntry, database_for, proxy_options, service_cli
 from apikit.logging import configure_logging
 from firemode.demo import seed_demo
 from firemode.evidence.models import Evidence
@@ -62,6 +62,7 @@ def sync_worker(
         access_log=False,
         log_config=None,
         server_header=False,
+        **proxy_options(settings),
     )
 
 

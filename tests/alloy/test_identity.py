@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -10,7 +11,7 @@ import jwt
 import pyotp
 import pytest
 from httpx import Response
-from sqlalchemy import delete
+from sqlalchemy import delete, select
 
 from alloy.identity.models import User
 from alloy.identity.roles import Role
@@ -18,7 +19,7 @@ from alloy.identity.service import ADMIN_WITHOUT_2FA
 from apikit.auth.tokens import _derive
 from apikit.ids import utcnow
 from tests.alloy.conftest import PASSWORD, Member, data_of, log_in, member
-from tests.conftest import TEST_SECRET, ServiceClient, asgi_client, settings_for
+from tests.conftest import TEST_SECRET, ServiceClient, asgi_client, held_password_work, settings_for
 
 
 def error_of(response: Response, status: int, code: str) -> dict[str, Any]:
@@ -79,6 +80,60 @@ async def test_bad_registration_input_is_422_per_field(
 ) -> None:
     error = error_of(await alloy.post("/v1/auth/register", json=body), 422, code)
     assert error["details"]["field"].startswith("body.")
+
+
+def registration(name: str) -> dict[str, str]:
+    return {"email": f"{name}@alloy.example.com", "password": PASSWORD, "name": name}
+
+
+async def test_registration_is_limited_per_address_before_any_hash(alloy: ServiceClient) -> None:
+    """A flood of sign-ups from one address costs at most five Argon2 hashes a minute."""
+    hashed: list[str] = []
+    password_hash = alloy.app.state.identity.hasher._hash
+    real_hash = password_hash.hash
+    password_hash.hash = lambda password: hashed.append(password) or real_hash(password)
+    for number in range(5):
+        data_of(await alloy.post("/v1/auth/register", json=registration(f"user{number}")), 201)
+    response = await alloy.post("/v1/auth/register", json=registration("user5"))
+    error = error_of(response, 429, "RATE_LIMIT_EXCEEDED")
+    assert error["details"]["limit"] == "5/minute"
+    assert int(response.headers["Retry-After"]) == error["details"]["retry_after"]
+    assert len(hashed) == 5  # the sixth was refused before its password was hashed
+    async with asgi_client(alloy.app, address="10.0.0.2") as neighbour:
+        data_of(await neighbour.post("/v1/auth/register", json=registration("user6")), 201)
+
+
+async def test_password_work_beyond_the_queue_is_a_retryable_503(
+    tmp_path: Path, database_url_for: Any
+) -> None:
+    """One hashing thread and one waiting place: a third sign-up at once is refused at once (not
+    left to time out, nor holding the database while it waits), and other requests are answered."""
+    from alloy.main import create_alloy_app
+
+    settings = settings_for(
+        "alloy", tmp_path, database_url_for("alloy"), password_hash_workers=1, password_hash_queue=1
+    )
+    app = create_alloy_app(settings)
+    hasher = app.state.identity.hasher
+    async with asgi_client(app) as client:
+        async with held_password_work(app, "hash"):
+            first = asyncio.create_task(client.post("/v1/auth/register", json=registration("first")))
+            second = asyncio.create_task(client.post("/v1/auth/register", json=registration("second")))
+            async with asyncio.timeout(30):  # a guard against a hang, not a measure
+                while hasher.admitted < 2:  # noqa: ASYNC110 - a count, with no event to wait on
+                    await asyncio.sleep(0.01)
+            response = await client.post("/v1/auth/register", json=registration("third"))
+            error_of(response, 503, "SYS_BUSY")
+            assert response.headers["Retry-After"] == "1"
+            health = await client.get("/health")
+            assert health.status_code == 200
+            # Writes that hash nothing do not wait behind the held hashes either.
+            refresh = await client.post("/v1/auth/refresh", json={"refresh_token": "made-up"})
+            error_of(refresh, 401, "AUTH_INVALID_TOKEN")
+        assert data_of(await first, 201)["user"]["email"] == "first@alloy.example.com"
+        assert data_of(await second, 201)["user"]["email"] == "second@alloy.example.com"
+        assert hasher.admitted == 0
+    await app.state.database.dispose()
 
 
 # --- login, refresh, logout ----------------------------------------------------------------------
@@ -161,13 +216,31 @@ async def test_logout(alloy: ServiceClient, athlete: Member) -> None:
     error_of(await alloy.get("/v1/users/me", headers=athlete.headers), 401, "AUTH_INVALID_TOKEN")
 
 
-async def test_login_is_throttled_per_account(alloy: ServiceClient, athlete: Member) -> None:
-    for _ in range(9):
-        await alloy.post("/v1/auth/login", json={"email": athlete.email, "password": "guess guess guess"})
+async def test_guessing_locks_out_the_guesser_not_the_owner(alloy: ServiceClient, athlete: Member) -> None:
+    wrong = {"email": athlete.email, "password": "guess guess guess"}
+    for _ in range(10):
+        error_of(await alloy.post("/v1/auth/login", json=wrong), 401, "AUTH_INVALID_CREDENTIALS")
     response = await alloy.post("/v1/auth/login", json={"email": athlete.email, "password": PASSWORD})
     error = error_of(response, 429, "RATE_LIMIT_EXCEEDED")
     assert error["details"]["limit"] == "10/minute"
     assert int(response.headers["Retry-After"]) == error["details"]["retry_after"]
+    async with asgi_client(alloy.app, address="10.0.0.2") as owner:
+        assert (await log_in(owner, athlete.email))["access_token"]
+
+
+async def test_a_password_being_checked_holds_up_no_other_write(
+    alloy: ServiceClient, athlete: Member
+) -> None:
+    """Argon2 runs before the login's unit of work: while one login's hash is being checked, an
+    unrelated write is answered (on SQLite a hash inside the write session held the writer turn,
+    and thirty logins made other writes time out)."""
+    async with held_password_work(alloy.app, "verify_and_update") as started:
+        body = {"email": athlete.email, "password": PASSWORD}
+        login = asyncio.create_task(alloy.post("/v1/auth/login", json=body))
+        await started()
+        response = await alloy.post("/v1/auth/refresh", json={"refresh_token": "made-up"})
+        error_of(response, 401, "AUTH_INVALID_TOKEN")
+    assert data_of(await login)["access_token"]
 
 
 # --- preferences ---------------------------------------------------------------------------------
@@ -364,8 +437,6 @@ async def test_admin_token_when_configured_is_deprecated_but_works(
     settings = settings_for("alloy", tmp_path, database_url_for("alloy"), admin_token="legacy-" + "k" * 30)
     app = create_alloy_app(settings)
     async with asgi_client(app) as client:
-        wrong = await client.get("/v1/admin/security-events", headers={"X-Admin-Token": "guess"})
-        error_of(wrong, 401, "AUTH_MISSING_TOKEN")
         response = await client.get(
             "/v1/admin/security-events", headers={"X-Admin-Token": "legacy-" + "k" * 30}
         )
@@ -378,4 +449,51 @@ async def test_admin_token_when_configured_is_deprecated_but_works(
         # The use is audited (in its own transaction, before the endpoint runs).
         assert [item["event"] for item in page["items"]] == ["deprecated_credential_used"]
         assert page["items"][0]["details"] == {"credential": "X-Admin-Token"}
+    await app.state.database.dispose()
+
+
+async def test_wrong_admin_tokens_are_deprecated_throttled_and_audited(
+    tmp_path: Path, database_url_for: Any
+) -> None:
+    from alloy.identity.models import SecurityEvent
+    from alloy.main import create_alloy_app
+
+    settings = settings_for("alloy", tmp_path, database_url_for("alloy"), admin_token="legacy-" + "k" * 30)
+    app = create_alloy_app(settings)
+
+    async def rejected_events() -> list[SecurityEvent]:
+        async with app.state.database.read_sessions() as session:
+            rows = await session.execute(
+                select(SecurityEvent).where(SecurityEvent.event == "admin_token_rejected")
+            )
+            return list(rows.scalars())
+
+    async with asgi_client(app) as client:
+        for attempt in range(10):
+            wrong = await client.get(
+                "/v1/admin/security-events", headers={"X-Admin-Token": f"guess-{attempt}"}
+            )
+            error_of(wrong, 401, "AUTH_INVALID_TOKEN")
+            assert wrong.headers["Deprecation"] == "true"
+            assert wrong.headers["Sunset"] == "Wed, 30 Jun 2027 00:00:00 GMT"
+        events = await rejected_events()
+        assert len(events) == 10
+        assert {(event.address, event.details["credential"]) for event in events} == {
+            ("127.0.0.1", "X-Admin-Token")
+        }
+        throttled = await client.get(
+            "/v1/admin/security-events", headers={"X-Admin-Token": "legacy-" + "k" * 30}
+        )
+        error = error_of(throttled, 429, "RATE_LIMIT_EXCEEDED")
+        assert error["details"]["limit"] == "10/minute"
+        assert throttled.headers["Deprecation"] == "true"
+        assert "Sunset" in throttled.headers
+        assert len(await rejected_events()) == 10  # refused before the token was compared
+        # Another address, with the right token, is not held back by the guesser.
+        async with asgi_client(app, address="10.0.0.2") as colleague:
+            data_of(
+                await colleague.get(
+                    "/v1/admin/security-events", headers={"X-Admin-Token": "legacy-" + "k" * 30}
+                )
+            )
     await app.state.database.dispose()

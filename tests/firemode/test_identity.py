@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
+from collections.abc import Callable
 from datetime import timedelta
+from pathlib import Path
 
 import jwt
 import pytest
@@ -15,7 +18,8 @@ from apikit.auth.tokens import AccessTokens, _derive
 from apikit.ids import utcnow
 from firemode.identity.models import SecurityEvent, User
 from firemode.identity.roles import Role
-from tests.conftest import TEST_SECRET, ServiceClient
+from firemode.main import create_firemode_app
+from tests.conftest import TEST_SECRET, ServiceClient, asgi_client, held_password_work, settings_for
 from tests.firemode.conftest import PASSWORD, Account, account, create_account, log_in
 
 
@@ -86,21 +90,80 @@ async def test_disabled_user_cannot_log_in(
     assert_fire(response, 401)
 
 
-async def test_brute_force_is_429_with_retry_after(firemode: ServiceClient, technician: Account) -> None:
+async def test_guessing_locks_out_the_guesser_not_the_owner(
+    firemode: ServiceClient, technician: Account
+) -> None:
+    """Ten wrong passwords for one account from one address: that address waits, with the right
+    password too; the owner, from another address, still logs in (the fixture's own successful
+    login counted for nothing)."""
     statuses = []
     for _ in range(11):
         response = await firemode.post(
             "/v1/auth/token", data={"username": technician.email, "password": "guess guess guess"}
         )
         statuses.append(response.status_code)
-    assert statuses[:9] == [401] * 9  # the fixture's own login was the first attempt
+    assert statuses == [401] * 10 + [429]
     body = assert_fire(response, 429)
     assert int(response.headers["Retry-After"]) > 0
     assert response.headers["RateLimit-Remaining"] == "0"
     assert body["retryable"] is True
-    # Even the right password waits now: the account is throttled, not the guess.
     blocked = await firemode.post("/v1/auth/token", data={"username": technician.email, "password": PASSWORD})
     assert_fire(blocked, 429)
+    async with asgi_client(firemode.app, address="10.0.0.2") as owner:
+        assert (await log_in(owner, technician.email))["access_token"]
+
+
+async def test_failures_from_every_address_meet_a_slower_backstop(
+    tmp_path: Path, database_url_for: Callable[[str], str]
+) -> None:
+    settings = settings_for(
+        "firemode",
+        tmp_path,
+        database_url_for("firemode"),
+        login_rate_per_account="2/minute",
+        login_backstop_per_account="3/hour",
+    )
+    app = create_firemode_app(settings)
+    wrong = {"username": "tech@firemode.example.com", "password": "guess guess guess"}
+    async with asgi_client(app, "10.0.0.1") as first, asgi_client(app, "10.0.0.2") as second:
+        await create_account(first, "tech@firemode.example.com", Role.TECHNICIAN)
+        for _ in range(5):  # successes count toward neither limit
+            await log_in(first, "tech@firemode.example.com")
+        assert [(await first.post("/v1/auth/token", data=wrong)).status_code for _ in range(3)] == [
+            401,
+            401,
+            429,
+        ]
+        assert (await second.post("/v1/auth/token", data=wrong)).status_code == 401
+        async with asgi_client(app, "10.0.0.3") as owner:
+            response = await owner.post(
+                "/v1/auth/token", data={"username": "tech@firemode.example.com", "password": PASSWORD}
+            )
+            body = assert_fire(response, 429)
+            assert body["details"] == {"limit": "3/hour", "retry_after": int(response.headers["Retry-After"])}
+    await app.state.database.dispose()
+
+
+async def test_a_password_being_checked_holds_up_no_other_write(
+    firemode: ServiceClient, technician: Account
+) -> None:
+    """While one login's hash is being checked, an unrelated write is answered."""
+    async with held_password_work(firemode.app, "verify_and_update") as started:
+        login = asyncio.create_task(log_in(firemode, technician.email))
+        await started()
+        assert_fire(await firemode.post("/v1/auth/refresh", json={"refresh_token": "made-up"}), 401)
+    assert (await login)["access_token"]
+
+
+async def test_a_new_users_password_is_hashed_before_the_unit_of_work(
+    firemode: ServiceClient, admin: Account
+) -> None:
+    body = {"email": "new@firemode.example.com", "password": PASSWORD, "role": "technician"}
+    async with held_password_work(firemode.app, "hash") as started:
+        created = asyncio.create_task(firemode.post("/v1/users", json=body, headers=admin.headers))
+        await started()
+        assert_fire(await firemode.post("/v1/auth/refresh", json={"refresh_token": "made-up"}), 401)
+    assert (await created).status_code == 201
 
 
 async def test_old_hashes_are_upgraded_on_login(firemode: ServiceClient) -> None:

@@ -22,13 +22,14 @@ from alloy.identity.schemas import (
     UserOut,
     UserUpdateRequest,
 )
-from alloy.identity.service import AccountService
+from alloy.identity.service import AccountService, NewAccount, new_account
 from apikit.auth.dependencies import identity_of
-from apikit.auth.identity import TokenPair
+from apikit.auth.identity import CheckedPassword, TokenPair
 from apikit.context import add_warning
 from apikit.db.engine import WriteSession
 from apikit.envelope import Envelope, envelope
 from apikit.openapi import error_responses
+from apikit.ratelimit import rate_limit
 
 router = APIRouter(prefix="/v1", tags=["identity"])
 
@@ -62,26 +63,45 @@ def user_out(user: User) -> UserOut:
     )
 
 
+async def registration(request: Request, body: RegisterRequest) -> NewAccount:
+    # A dependency, so the password is hashed before the unit of work (Accounts) opens.
+    return await new_account(identity_of(request), email=body.email, password=body.password, name=body.name)
+
+
 @router.post(
     "/auth/register",
     response_model=Envelope[RegisteredOut],
     status_code=status.HTTP_201_CREATED,
     summary="Create an account and log in",
-    responses=error_responses(400, 409, 429),
+    responses=error_responses(400, 409, 429, 503),
+    # Before anything else: a refused sign-up costs no hash.
+    dependencies=[Depends(rate_limit("register_rate_per_address", "register:address"))],
 )
-async def register(request: Request, body: RegisterRequest, service: Accounts) -> Envelope[RegisteredOut]:
-    user, pair = await service.register(request, email=body.email, password=body.password, name=body.name)
+async def register(
+    request: Request, account: Annotated[NewAccount, Depends(registration)], service: Accounts
+) -> Envelope[RegisteredOut]:
+    user, pair = await service.register(request, account)
     return envelope(request, RegisteredOut(user=user_out(user), tokens=tokens_out(pair)))
+
+
+async def checked_login(request: Request, body: LoginRequest) -> CheckedPassword:
+    # A dependency, so the password is checked before the unit of work (Accounts) opens.
+    return await identity_of(request).check_password(request, body.email, body.password)
 
 
 @router.post(
     "/auth/login",
     response_model=Envelope[TokensOut],
     summary="Log in with email, password and, when enabled, a one-time code",
-    responses=error_responses(401, 429),
+    responses=error_responses(401, 429, 503),
 )
-async def log_in(request: Request, body: LoginRequest, service: Accounts) -> Envelope[TokensOut]:
-    login = await service.login(request, email=body.email, password=body.password, otp=body.otp)
+async def log_in(
+    request: Request,
+    body: LoginRequest,
+    checked: Annotated[CheckedPassword, Depends(checked_login)],
+    service: Accounts,
+) -> Envelope[TokensOut]:
+    login = await service.login(request, checked, body.otp)
     for warning in login.warnings:
         add_warning(request.scope, warning)
     return envelope(request, tokens_out(login.tokens))

@@ -13,7 +13,7 @@ from alloy.identity.models import User
 from alloy.identity.roles import ADMIN_ROLES, Role
 from alloy.identity.totp import TotpBox
 from alloy.settings import AlloySettings
-from apikit.auth.identity import Identity, TokenPair, normalize_email
+from apikit.auth.identity import CheckedPassword, Identity, TokenPair, normalize_email
 from apikit.auth.password_policy import password_problems
 from apikit.db.unique import add_unique
 from apikit.errors import AuthenticationError, ConflictError, NotFoundError, ValidationError
@@ -31,6 +31,25 @@ class Login:
     warnings: list[str]
 
 
+@dataclass(frozen=True)
+class NewAccount:
+    """A checked and hashed sign-up, made before any unit of work opens: Argon2 never runs while
+    the request holds a database turn (SQLite's writer turn, a pooled connection)."""
+
+    email: str
+    name: str
+    password_hash: str
+
+
+async def new_account(identity: Identity, *, email: str, password: str, name: str) -> NewAccount:
+    email = normalize_email(email)
+    problems = password_problems(password, email=email, other_inputs=(name,))
+    if problems:
+        details = {"field": "password", "reasons": problems}
+        raise ValidationError("The password is too weak", code="VAL_PASSWORD", details=details)
+    return NewAccount(email=email, name=name, password_hash=await identity.hasher.hash(password))
+
+
 class AccountService:
     def __init__(self, session: AsyncSession, identity: Identity, settings: AlloySettings) -> None:
         self.session = session
@@ -41,14 +60,13 @@ class AccountService:
     async def create_account(
         self, *, email: str, password: str, name: str, role: Role = Role.USER, request: Request | None = None
     ) -> User:
-        email = normalize_email(email)
-        problems = password_problems(password, email=email, other_inputs=(name,))
-        if problems:
-            details = {"field": "password", "reasons": problems}
-            raise ValidationError("The password is too weak", code="VAL_PASSWORD", details=details)
-        user = User(
-            email=email, password_hash=await self.identity.hasher.hash(password), name=name, role=role
-        )
+        account = await new_account(self.identity, email=email, password=password, name=name)
+        return await self.add_account(account, role=role, request=request)
+
+    async def add_account(
+        self, account: NewAccount, *, role: Role = Role.USER, request: Request | None = None
+    ) -> User:
+        user = User(email=account.email, password_hash=account.password_hash, name=account.name, role=role)
         duplicate = ConflictError(
             "An account with this email exists", code="CF_DUPLICATE_EMAIL", details={"field": "email"}
         )
@@ -58,14 +76,12 @@ class AccountService:
         )
         return user
 
-    async def register(
-        self, request: Request, *, email: str, password: str, name: str
-    ) -> tuple[User, TokenPair]:
-        user = await self.create_account(email=email, password=password, name=name, request=request)
+    async def register(self, request: Request, account: NewAccount) -> tuple[User, TokenPair]:
+        user = await self.add_account(account, request=request)
         return user, await self.identity.issue_pair(self.session, user)
 
-    async def login(self, request: Request, *, email: str, password: str, otp: str | None) -> Login:
-        user = await self.identity.authenticate(self.session, request, email, password)
+    async def login(self, request: Request, checked: CheckedPassword, otp: str | None) -> Login:
+        user = await self.identity.authenticate(self.session, request, checked)
         warnings: list[str] = []
         if user.totp_enabled:
             await self._check_code(user, otp, request, missing_code="AUTH_OTP_REQUIRED")

@@ -21,6 +21,7 @@ def install_identity(app: FastAPI, models: IdentityModels) -> Identity:
     access_lifetime = timedelta(minutes=settings.access_token_minutes)
     identity = Identity(
         models=models,
+        database=app.state.database,
         access_tokens=AccessTokens(
             secret=settings.secret("secret_key"),
             issuer=settings.service_name,
@@ -36,11 +37,19 @@ def install_identity(app: FastAPI, models: IdentityModels) -> Identity:
             namespace=settings.namespace,
             sync_seconds=settings.revocation_sync_seconds,
         ),
-        hasher=PasswordHasher(settings.password_hash_profile),
+        hasher=PasswordHasher(
+            settings.password_hash_profile,
+            workers=settings.password_hash_workers,
+            queue=settings.password_hash_queue,
+        ),
         limiter=app.state.rate_limiter,
         metrics=app.state.metrics,
         refresh_lifetime=timedelta(days=settings.refresh_token_days),
-        login_rates=LoginRates(settings.login_rate_per_address, settings.login_rate_per_account),
+        login_rates=LoginRates(
+            settings.login_rate_per_address,
+            settings.login_rate_per_account,
+            settings.login_backstop_per_account,
+        ),
     )
     app.state.identity = identity
     app.state.purgeable_kinds.extend(

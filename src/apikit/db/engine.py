@@ -137,6 +137,13 @@ class Database:
                 await _rollback(session)
                 raise
 
+    @asynccontextmanager
+    async def reading(self) -> AsyncIterator[AsyncSession]:
+        """An autocommit read session outside a request's dependencies, its faults answered like a
+        request's (503, or 504 on timeout)."""
+        async with _translated_errors(), self.read_sessions() as session:
+            yield session
+
     async def dispose(self) -> None:
         await self.engine.dispose()
         if self.read_engine is not self.engine:

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Request, Response, status
 from fastapi.security import OAuth2PasswordRequestForm
 
 from apikit.auth.dependencies import IdentityDep
-from apikit.auth.identity import TokenPair
+from apikit.auth.identity import CheckedPassword, TokenPair
 from apikit.db.engine import ReadOnlySession, WriteSession
 from apikit.errors import NotFoundError
 from apikit.openapi import error_responses
@@ -23,7 +23,7 @@ from firemode.identity.schemas import (
     UserResponse,
     UserUpdateRequest,
 )
-from firemode.identity.service import UserService
+from firemode.identity.service import UserService, new_password_hash
 
 router = APIRouter(prefix="/v1", tags=["identity"])
 
@@ -46,20 +46,27 @@ def _user_response(user: User) -> UserResponse:
     )
 
 
+async def checked_form(
+    request: Request, form: Annotated[OAuth2PasswordRequestForm, Depends()], identity: IdentityDep
+) -> CheckedPassword:
+    # A dependency, so the password is checked before the unit of work (WriteSession) opens.
+    check_form_text({"username": form.username, "password": form.password})
+    return await identity.check_password(request, form.username, form.password)
+
+
 @router.post(
     "/auth/token",
     response_model=TokenResponse,
     summary="Log in with email and password (OAuth2 password form)",
-    responses=error_responses(401, 429),
+    responses=error_responses(401, 429, 503),
 )
 async def issue_token(
     request: Request,
-    form: Annotated[OAuth2PasswordRequestForm, Depends()],
+    checked: Annotated[CheckedPassword, Depends(checked_form)],
     session: WriteSession,
     identity: IdentityDep,
 ) -> TokenResponse:
-    check_form_text({"username": form.username, "password": form.password})
-    user = await identity.authenticate(session, request, form.username, form.password)
+    user = await identity.authenticate(session, request, checked)
     pair = await identity.complete_login(session, request, user)
     return TokenResponse(
         access_token=pair.access_token, expires_in=pair.expires_in, refresh_token=pair.refresh_token
@@ -109,19 +116,29 @@ async def read_current_user(caller: CurrentUser, session: ReadOnlySession) -> Us
     return _user_response(user)
 
 
+async def new_user_password(body: UserCreateRequest, _caller: Admin, identity: IdentityDep) -> str:
+    # A dependency (after the admin check), so Argon2 runs before the unit of work opens.
+    return await new_password_hash(identity, email=body.email, password=body.password)
+
+
 @router.post(
     "/users",
     response_model=UserResponse,
     status_code=status.HTTP_201_CREATED,
     summary="Create a technician or supervisor (admin)",
-    responses=error_responses(400, 401, 403, 409),
+    responses=error_responses(400, 401, 403, 409, 503),
 )
 async def create_user(
-    request: Request, body: UserCreateRequest, caller: Admin, session: WriteSession, identity: IdentityDep
+    request: Request,
+    body: UserCreateRequest,
+    caller: Admin,
+    password_hash: Annotated[str, Depends(new_user_password)],
+    session: WriteSession,
+    identity: IdentityDep,
 ) -> UserResponse:
-    user = await UserService(session, identity).create_user(
+    user = await UserService(session, identity).add_user(
         email=body.email,
-        password=body.password,
+        password_hash=password_hash,
         role=Role(body.role),
         full_name=body.full_name,
         actor_id=caller.user_id,

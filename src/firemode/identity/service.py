@@ -35,6 +35,19 @@ async def acting_for(session: AsyncSession, user_id: uuid.UUID, role: Role) -> P
     return Principal(user_id=user.id, role=user.role)
 
 
+async def new_password_hash(identity: Identity, *, email: str, password: str) -> str:
+    """The password checked against the policy, then hashed: called before a request's unit of
+    work opens, so Argon2 never runs while it holds a database turn."""
+    problems = password_problems(password, email=normalize_email(email))
+    if problems:
+        raise ValidationError(
+            "The password is too weak",
+            code="VAL_PASSWORD",
+            details={"field": "password", "reasons": problems},
+        )
+    return await identity.hasher.hash(password)
+
+
 class UserService:
     def __init__(self, session: AsyncSession, identity: Identity) -> None:
         self.session = session
@@ -50,20 +63,27 @@ class UserService:
         actor_id: uuid.UUID | None = None,
         request: Request | None = None,
     ) -> User:
-        email = normalize_email(email)
-        problems = password_problems(password, email=email)
-        if problems:
-            raise ValidationError(
-                "The password is too weak",
-                code="VAL_PASSWORD",
-                details={"field": "password", "reasons": problems},
-            )
-        user = User(
+        password_hash = await new_password_hash(self.identity, email=email, password=password)
+        return await self.add_user(
             email=email,
-            password_hash=await self.identity.hasher.hash(password),
+            password_hash=password_hash,
             role=role,
             full_name=full_name,
+            actor_id=actor_id,
+            request=request,
         )
+
+    async def add_user(
+        self,
+        *,
+        email: str,
+        password_hash: str,
+        role: Role,
+        full_name: str | None = None,
+        actor_id: uuid.UUID | None = None,
+        request: Request | None = None,
+    ) -> User:
+        user = User(email=normalize_email(email), password_hash=password_hash, role=role, full_name=full_name)
         duplicate = ConflictError(
             "An account with this email exists", code="CF_DUPLICATE_EMAIL", details={"field": "email"}
         )
