@@ -131,14 +131,16 @@ class IdempotencyGuard:
             )
 
 
-def fingerprint(request: Request, route: str, body: bytes) -> str:
-    """Method, route template and canonical body: the same request, however it was serialised."""
+def fingerprint(request: Request, target: str, body: bytes) -> str:
+    """Method, target path and canonical body: the same request, however it was serialised. The
+    path, not the route's template: one key sent for two sessions is two requests (a 409), never
+    the first session's answer replayed for the second."""
     try:
         canonical = json.dumps(json.loads(body), sort_keys=True, separators=(",", ":")).encode()
     except ValueError:
         canonical = body
     digest = hashlib.sha256()
-    for part in (request.method.encode(), route.encode(), canonical):
+    for part in (request.method.encode(), target.encode(), canonical):
         digest.update(len(part).to_bytes(8, "big") + part)
     return digest.hexdigest()
 
@@ -177,9 +179,8 @@ def idempotency(
                 code="VAL_IDEMPOTENCY_KEY",
                 details={"header": HEADER},
             )
-        route = getattr(request.scope.get("route"), "path", request.url.path)
         database = database_of(request)
-        caller, print_ = caller_of(request), fingerprint(request, route, await request.body())
+        caller, print_ = caller_of(request), fingerprint(request, request.url.path, await request.body())
         lease = timedelta(seconds=request.app.state.settings.idempotency_lease_seconds)
         row_id = await _claim(database, model, caller, key, print_, lease)
         try:

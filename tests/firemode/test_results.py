@@ -385,6 +385,21 @@ async def test_same_key_other_body_is_409(firemode: ServiceClient, technician: A
     assert response.json()["retryable"] is False
 
 
+async def test_same_key_same_body_for_another_session_is_409(
+    firemode: ServiceClient, technician: Account
+) -> None:
+    """The key names one request, and a request includes its target: the first session's answer
+    is never replayed as the second's (and the second's changes are not silently dropped)."""
+    first_session, second_session, key = str(uuid.uuid4()), str(uuid.uuid4()), str(uuid.uuid4())
+    batch = [change("/a", 1)]
+    assert (await submit(firemode, technician, first_session, batch, key)).status_code == 200
+    response = await submit(firemode, technician, second_session, batch, key)
+    assert response.status_code == 409, response.text
+    assert response.json()["retryable"] is False
+    second = await firemode.get(f"/v1/tests/sessions/{second_session}", headers=technician.headers)
+    assert second.status_code == 404  # nothing was created for it
+
+
 async def test_keys_belong_to_their_caller(
     firemode: ServiceClient, technician: Account, supervisor: Account
 ) -> None:
@@ -442,7 +457,7 @@ async def test_a_crashed_batchs_key_is_held_for_its_lease_then_taken_over(
         tech = await account(client, "t@firemode.example.com", Role.TECHNICIAN)
         session_id, key = str(uuid.uuid4()), str(uuid.uuid4())
         body = {"changes": [change("/a", 1)]}
-        route = "/v1/tests/sessions/{session_id}/results"
+        route = f"/v1/tests/sessions/{session_id}/results"
         await claim_and_die(app.state.database, IdempotencyKey, tech.user_id, key, route, body, lease)
 
         clock.advance(4.5)

@@ -42,13 +42,13 @@ async def claim_and_die(
     model: Any,
     caller: uuid.UUID,
     key: str,
-    route: str,
+    path: str,
     body: dict[str, Any],
     lease_seconds: float,
 ) -> uuid.UUID:
-    """Claim ``key`` for ``POST route`` with ``body`` as a request would, and crash."""
+    """Claim ``key`` for ``POST path`` with ``body`` as a request would, and crash."""
     request = Request({"type": "http", "method": "POST", "headers": []})
-    print_ = idempotency.fingerprint(request, route, json.dumps(body).encode())
+    print_ = idempotency.fingerprint(request, path, json.dumps(body).encode())
     return await idempotency._claim(
         database, model, str(caller), key, print_, timedelta(seconds=lease_seconds)
     )

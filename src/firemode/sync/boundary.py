@@ -163,7 +163,15 @@ class SyncWorkerClient:
                 "The sync worker could not process the batch", details={"worker_status": response.status_code}
             )
         body_out = response.json()
-        raise error(body_out.get("message"), details=body_out.get("details") or {})
+        details = body_out.get("details") or {}
+        if response.status_code == 401 and "caller_id" not in details:
+            # The worker refused this process's internal token (secrets that differ, a clock
+            # skewed past the token's five minutes): ours to fix, not the device's. Its own 401
+            # would send the device to log in again, and again.
+            raise DependencyUnavailableError(
+                "The sync worker refused this service's credentials", details={"worker_status": 401}
+            )
+        raise error(body_out.get("message"), details=details)
 
     async def close(self) -> None:
         await self._client.aclose()

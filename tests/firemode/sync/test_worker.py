@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 from httpx import ASGITransport
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from apikit.auth.tokens import InternalTokens
 from firemode.identity.models import User
@@ -89,6 +89,37 @@ async def test_the_worker_refuses_anyone_but_the_api(
             await client.post(path, json=body, headers={"X-Internal-Authorization": user_token})
         ).status_code == 401
     await worker.state.database.dispose()
+
+
+async def test_a_worker_refusing_the_apis_credentials_is_503_not_the_devices_401(
+    tmp_path: Path, database_url_for: Callable[[str], str]
+) -> None:
+    """Secrets that differ between API and worker are the operator's to fix: a 401 would send the
+    device to log in again and again. A user the worker no longer admits is still the user's 401."""
+    url = database_url_for("firemode")
+    other = settings_for("firemode", tmp_path, url, internal_secret_key="another-internal-secret-" + "z" * 40)
+    worker = create_sync_worker_app(other)
+    async with await api_with_worker(tmp_path, url, "http://worker", ASGITransport(app=worker)) as api:
+        tech = await account(api, "t@firemode.example.com", Role.TECHNICIAN)
+        session_id = str(uuid.uuid4())
+        response = await post_results(api, tech.headers, session_id)
+        assert response.status_code == 503, response.text
+        assert response.json()["error_code"] == "FIRE-503"
+        assert response.json()["retryable"] is True
+        async with api.app.state.database.read_sessions() as session:
+            assert await session.scalar(select(func.count()).select_from(SessionChange)) == 0
+        await api.app.state.database.dispose()
+    await worker.state.database.dispose()
+
+    agreeing = create_sync_worker_app(settings_for("firemode", tmp_path, url))
+    async with await api_with_worker(tmp_path, url, "http://worker", ASGITransport(app=agreeing)) as api:
+        async with api.app.state.database.transactional() as session:
+            (await session.get(User, tech.user_id)).is_active = False  # behind the API's back
+        response = await post_results(api, tech.headers, str(uuid.uuid4()))
+        assert response.status_code == 401, response.text
+        assert response.json()["error_code"] == "FIRE-401"
+        await api.app.state.database.dispose()
+    await agreeing.state.database.dispose()
 
 
 async def test_worker_down_is_503_and_nothing_applied(
