@@ -68,7 +68,9 @@ def expired_idempotency_keys(database: Database, model: Any) -> PurgeableKind:
 
 def expired_rows(name: str, database: Database, model: Any) -> PurgeableKind:
     """Rows of ``model`` whose ``expires_at`` (indexed) has passed."""
-    return PurgeableKind(name, _delete_matching(database, model, model.id, lambda now: model.expires_at <= now))
+    return PurgeableKind(
+        name, _delete_matching(database, model, model.id, lambda now: model.expires_at <= now)
+    )
 
 
 def expired_revocations(database: Database, model: Any) -> PurgeableKind:
