@@ -189,7 +189,7 @@ async def test_purge_removes_what_expired_and_counts_it(
         again = await run_purge(name, settings, "--json")
         expected = {"revoked_tokens": 0, "refresh_tokens": 0, "idempotency_keys": 0}
         if name == "firemode":
-            expected |= {"applied_batches": 0, "upload_temp_files": 0}
+            expected |= {"applied_batches": 0, "upload_temp_files": 0, "unreferenced_blobs": 0}
         assert json.loads(again.stdout) == expected
     await app.state.database.dispose()
 
@@ -236,6 +236,7 @@ async def test_firemode_purge_sweeps_dead_uploads_and_never_touches_records(
             "idempotency_keys": 1,
             "applied_batches": 1,
             "upload_temp_files": 2,
+            "unreferenced_blobs": 0,  # the evidence's blob is referenced (and young)
         }
         assert await count(app, AppliedBatch) == 1
         assert [path.exists() for path in stale] == [False, False]

@@ -73,19 +73,30 @@ app.add_typer(evidence, name="evidence")
 @evidence.command("verify")
 def verify_evidence() -> None:
     """Re-hash every stored blob; report mismatches and missing blobs (exit 1 when any), and the
-    temporary files of dead uploads (reported only: `firemode purge` removes them)."""
+    blobs no row refers to and the temporary files of dead uploads (reported only: `firemode
+    purge` removes them, and an unreferenced blob younger than an upload may be one in flight)."""
     settings = FireModeSettings()
     configure_logging(json_lines=settings.json_logs, level="WARNING")
     report = asyncio.run(_verify(settings))
+    unreferenced = f"{report.orphans} unreferenced"
+    if report.orphans:
+        unreferenced += (
+            f" ({len(report.young_orphans)} young, possibly uploads in flight; "
+            f"{len(report.old_orphans)} old, which a purge removes)"
+        )
     typer.echo(
         f"checked {report.checked}: {report.intact} intact, {len(report.mismatched)} mismatched, "
-        f"{len(report.missing)} missing, {report.orphans} unreferenced, "
+        f"{len(report.missing)} missing, {unreferenced}, "
         f"{len(report.stale_temp_files)} stale temporary files"
     )
     for mismatch in report.mismatched:
         typer.echo(f"MISMATCH {mismatch}", err=True)
     for sha256 in report.missing:
         typer.echo(f"MISSING  {sha256}", err=True)
+    for sha256 in report.young_orphans:
+        typer.echo(f"YOUNG    {sha256}", err=True)
+    for sha256 in report.old_orphans:
+        typer.echo(f"OLD      {sha256}", err=True)
     for path in report.stale_temp_files:
         typer.echo(f"STALE    {path}", err=True)
     if not report.ok:
@@ -107,6 +118,7 @@ async def _verify(settings: FireModeSettings) -> VerifyReport:
                 store,
                 [(sha256, size) for sha256, size in rows],
                 progress=lambda done: progress.update(task, completed=done),
+                young_within_seconds=settings.stale_upload_seconds,
             )
         report.stale_temp_files = await stale_uploads(
             store.temp_dir, older_than_seconds=settings.stale_upload_seconds

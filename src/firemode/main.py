@@ -8,8 +8,9 @@ from apikit.app import create_app
 from apikit.auth.setup import install_identity
 from apikit.error_formats import FireErrorFormat
 from apikit.logging import get_logger
-from apikit.purge import PurgeableKind, expired_idempotency_keys, expired_rows
+from apikit.purge import BATCH_SIZE, PurgeableKind, expired_idempotency_keys, expired_rows
 from firemode.buildings.router import router as buildings_router
+from firemode.evidence.orphans import remove_unreferenced_blobs
 from firemode.evidence.router import router as evidence_router
 from firemode.evidence.storage import EvidenceStore, store_from_settings
 from firemode.evidence.upload import remove_stale_uploads
@@ -51,6 +52,7 @@ def create_firemode_app(settings: FireModeSettings | None = None) -> FastAPI:
     app.state.merge_boundary = merge_boundary_for(app)
     app.state.evidence_store = store_from_settings(settings.evidence_store_url, settings.data_dir)
     app.state.startup_hooks.append(lambda: sweep_dead_uploads(app.state.evidence_store, settings))
+    app.state.startup_hooks.append(lambda: sweep_unreferenced_blobs(app))
     # Never a kind from the 7-year record set (sessions, changes, evidence, security events).
     app.state.purgeable_kinds.extend(
         [
@@ -58,6 +60,7 @@ def create_firemode_app(settings: FireModeSettings | None = None) -> FastAPI:
             # The sync worker's record of a key's batch lives as long as the key.
             expired_rows("applied_batches", app.state.database, AppliedBatch),
             dead_upload_files(app.state.evidence_store, settings),
+            unreferenced_blobs(app),
         ]
     )
     metrics = app.state.metrics
@@ -85,6 +88,34 @@ def dead_upload_files(store: EvidenceStore, settings: FireModeSettings) -> Purge
         return await remove_stale_uploads(store.temp_dir, older_than_seconds=settings.stale_upload_seconds)
 
     return PurgeableKind("upload_temp_files", remove)
+
+
+def unreferenced_blobs(app: FastAPI) -> PurgeableKind:
+    """Blobs no row refers to, older than any upload may run (a kill between a blob's move and
+    its row's commit leaves one); each is decided under a guard that orders it with uploads of
+    the same bytes (see :mod:`firemode.evidence.orphans`). The store is the one the app serves from."""
+
+    async def remove(batch_size: int) -> int:
+        return await remove_unreferenced_blobs(
+            app.state.database,
+            app.state.evidence_store,
+            older_than_seconds=app.state.settings.stale_upload_seconds,
+            batch_size=batch_size,
+        )
+
+    return PurgeableKind("unreferenced_blobs", remove)
+
+
+async def sweep_unreferenced_blobs(app: FastAPI) -> None:
+    """At start-up, after the temporary files: what the last process's kill left. A failure is
+    logged, never a reason not to start (the periodic purge and `firemode purge` try again)."""
+    try:
+        removed = await unreferenced_blobs(app).remove(BATCH_SIZE)
+    except Exception:
+        log.exception("unreferenced_blobs_sweep_failed")
+        return
+    if removed:
+        log.info("unreferenced_blobs_removed", count=removed)
 
 
 def merge_boundary_for(app: FastAPI) -> MergeBoundary:

@@ -21,6 +21,7 @@ from apikit.errors import ApiError, DependencyTimeoutError, NotFoundError, Valid
 from apikit.openapi import error_responses
 from apikit.pagination import Keyset, PageParams, paginate
 from firemode.evidence.models import Evidence
+from firemode.evidence.orphans import hold_blob, remove_if_unreferenced
 from firemode.evidence.schemas import UPLOAD_REQUEST_BODY, EvidenceOut, EvidencePage
 from firemode.evidence.storage import EvidenceStore
 from firemode.evidence.upload import (
@@ -94,15 +95,11 @@ async def _janitor(request: Request) -> AsyncIterator[BlobJanitor]:
     try:
         yield janitor
     except BaseException:
-        # Runs after the endpoint's unit of work rolled back.
+        # Runs after the endpoint's unit of work rolled back. Decided under the blob's guard, as
+        # the sweep does: an upload of the same bytes may be reusing this blob meanwhile.
         store = store_of(request)
         for sha256 in janitor.created:
-            async with database_of(request).read_sessions() as session:
-                referenced = await session.scalar(
-                    select(Evidence.id).where(Evidence.sha256 == sha256).limit(1)
-                )
-            if referenced is None:
-                await store.delete(sha256)
+            await remove_if_unreferenced(database_of(request), store, sha256)
         raise
 
 
@@ -188,7 +185,9 @@ async def upload_evidence(request: Request, caller: CurrentUser, janitor: Janito
             await session.flush()
             # Last: the blob moves into place only once the row is sure to be written (the
             # commit follows). A blob new to the store is the janitor's to remove should the
-            # commit fail.
+            # commit fail. The blob's guard, held from the decision to reuse stored bytes until
+            # the commit, keeps a sweep of unreferenced blobs from deleting them in between.
+            await hold_blob(session, received.sha256)
             if not await store.exists(received.sha256):
                 janitor.created.append(received.sha256)
             await store.put_file(received.sha256, received.temp_path)

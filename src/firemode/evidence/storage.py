@@ -21,7 +21,10 @@ import re
 import shutil
 import tempfile
 from collections.abc import AsyncGenerator
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
+from stat import S_ISREG
 from typing import TYPE_CHECKING, Any, Final, Protocol
 from urllib.parse import unquote, urlsplit
 
@@ -50,6 +53,14 @@ class BlobNotFoundError(LookupError):
     """No blob is stored under this hash."""
 
 
+@dataclass(frozen=True)
+class StoredBlob:
+    """A blob as the store lists it: its hash, and when its bytes were last written (its age)."""
+
+    sha256: str
+    modified_at: datetime
+
+
 def blob_path(sha256: str) -> str:
     """The relative storage path of a blob: ``ab/cd/abcd…``. Rejects anything but a SHA-256 hex."""
     if not isinstance(sha256, str) or _KEY.fullmatch(sha256) is None:
@@ -73,7 +84,7 @@ def _check_range(start: int, end: int | None) -> None:
 class EvidenceStore(Protocol):
     """Where evidence blobs live.
 
-    ``open_range`` and ``keys`` are async generators (hence no ``async`` on their declarations
+    ``open_range`` and ``listing`` are async generators (hence no ``async`` on their declarations
     here): calling one returns the generator at once, and I/O starts on the first ``async for``.
     Wrap them in :func:`contextlib.aclosing` when you may stop early (a client that disconnects
     mid-download), so the file or connection is released at once, not at garbage collection.
@@ -110,8 +121,9 @@ class EvidenceStore(Protocol):
         """Remove the blob; removing a blob that is not there is not an error."""
         ...
 
-    def keys(self) -> AsyncGenerator[str, None]:
-        """Every stored hash, in no particular order (the verifier counts orphans with it)."""
+    def listing(self) -> AsyncGenerator[StoredBlob, None]:
+        """Every stored blob with its age, in no particular order (the verifier counts orphans
+        with it, and the sweep of unreferenced blobs picks the old ones)."""
         ...
 
 
@@ -204,13 +216,13 @@ class LocalEvidenceStore:
     async def delete(self, sha256: str) -> None:
         await asyncio.to_thread(self.path_of(sha256).unlink, missing_ok=True)
 
-    async def keys(self) -> AsyncGenerator[str, None]:
+    async def listing(self) -> AsyncGenerator[StoredBlob, None]:
         # One directory listing per thread hop: memory holds one leaf directory, not the store.
         for first in await asyncio.to_thread(_fanout_dirs, self.root):
             for second in await asyncio.to_thread(_fanout_dirs, first):
-                for name in await asyncio.to_thread(_dir_files, second):
+                for name, mtime in await asyncio.to_thread(_dir_files, second):
                     if _key_from_path(f"{first.name}/{second.name}/{name}") is not None:
-                        yield name
+                        yield StoredBlob(name, datetime.fromtimestamp(mtime, UTC))
 
 
 def _fanout_dirs(parent: Path) -> list[Path]:
@@ -219,8 +231,17 @@ def _fanout_dirs(parent: Path) -> list[Path]:
     return sorted(p for p in parent.iterdir() if _FANOUT.fullmatch(p.name) and p.is_dir())
 
 
-def _dir_files(parent: Path) -> list[str]:
-    return sorted(p.name for p in parent.iterdir() if p.is_file())
+def _dir_files(parent: Path) -> list[tuple[str, float]]:
+    """The files of ``parent`` with their modification times (one gone meanwhile is left out)."""
+    files = []
+    for path in sorted(parent.iterdir()):
+        try:
+            info = path.stat()
+        except FileNotFoundError:  # removed by a sweep since the directory was read
+            continue
+        if S_ISREG(info.st_mode):
+            files.append((path.name, info.st_mtime))
+    return files
 
 
 def _publish(source: Path, final: Path) -> None:
@@ -376,13 +397,14 @@ class ObjectEvidenceStore:
         except ObjectStoreError as exc:
             raise _unavailable() from exc
 
-    async def keys(self) -> AsyncGenerator[str, None]:
+    async def listing(self) -> AsyncGenerator[StoredBlob, None]:
+        # The listing gives each object's last write (S3's LastModified): its age, with no extra call.
         try:
             async for batch in obstore.list(self.store, chunk_size=1000):
                 for meta in batch:
                     key = _key_from_path(meta["path"])
                     if key is not None:
-                        yield key
+                        yield StoredBlob(key, meta["last_modified"])
         except ObjectStoreError as exc:
             raise _unavailable() from exc
 

@@ -4,7 +4,9 @@ Behind ``firemode evidence verify``. A blob's key *is* the SHA-256 recorded when
 re-hashing the stored bytes detects any change since (bit rot, a bad restore, tampering) without
 trusting anything else in the store. Blobs stream back in chunks: memory stays flat whatever their
 size. The one thing that grows with the store is the set of expected digests (32 bytes each) kept to
-count orphans, blobs that no row refers to.
+find orphans, blobs that no row refers to: a young one may be an upload in flight (its row not
+committed yet), an old one is what a kill between the blob's move and the commit left, and
+``firemode purge`` removes it (:mod:`firemode.evidence.orphans`).
 """
 
 from __future__ import annotations
@@ -13,8 +15,10 @@ import hashlib
 from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterable
 from contextlib import aclosing
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from pathlib import Path
 
+from apikit.ids import utcnow
 from firemode.evidence.storage import BlobNotFoundError, EvidenceStore, blob_path
 
 
@@ -34,9 +38,16 @@ class VerifyReport:
     intact: int = 0
     mismatched: list[Mismatch] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)
-    orphans: int = 0
+    # Blobs no row refers to: written within the upload time limit (possibly an upload in flight),
+    # or before it (what a purge removes).
+    young_orphans: list[str] = field(default_factory=list)
+    old_orphans: list[str] = field(default_factory=list)
     # Temporary files of uploads that died with their process (``firemode purge`` removes them).
     stale_temp_files: list[Path] = field(default_factory=list)
+
+    @property
+    def orphans(self) -> int:
+        return len(self.young_orphans) + len(self.old_orphans)
 
     @property
     def ok(self) -> bool:
@@ -49,8 +60,11 @@ async def verify_store(
     store: EvidenceStore,
     expected: Iterable[tuple[str, int]] | AsyncIterable[tuple[str, int]],
     progress: Callable[[int], None] | None = None,
+    *,
+    young_within_seconds: float = 0.0,
 ) -> VerifyReport:
-    """Re-hash each expected ``(sha256, size)`` blob, then count the store's blobs not expected.
+    """Re-hash each expected ``(sha256, size)`` blob, then list the store's blobs not expected:
+    young when written within ``young_within_seconds``, old otherwise.
 
     ``expected`` may be an async iterable, so rows can stream from the database as they are checked.
     A hash listed twice is checked once. ``progress`` gets the number of blobs checked so far.
@@ -69,10 +83,12 @@ async def verify_store(
             await _check(store, sha256, size, report)
         if progress is not None:
             progress(report.checked)
-    async with aclosing(store.keys()) as keys:
-        async for key in keys:
-            if bytes.fromhex(key) not in seen:
-                report.orphans += 1
+    young_after: datetime = utcnow() - timedelta(seconds=young_within_seconds)
+    async with aclosing(store.listing()) as listing:
+        async for blob in listing:
+            if bytes.fromhex(blob.sha256) not in seen:
+                young = blob.modified_at > young_after
+                (report.young_orphans if young else report.old_orphans).append(blob.sha256)
     return report
 
 

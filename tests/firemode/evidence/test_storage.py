@@ -16,6 +16,7 @@ import pytest
 from obstore.store import LocalStore, MemoryStore, S3Store
 
 from apikit.errors import DependencyUnavailableError
+from apikit.ids import utcnow
 from firemode.evidence import storage
 from firemode.evidence.storage import (
     CHUNK_SIZE,
@@ -72,8 +73,7 @@ async def put_bytes(store: EvidenceStore, data: bytes, name: str = "upload.part"
 
 
 async def all_keys(store: EvidenceStore) -> list[str]:
-    keys = store.keys()
-    return sorted([key async for key in keys])
+    return sorted([blob.sha256 async for blob in store.listing()])
 
 
 async def test_same_bytes_are_stored_once(backend: Backend) -> None:
@@ -156,9 +156,12 @@ async def test_delete(backend: Backend) -> None:
     assert await collect(store.open_range(kept)) == b"kept"
 
 
-async def test_keys_lists_blobs_and_nothing_else(backend: Backend) -> None:
+async def test_listing_lists_blobs_and_nothing_else(backend: Backend) -> None:
     blobs = [b"one", b"two", b"three"]
+    written_after = utcnow() - timedelta(minutes=1)  # coarse file clocks may lag a little
     keys = [(await put_bytes(backend.store, data))[0] for data in blobs]
+    # Each with its age (the sweep of unreferenced blobs keeps young ones).
+    assert all([written_after < blob.modified_at <= utcnow() async for blob in backend.store.listing()])
     other = sha(b"elsewhere")
     backend.write_raw("README.txt", b"not a blob")
     backend.write_raw("ff/ff/not-a-hash", b"not a blob")

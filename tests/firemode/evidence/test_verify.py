@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+import os
+import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -49,7 +51,7 @@ def expected_report() -> VerifyReport:
             Mismatch(sha(CORRUPTED), sha(flip_byte(CORRUPTED, 70_000)), len(CORRUPTED), len(CORRUPTED))
         ],
         missing=[sha(MISSING)],
-        orphans=1,
+        old_orphans=[sha(ORPHAN)],
     )
 
 
@@ -114,8 +116,17 @@ async def test_rows_sharing_a_blob_check_it_once_and_bad_hashes_are_missing(tmp_
 @pytest.mark.parametrize("orphans", [0, 3])
 async def test_orphans_are_counted(tmp_path: Path, orphans: int) -> None:
     store = LocalEvidenceStore(tmp_path)
-    for n in range(orphans):
-        await put(store, f"orphan {n}".encode())
+    keys = sorted([await put(store, f"orphan {n}".encode()) for n in range(orphans)])
     report = await verify_store(store, [])
-    assert report == VerifyReport(orphans=orphans)
+    assert report == VerifyReport(old_orphans=keys)
+    assert report.orphans == orphans
     assert report.ok is True
+
+
+async def test_orphans_written_within_the_upload_limit_are_young(tmp_path: Path) -> None:
+    """A blob no row refers to yet may be an upload in flight: told apart from an old one."""
+    store = LocalEvidenceStore(tmp_path)
+    young, old = await put(store, b"uploading now"), await put(store, b"left by a kill")
+    os.utime(store.path_of(old), (time.time() - 7200, time.time() - 7200))
+    report = await verify_store(store, [], young_within_seconds=3600)
+    assert report == VerifyReport(young_orphans=[young], old_orphans=[old])
