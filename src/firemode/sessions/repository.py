@@ -1,50 +1,85 @@
-"""Queries for test sessions. Visibility is decided here: a session the caller may not see is
-never returned, so the API answers 404 for it and it is absent from lists."""
+"""Queries for test sessions, as one caller sees them. Who sees a session is decided here, once
+(``sees_session``): a session the caller may not see is never returned, so the API answers 404
+for it and it is absent from lists."""
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, exists, select
+from sqlalchemy.orm import load_only
 
 from apikit.auth.dependencies import Principal
+from apikit.db.engine import ReadSession
+from apikit.db.repository import Repository
+from apikit.errors import NotFoundError
+from apikit.pagination import Keyset, Page, PageRequest, paginate
 from firemode.identity.roles import Role
 from firemode.sessions.models import SessionParticipant, TestSession
 
 SEES_EVERY_SESSION = frozenset({Role.SUPERVISOR, Role.ADMIN})
+SESSIONS = Keyset("test_sessions", (TestSession.created_at, TestSession.id))
 
 
-def is_visible(caller: Principal) -> ColumnElement[bool] | None:
-    """The condition a session must meet for ``caller`` to see it (None: sees all)."""
+def sees_session(caller: Principal, session_id: Any) -> ColumnElement[bool] | None:
+    """Whether ``caller`` sees the session whose id is in ``session_id`` (a column of any table):
+    supervisors and admins see every one (None: no condition), others those they take part in."""
     if caller.role in SEES_EVERY_SESSION:
         return None
     return exists().where(
-        SessionParticipant.session_id == TestSession.id, SessionParticipant.user_id == caller.user_id
+        SessionParticipant.session_id == session_id, SessionParticipant.user_id == caller.user_id
     )
 
 
-def visible_sessions(caller: Principal) -> Select[Any]:
-    statement = select(TestSession)
-    condition = is_visible(caller)
-    return statement if condition is None else statement.where(condition)
+def not_found(session_id: uuid.UUID) -> NotFoundError:
+    return NotFoundError("No such test session", details={"session_id": str(session_id)})
 
 
-class SessionRepository:
-    def __init__(self, session: Any) -> None:
-        self.session = session  # a write session, or a read-only one for the read paths
+class SessionRepository(Repository[TestSession]):
+    model = TestSession
+
+    def __init__(self, session: ReadSession, caller: Principal | None = None) -> None:
+        super().__init__(session)
+        self.caller = caller
+
+    def scoped(self, statement: Select[Any]) -> Select[Any]:
+        if self.caller is None:
+            raise TypeError("a SessionRepository reads sessions for a caller")
+        condition = sees_session(self.caller, TestSession.id)
+        return statement if condition is None else statement.where(condition)
+
+    def not_found(self, object_id: uuid.UUID) -> NotFoundError:
+        return not_found(object_id)
 
     async def get_visible(
         self, session_id: uuid.UUID, caller: Principal, *, lock: bool = False
     ) -> TestSession | None:
-        statement = visible_sessions(caller).where(TestSession.id == session_id)
-        if lock:
-            statement = statement.with_for_update()
-        result = await self.session.execute(statement)
-        return result.scalar_one_or_none()  # type: ignore[no-any-return]
+        """The evidence router's call, until it builds the repository with its caller."""
+        return await SessionRepository(self.session, caller).get(session_id, for_update=lock)
 
-    async def exists(self, session_id: uuid.UUID) -> bool:
-        return bool(await self.session.scalar(select(exists().where(TestSession.id == session_id))))
+    async def newest_first(
+        self,
+        page: PageRequest,
+        statuses: Iterable[str],
+        created_from: datetime | None,
+        created_to: datetime | None,
+    ) -> Page[TestSession]:
+        # A summary needs four columns; the document and the clocks can be megabytes of JSON each.
+        statement = self.query().options(
+            load_only(TestSession.id, TestSession.building_id, TestSession.status, TestSession.created_at)
+        )
+        statuses = sorted(set(statuses))  # one cursor whatever the order or repeats
+        if statuses:
+            statement = statement.where(TestSession.status.in_(statuses))
+        if created_from is not None:
+            statement = statement.where(TestSession.created_at >= created_from)
+        if created_to is not None:
+            statement = statement.where(TestSession.created_at <= created_to)
+        filters = {"status": statuses, "from": created_from, "to": created_to}
+        return await paginate(self.session, statement, keyset=SESSIONS, page=page, filters=filters)
 
     async def participants(self, session_id: uuid.UUID) -> list[uuid.UUID]:
         result = await self.session.execute(
