@@ -6,10 +6,10 @@ from fastapi import FastAPI
 
 from apikit.app import create_app
 from apikit.auth.setup import install_identity
-from apikit.error_formats import FireErrorFormat
 from apikit.logging import get_logger
 from apikit.purge import PurgeableKind, expired_idempotency_keys, expired_rows
 from firemode.buildings.router import router as buildings_router
+from firemode.errors import ERROR_FORMAT
 from firemode.evidence.router import router as evidence_router
 from firemode.evidence.storage import EvidenceStore, store_from_settings
 from firemode.evidence.upload import remove_stale_uploads
@@ -22,7 +22,6 @@ from firemode.sync.models import AppliedBatch, IdempotencyKey
 from firemode.sync.router import router as results_router
 from firemode.sync.service import limits_from
 
-ERROR_FORMAT = FireErrorFormat()
 log = get_logger("firemode")
 
 DESCRIPTION = """\

@@ -18,9 +18,11 @@ import uuid
 import weakref
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Protocol
+from typing import Annotated, Protocol
 
 import httpx
+from fastapi import Depends, Request
+from prometheus_client import Counter
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from apikit.auth.dependencies import Principal
@@ -90,6 +92,20 @@ class InProcessMerge:
             return await ResultsService(session, self.limits).submit(
                 session_id, caller, changes, operation if self.remembers_batches else None
             )
+
+
+def _merge_boundary(request: Request) -> MergeBoundary:
+    boundary: MergeBoundary = request.app.state.merge_boundary
+    return boundary
+
+
+def _changes_merged(request: Request) -> Counter:
+    counter: Counter = request.app.state.changes_merged
+    return counter
+
+
+Boundary = Annotated[MergeBoundary, Depends(_merge_boundary)]  # the app's: in process or the worker
+ChangesMerged = Annotated[Counter, Depends(_changes_merged)]  # the metric of changes accepted
 
 
 # The worker's error answers (FR-5) become the same errors here.

@@ -1,10 +1,11 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, Literal, Self
 
-from pydantic import BaseModel, Field, JsonValue, model_validator
+from pydantic import BaseModel, ConfigDict, Field, JsonValue, model_validator
 
 from apikit.schemas import Id, RequestModel
 from firemode.identity.roles import Role
@@ -41,6 +42,8 @@ class ResultsRequest(RequestModel):
 
 
 class ResultsResponse(BaseModel):
+    model_config = ConfigDict(from_attributes=True)  # read from the merge's outcome
+
     session_id: uuid.UUID
     status: Literal["processed"] = "processed"
     applied: int
@@ -51,6 +54,8 @@ class ResultsResponse(BaseModel):
 
 
 class ChangeOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
     seq: int
     actor: str
     counter: int
@@ -65,6 +70,14 @@ class ChangesPage(BaseModel):
     checkpoint: int = Field(description="Pass as `since` next time")
     vector_clock: dict[str, int]
     has_more: bool
+
+    @classmethod
+    def of(cls, session: Any, changes: Sequence[Any], *, since: int, has_more: bool) -> Self:
+        """A page of ``session``'s changes pulled after ``since``; with none, the checkpoint stays
+        where the device is, or goes back to the session's own when the device is past it."""
+        checkpoint = changes[-1].seq if changes else min(since, session.checkpoint)
+        data = [ChangeOut.model_validate(change) for change in changes]
+        return cls(data=data, checkpoint=checkpoint, vector_clock=session.vector_clock, has_more=has_more)
 
 
 class WorkerSubmission(RequestModel):
