@@ -4,6 +4,7 @@ HTTP only, services hold the rules, repositories the queries (on the kit's base)
 from __future__ import annotations
 
 import ast
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -57,11 +58,14 @@ def test_each_domain_has_its_repository_on_the_kits_base(domain: str) -> None:
     assert all(issubclass(repository, Repository) for repository in repositories)
 
 
-def test_the_sync_worker_does_not_import_the_api() -> None:
+def test_the_sync_worker_does_not_import_the_api(tmp_path: Path) -> None:
     # The worker's app needs FireMode's error format, not the API's app (an import cycle).
     script = (
         "import sys; from firemode.sync.worker import create_sync_worker_app; create_sync_worker_app(); "
         "print('firemode.main' in sys.modules)"
     )
-    ran = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)  # noqa: S603
+    environment = {**os.environ, "FIREMODE_DATA_DIR": str(tmp_path)}  # its secrets, not the repository's var/
+    ran = subprocess.run(  # noqa: S603 - this interpreter, fixed arguments
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True, env=environment
+    )
     assert ran.stdout.strip() == "False"
