@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from fastapi import APIRouter, Request, status
-from fastapi.responses import Response
+from fastapi import APIRouter, Request, Response, status
 
 from apikit.conditional import json_with_etag
 from apikit.db.engine import ReadOnlySession, WriteSession

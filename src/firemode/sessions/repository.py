@@ -1,6 +1,5 @@
-"""Queries for test sessions, as one caller sees them. Who sees a session is decided here, once
-(``sees_session``): a session the caller may not see is never returned, so the API answers 404
-for it and it is absent from lists."""
+"""Queries for test sessions as one caller sees them. Who sees a session is decided here, once
+(``sees_session``): another's session is never returned, so the API answers 404 and lists omit it."""
 
 from __future__ import annotations
 
@@ -34,10 +33,6 @@ def sees_session(caller: Principal, session_id: Any) -> ColumnElement[bool] | No
     )
 
 
-def not_found(session_id: uuid.UUID) -> NotFoundError:
-    return NotFoundError("No such test session", details={"session_id": str(session_id)})
-
-
 class SessionRepository(Repository[TestSession]):
     model = TestSession
 
@@ -46,39 +41,37 @@ class SessionRepository(Repository[TestSession]):
         self.caller = caller
 
     def scoped(self, statement: Select[Any]) -> Select[Any]:
-        if self.caller is None:
-            raise TypeError("a SessionRepository reads sessions for a caller")
+        assert self.caller is not None, "a SessionRepository reads sessions for a caller"
         condition = sees_session(self.caller, TestSession.id)
         return statement if condition is None else statement.where(condition)
 
-    def not_found(self, object_id: uuid.UUID) -> NotFoundError:
-        return not_found(object_id)
+    @staticmethod
+    def not_found(object_id: uuid.UUID) -> NotFoundError:
+        return NotFoundError("No such test session", details={"session_id": str(object_id)})
 
-    async def get_visible(
-        self, session_id: uuid.UUID, caller: Principal, *, lock: bool = False
-    ) -> TestSession | None:
+    async def get_visible(self, session_id: uuid.UUID, caller: Principal) -> TestSession | None:
         """The evidence router's call, until it builds the repository with its caller."""
-        return await SessionRepository(self.session, caller).get(session_id, for_update=lock)
+        return await SessionRepository(self.session, caller).get(session_id)
 
     async def newest_first(
         self,
         page: PageRequest,
-        statuses: Iterable[str],
-        created_from: datetime | None,
-        created_to: datetime | None,
+        statuses: Iterable[str] | None,
+        date_from: datetime | None,
+        date_to: datetime | None,
     ) -> Page[TestSession]:
         # A summary needs four columns; the document and the clocks can be megabytes of JSON each.
         statement = self.query().options(
             load_only(TestSession.id, TestSession.building_id, TestSession.status, TestSession.created_at)
         )
-        statuses = sorted(set(statuses))  # one cursor whatever the order or repeats
+        statuses = sorted(set(statuses or ()))  # one cursor whatever the order or repeats
         if statuses:
             statement = statement.where(TestSession.status.in_(statuses))
-        if created_from is not None:
-            statement = statement.where(TestSession.created_at >= created_from)
-        if created_to is not None:
-            statement = statement.where(TestSession.created_at <= created_to)
-        filters = {"status": statuses, "from": created_from, "to": created_to}
+        if date_from is not None:
+            statement = statement.where(TestSession.created_at >= date_from)
+        if date_to is not None:
+            statement = statement.where(TestSession.created_at <= date_to)
+        filters = {"status": statuses, "from": date_from, "to": date_to}
         return await paginate(self.session, statement, keyset=SESSIONS, page=page, filters=filters)
 
     async def participants(self, session_id: uuid.UUID) -> list[uuid.UUID]:

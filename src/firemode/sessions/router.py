@@ -75,9 +75,7 @@ async def list_test_sessions(
     date_from: Annotated[IsoDateTime | None, Query(description="ISO 8601; created at or after")] = None,
     date_to: Annotated[IsoDateTime | None, Query(description="ISO 8601; created at or before")] = None,
 ) -> Page[TestSession]:
-    return await SessionRepository(session, caller).newest_first(
-        page, status_filter or (), date_from, date_to
-    )
+    return await SessionRepository(session, caller).newest_first(page, status_filter, date_from, date_to)
 
 
 @router.get(

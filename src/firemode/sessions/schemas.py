@@ -87,14 +87,13 @@ class SessionDetail(SessionSummary):
 
 
 class _With:
-    """``source``'s attributes, and a few more: what ``from_attributes`` validation reads."""
+    """``source``'s attributes and a few more, for ``from_attributes`` to read."""
 
     def __init__(self, source: object, **more: Any) -> None:
-        self._source = source
-        self._more = more
+        self.__dict__.update(more, _source=source)
 
-    def __getattr__(self, name: str) -> Any:
-        return self._more[name] if name in self._more else getattr(self._source, name)
+    def __getattr__(self, name: str) -> Any:  # the names not given
+        return getattr(self._source, name)
 
 
 class ParticipantsResponse(BaseModel):

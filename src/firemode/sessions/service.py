@@ -16,8 +16,9 @@ from firemode.identity.models import User
 from firemode.identity.roles import Role
 from firemode.sessions.models import SessionParticipant, TestSession
 from firemode.sessions.repository import SEES_EVERY_SESSION, SessionRepository
-from firemode.sessions.repository import not_found as not_found  # the evidence router's import
 from firemode.sessions.schemas import TRANSITIONS, SessionStatus
+
+not_found = SessionRepository.not_found  # the evidence router's import
 
 
 def device_actor(user_id: uuid.UUID) -> str:
@@ -71,7 +72,6 @@ class SessionService:
     ) -> tuple[TestSession, bool]:
         """``(session, created)``. Re-creating an id the caller made returns it (filling in the
         building an early results batch could not know); an id someone else made is a 409."""
-        caller = self.caller
         if building_id is None:
             raise UnprocessableError("building_id is required", details={"field": "building_id"})
         if await BuildingRepository(self.session).get(building_id) is None:
@@ -82,7 +82,7 @@ class SessionService:
         created = await insert_session_if_absent(
             self.session,
             session_id,
-            caller.user_id,
+            self.caller.user_id,
             status=SessionStatus.PENDING,
             building_id=building_id,
             name=name,
@@ -91,7 +91,7 @@ class SessionService:
         assert row is not None
         if created:
             return row, True
-        if row.created_by != caller.user_id:
+        if row.created_by != self.caller.user_id:
             raise ConflictError(
                 "This session id belongs to another user", details={"session_id": str(session_id)}
             )
@@ -126,8 +126,7 @@ class SessionService:
     async def add_participant(
         self, session_id: uuid.UUID, user_id: uuid.UUID
     ) -> tuple[bool, list[uuid.UUID]]:
-        """Whether added (not already there), and the participants. The creator, supervisors and
-        admins may add."""
+        """Whether added (not there yet), and the participants; the creator, supervisors, admins add."""
         caller = self.caller
         row = await self.sessions.get_or_404(session_id, for_update=True)
         if caller.role not in SEES_EVERY_SESSION and row.created_by != caller.user_id:
@@ -138,10 +137,8 @@ class SessionService:
                 "Participants are active technicians",
                 details={"field": "user_id", "user_id": str(user_id)},
             )
-        added = not await self.sessions.is_participant(session_id, user_id)
-        if added:
-            self.session.add(
-                SessionParticipant(session_id=session_id, user_id=user_id, added_by=caller.user_id)
-            )
-            await self.session.flush()
-        return added, await self.sessions.participants(session_id)
+        if await self.sessions.is_participant(session_id, user_id):
+            return False, await self.sessions.participants(session_id)
+        self.session.add(SessionParticipant(session_id=session_id, user_id=user_id, added_by=caller.user_id))
+        await self.session.flush()
+        return True, await self.sessions.participants(session_id)

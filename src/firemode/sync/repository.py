@@ -12,8 +12,7 @@ class ChangeRepository(Repository[SessionChange]):
     model = SessionChange
 
     async def after(self, session_id: uuid.UUID, seq: int, limit: int) -> tuple[list[SessionChange], bool]:
-        """Up to ``limit`` of the session's changes after ``seq``, in arrival order, and whether
-        more follow (one more is read to know)."""
+        """Up to ``limit`` changes after ``seq`` in arrival order, and whether more follow."""
         statement = (
             self.query()
             .where(SessionChange.session_id == session_id, SessionChange.seq > seq)

@@ -75,7 +75,6 @@ async def list_changes(
     limit: Annotated[int, Query(ge=1, description=f"At most {MAX_CHANGES_PER_PULL} are returned")] = 500,
 ) -> ChangesPage:
     row = await SessionRepository(session, caller).get_or_404(session_id)
-    changes, has_more = await ChangeRepository(session).after(
-        session_id, since, coerce_limit(limit, MAX_CHANGES_PER_PULL)
-    )
+    limit = coerce_limit(limit, MAX_CHANGES_PER_PULL)
+    changes, has_more = await ChangeRepository(session).after(session_id, since, limit)
     return ChangesPage.of(row, changes, since=since, has_more=has_more)

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, Literal, Self
 
@@ -72,12 +71,10 @@ class ChangesPage(BaseModel):
     has_more: bool
 
     @classmethod
-    def of(cls, session: Any, changes: Sequence[Any], *, since: int, has_more: bool) -> Self:
-        """A page of ``session``'s changes pulled after ``since``; with none, the checkpoint stays
-        where the device is, or goes back to the session's own when the device is past it."""
+    def of(cls, session: Any, changes: list[Any], *, since: int, has_more: bool) -> Self:
+        """Changes pulled after ``since``; with none, the checkpoint stays (or falls to the session's)."""
         checkpoint = changes[-1].seq if changes else min(since, session.checkpoint)
-        data = [ChangeOut.model_validate(change) for change in changes]
-        return cls(data=data, checkpoint=checkpoint, vector_clock=session.vector_clock, has_more=has_more)
+        return cls(data=changes, checkpoint=checkpoint, vector_clock=session.vector_clock, has_more=has_more)
 
 
 class WorkerSubmission(RequestModel):
