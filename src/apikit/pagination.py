@@ -143,9 +143,10 @@ def _codec(request: Request) -> CursorCodec:
     return codec
 
 
-def _coerce_limit(limit: int) -> int:
-    # Above the maximum is served at the maximum (AIP-158); zero or less fails validation.
-    return min(limit, MAX_LIMIT)
+def coerce_limit(limit: int, maximum: int = MAX_LIMIT) -> int:
+    """The page size served for ``limit``: above ``maximum``, the maximum (AIP-158). Zero or less
+    fails the query parameter's validation (``ge=1``) before this."""
+    return min(limit, maximum)
 
 
 async def _page_request(
@@ -155,7 +156,7 @@ async def _page_request(
     ] = DEFAULT_LIMIT,
     cursor: Annotated[str | None, Query(description="`next_cursor` of the previous page")] = None,
 ) -> PageRequest:
-    return PageRequest(_coerce_limit(limit), cursor, None, _codec(request))
+    return PageRequest(coerce_limit(limit), cursor, None, _codec(request))
 
 
 async def _bidirectional_page_request(
@@ -172,7 +173,7 @@ async def _bidirectional_page_request(
         Query(description="Defaults to the cursor's own; `prev` without a cursor starts at the end"),
     ] = None,
 ) -> PageRequest:
-    return PageRequest(_coerce_limit(limit), cursor, direction, _codec(request))
+    return PageRequest(coerce_limit(limit), cursor, direction, _codec(request))
 
 
 PageParams = Annotated[PageRequest, Depends(_page_request)]

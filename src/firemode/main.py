@@ -6,10 +6,10 @@ from fastapi import FastAPI
 
 from apikit.app import create_app
 from apikit.auth.setup import install_identity
-from apikit.error_formats import FireErrorFormat
 from apikit.logging import get_logger
 from apikit.purge import BATCH_SIZE, PurgeableKind, expired_idempotency_keys, expired_rows
 from firemode.buildings.router import router as buildings_router
+from firemode.errors import ERROR_FORMAT
 from firemode.evidence.orphans import remove_unreferenced_blobs
 from firemode.evidence.router import router as evidence_router
 from firemode.evidence.storage import EvidenceStore, store_from_settings
@@ -23,7 +23,6 @@ from firemode.sync.models import AppliedBatch, IdempotencyKey
 from firemode.sync.router import router as results_router
 from firemode.sync.service import limits_from
 
-ERROR_FORMAT = FireErrorFormat()
 log = get_logger("firemode")
 
 DESCRIPTION = """\

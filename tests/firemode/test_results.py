@@ -492,6 +492,21 @@ async def test_devices_pull_what_they_missed(firemode: ServiceClient, technician
     assert (nothing["data"], nothing["checkpoint"], nothing["has_more"]) == ([], 5, False)
 
 
+async def test_a_pull_serves_at_most_a_thousand_changes(firemode: ServiceClient, technician: Account) -> None:
+    """A larger ``limit`` is served at the maximum, as list pages are, not refused."""
+    session_id = str(uuid.uuid4())
+    for first in (1, 1001):
+        batch = [change(f"/k{n}", n, counter=n) for n in range(first, first + 1000)]
+        assert (await submit(firemode, technician, session_id, batch)).status_code == 200
+    url = f"/v1/tests/sessions/{session_id}/changes"
+    page = await firemode.get(url, params={"since": 0, "limit": 5000}, headers=technician.headers)
+    assert page.status_code == 200, page.text
+    body = page.json()
+    assert [c["seq"] for c in body["data"]] == list(range(1, 1001))
+    assert (body["checkpoint"], body["has_more"]) == (1000, True)
+    assert (await firemode.get(url, params={"limit": 0}, headers=technician.headers)).status_code == 422
+
+
 # --- concurrency ----------------------------------------------------------------------------------
 
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from apikit.schemas import RequestModel
 
@@ -21,7 +21,9 @@ class BuildingUpdateRequest(RequestModel):
 
 
 class BuildingResponse(BaseModel):
-    building_id: uuid.UUID
+    model_config = ConfigDict(from_attributes=True)
+
+    building_id: uuid.UUID = Field(validation_alias="id")
     name: str
     address: str
     building_type: str | None
@@ -30,5 +32,7 @@ class BuildingResponse(BaseModel):
 
 
 class BuildingPage(BaseModel):
-    data: list[BuildingResponse]
+    model_config = ConfigDict(from_attributes=True)
+
+    data: list[BuildingResponse] = Field(validation_alias="items")  # read from the kit's Page
     next_cursor: str | None

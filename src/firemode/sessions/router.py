@@ -6,17 +6,15 @@ import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response, status
-from sqlalchemy.orm import load_only
 
 from apikit.conditional import json_with_etag
 from apikit.db.engine import ReadOnlySession, WriteSession
-from apikit.errors import UnprocessableError
 from apikit.openapi import error_responses
-from apikit.pagination import Keyset, PageParams, paginate
+from apikit.pagination import Page, PageParams
 from apikit.schemas import Id, IsoDateTime
 from firemode.identity.roles import CurrentUser
 from firemode.sessions.models import TestSession
-from firemode.sessions.repository import SessionRepository, visible_sessions
+from firemode.sessions.repository import SessionRepository
 from firemode.sessions.schemas import (
     ParticipantRequest,
     ParticipantsResponse,
@@ -28,30 +26,9 @@ from firemode.sessions.schemas import (
     SessionSummary,
     SessionUpdateRequest,
 )
-from firemode.sessions.service import SessionService, not_found
+from firemode.sessions.service import SessionService
 
 router = APIRouter(prefix="/v1/tests/sessions", tags=["test sessions"])
-SESSIONS = Keyset("test_sessions", (TestSession.created_at, TestSession.id))
-
-
-def created_response(row: TestSession) -> SessionCreated:
-    return SessionCreated(
-        session_id=row.id,
-        building_id=row.building_id,
-        name=row.name,
-        status=SessionStatus(row.status),
-        created_at=row.created_at,
-        vector_clock=row.vector_clock,
-    )
-
-
-def summary(row: TestSession) -> SessionSummary:
-    return SessionSummary(
-        session_id=row.id,
-        building_id=row.building_id,
-        status=SessionStatus(row.status),
-        created_at=row.created_at,
-    )
 
 
 @router.post(
@@ -72,17 +49,14 @@ async def create_test_session(
     building_id: Annotated[
         Id | None, Query(description="Accepted here too, as the user's draft sent it")
     ] = None,
-) -> SessionCreated:
+) -> TestSession:
     body = body or SessionCreateRequest()
-    building = body.building_id or building_id
-    if building is None:
-        raise UnprocessableError("building_id is required", details={"field": "building_id"})
-    row, created = await SessionService(session).create(
-        caller, building_id=building, session_id=body.session_id, name=body.name
+    row, created = await SessionService(session, caller).create(
+        building_id=body.building_id or building_id, session_id=body.session_id, name=body.name
     )
     if not created:
         response.status_code = status.HTTP_200_OK
-    return created_response(row)
+    return row
 
 
 @router.get(
@@ -100,21 +74,8 @@ async def list_test_sessions(
     ] = None,
     date_from: Annotated[IsoDateTime | None, Query(description="ISO 8601; created at or after")] = None,
     date_to: Annotated[IsoDateTime | None, Query(description="ISO 8601; created at or before")] = None,
-) -> SessionPage:
-    # A summary needs four columns; the document and the clocks can be megabytes of JSON each.
-    statement = visible_sessions(caller).options(
-        load_only(TestSession.id, TestSession.building_id, TestSession.status, TestSession.created_at)
-    )
-    statuses = sorted(set(status_filter or ()))
-    if statuses:
-        statement = statement.where(TestSession.status.in_(statuses))
-    if date_from is not None:
-        statement = statement.where(TestSession.created_at >= date_from)
-    if date_to is not None:
-        statement = statement.where(TestSession.created_at <= date_to)
-    filters = {"status": statuses, "from": date_from, "to": date_to}
-    result = await paginate(session, statement, keyset=SESSIONS, page=page, filters=filters)
-    return SessionPage(data=[summary(row) for row in result.items], next_cursor=result.next_cursor)
+) -> Page[TestSession]:
+    return await SessionRepository(session, caller).newest_first(page, status_filter, date_from, date_to)
 
 
 @router.get(
@@ -126,21 +87,9 @@ async def list_test_sessions(
 async def read_test_session(
     request: Request, session_id: uuid.UUID, caller: CurrentUser, session: ReadOnlySession
 ) -> Response:
-    repository = SessionRepository(session)
-    row = await repository.get_visible(session_id, caller)
-    if row is None:
-        raise not_found(session_id)
-    detail = SessionDetail(
-        **summary(row).model_dump(),
-        updated_at=row.updated_at,
-        name=row.name,
-        participants=await repository.participants(session_id),
-        vector_clock=row.vector_clock,
-        results=row.document,
-        change_count=row.change_count,
-        checkpoint=row.checkpoint,
-    )
-    return json_with_etag(request, detail)
+    sessions = SessionRepository(session, caller)
+    row = await sessions.get_or_404(session_id)
+    return json_with_etag(request, SessionDetail.of(row, await sessions.participants(session_id)))
 
 
 @router.patch(
@@ -151,11 +100,9 @@ async def read_test_session(
 )
 async def update_test_session(
     session_id: uuid.UUID, body: SessionUpdateRequest, caller: CurrentUser, session: WriteSession
-) -> SessionSummary:
-    row = await SessionService(session).update(
-        session_id, caller, body.model_dump(exclude_unset=True, exclude_none=True)
-    )
-    return summary(row)
+) -> TestSession:
+    changes = body.model_dump(exclude_unset=True, exclude_none=True)
+    return await SessionService(session, caller).update(session_id, changes)
 
 
 @router.post(
@@ -175,8 +122,7 @@ async def add_participant(
     caller: CurrentUser,
     session: WriteSession,
 ) -> ParticipantsResponse:
-    added = await SessionService(session).add_participant(session_id, caller, body.user_id)
+    added, participants = await SessionService(session, caller).add_participant(session_id, body.user_id)
     if not added:
         response.status_code = status.HTTP_200_OK
-    participants = await SessionRepository(session).participants(session_id)
     return ParticipantsResponse(session_id=session_id, participants=participants)

@@ -3,9 +3,9 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 from enum import StrEnum
-from typing import Any, Literal
+from typing import Any, Literal, Self
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from apikit.schemas import Id, RequestModel
 
@@ -45,7 +45,9 @@ class ParticipantRequest(RequestModel):
 
 
 class SessionCreated(BaseModel):
-    session_id: uuid.UUID
+    model_config = ConfigDict(from_attributes=True)
+
+    session_id: uuid.UUID = Field(validation_alias="id")
     building_id: uuid.UUID | None
     name: str | None
     status: SessionStatus
@@ -54,14 +56,18 @@ class SessionCreated(BaseModel):
 
 
 class SessionSummary(BaseModel):
-    session_id: uuid.UUID
+    model_config = ConfigDict(from_attributes=True)
+
+    session_id: uuid.UUID = Field(validation_alias="id")
     building_id: uuid.UUID | None
     status: SessionStatus
     created_at: datetime
 
 
 class SessionPage(BaseModel):
-    data: list[SessionSummary]
+    model_config = ConfigDict(from_attributes=True)
+
+    data: list[SessionSummary] = Field(validation_alias="items")  # read from the kit's Page
     next_cursor: str | None
 
 
@@ -70,9 +76,24 @@ class SessionDetail(SessionSummary):
     name: str | None
     participants: list[uuid.UUID]
     vector_clock: dict[str, int]
-    results: dict[str, Any] = Field(description="The merged document")
+    results: dict[str, Any] = Field(validation_alias="document", description="The merged document")
     change_count: int
     checkpoint: int
+
+    @classmethod
+    def of(cls, row: object, participants: list[uuid.UUID]) -> Self:
+        """The session ``row`` with its participants, which are rows of their own."""
+        return cls.model_validate(_With(row, participants=participants))
+
+
+class _With:
+    """``source``'s attributes and a few more, for ``from_attributes`` to read."""
+
+    def __init__(self, source: object, **more: Any) -> None:
+        self.__dict__.update(more, _source=source)
+
+    def __getattr__(self, name: str) -> Any:  # the names not given
+        return getattr(self._source, name)
 
 
 class ParticipantsResponse(BaseModel):

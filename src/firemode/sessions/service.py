@@ -9,29 +9,21 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from apikit.auth.dependencies import Principal
-from apikit.errors import (
-    AuthorizationError,
-    BusinessRuleError,
-    ConflictError,
-    NotFoundError,
-    UnprocessableError,
-)
+from apikit.errors import AuthorizationError, BusinessRuleError, ConflictError, UnprocessableError
 from apikit.ids import new_id, utcnow
-from firemode.buildings.models import Building
+from firemode.buildings.repository import BuildingRepository
 from firemode.identity.models import User
 from firemode.identity.roles import Role
 from firemode.sessions.models import SessionParticipant, TestSession
 from firemode.sessions.repository import SEES_EVERY_SESSION, SessionRepository
 from firemode.sessions.schemas import TRANSITIONS, SessionStatus
 
+not_found = SessionRepository.not_found  # the evidence router's import
+
 
 def device_actor(user_id: uuid.UUID) -> str:
     """The actor the server stamps on a caller's changes that name none."""
     return f"user-{user_id}"
-
-
-def not_found(session_id: uuid.UUID) -> NotFoundError:
-    return NotFoundError("No such test session", code="NF_SESSION", details={"session_id": str(session_id)})
 
 
 async def insert_session_if_absent(
@@ -70,26 +62,27 @@ async def insert_session_if_absent(
 
 
 class SessionService:
-    def __init__(self, session: AsyncSession) -> None:
+    def __init__(self, session: AsyncSession, caller: Principal) -> None:
         self.session = session
-        self.sessions = SessionRepository(session)
+        self.caller = caller
+        self.sessions = SessionRepository(session, caller)
 
     async def create(
-        self, caller: Principal, *, building_id: uuid.UUID, session_id: uuid.UUID | None, name: str | None
+        self, *, building_id: uuid.UUID | None, session_id: uuid.UUID | None, name: str | None
     ) -> tuple[TestSession, bool]:
         """``(session, created)``. Re-creating an id the caller made returns it (filling in the
         building an early results batch could not know); an id someone else made is a 409."""
-        if await self.session.get(Building, building_id) is None:
+        if building_id is None:
+            raise UnprocessableError("building_id is required", details={"field": "building_id"})
+        if await BuildingRepository(self.session).get(building_id) is None:
             raise UnprocessableError(
-                "No such building",
-                code="NF_BUILDING",
-                details={"field": "building_id", "building_id": str(building_id)},
+                "No such building", details={"field": "building_id", "building_id": str(building_id)}
             )
         session_id = session_id or new_id()
         created = await insert_session_if_absent(
             self.session,
             session_id,
-            caller.user_id,
+            self.caller.user_id,
             status=SessionStatus.PENDING,
             building_id=building_id,
             name=name,
@@ -98,7 +91,7 @@ class SessionService:
         assert row is not None
         if created:
             return row, True
-        if row.created_by != caller.user_id:
+        if row.created_by != self.caller.user_id:
             raise ConflictError(
                 "This session id belongs to another user", details={"session_id": str(session_id)}
             )
@@ -113,14 +106,8 @@ class SessionService:
         await self.session.flush()
         return row, False
 
-    async def get(self, session_id: uuid.UUID, caller: Principal, *, lock: bool = False) -> TestSession:
-        row = await self.sessions.get_visible(session_id, caller, lock=lock)
-        if row is None:
-            raise not_found(session_id)
-        return row
-
-    async def update(self, session_id: uuid.UUID, caller: Principal, changes: dict[str, Any]) -> TestSession:
-        row = await self.get(session_id, caller, lock=True)
+    async def update(self, session_id: uuid.UUID, changes: dict[str, Any]) -> TestSession:
+        row = await self.sessions.get_or_404(session_id, for_update=True)
         if "status" in changes and changes["status"] != row.status:
             current, wanted = SessionStatus(row.status), SessionStatus(changes["status"])
             allowed = TRANSITIONS[current]
@@ -136,20 +123,22 @@ class SessionService:
         await self.session.flush()
         return row
 
-    async def add_participant(self, session_id: uuid.UUID, caller: Principal, user_id: uuid.UUID) -> bool:
-        """True when added, False when already there. The creator, supervisors and admins may add."""
-        row = await self.get(session_id, caller, lock=True)
+    async def add_participant(
+        self, session_id: uuid.UUID, user_id: uuid.UUID
+    ) -> tuple[bool, list[uuid.UUID]]:
+        """Whether added (not there yet), and the participants; the creator, supervisors, admins add."""
+        caller = self.caller
+        row = await self.sessions.get_or_404(session_id, for_update=True)
         if caller.role not in SEES_EVERY_SESSION and row.created_by != caller.user_id:
             raise AuthorizationError("Only the session's creator, a supervisor or an admin adds participants")
         user = await self.session.get(User, user_id)
         if user is None or not user.is_active or user.role != Role.TECHNICIAN:
             raise UnprocessableError(
                 "Participants are active technicians",
-                code="NF_USER",
                 details={"field": "user_id", "user_id": str(user_id)},
             )
         if await self.sessions.is_participant(session_id, user_id):
-            return False
+            return False, await self.sessions.participants(session_id)
         self.session.add(SessionParticipant(session_id=session_id, user_id=user_id, added_by=caller.user_id))
         await self.session.flush()
-        return True
+        return True, await self.sessions.participants(session_id)

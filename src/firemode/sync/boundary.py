@@ -17,10 +17,11 @@ import asyncio
 import uuid
 import weakref
 from collections.abc import Sequence
-from datetime import datetime
-from typing import Protocol
+from typing import Annotated, Protocol, cast
 
 import httpx
+from fastapi import Depends, Request
+from prometheus_client import Counter
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from apikit.auth.dependencies import Principal
@@ -38,7 +39,7 @@ from apikit.errors import (
     ValidationError,
 )
 from apikit.idempotency import REPLAYED_HEADER, IdempotentOperation
-from firemode.sync.schemas import ChangeIn, WorkerSubmission
+from firemode.sync.schemas import ChangeIn, ResultsResponse, WorkerSubmission
 from firemode.sync.service import MergeOutcome, ResultsService, SyncLimits
 
 WORKER_AUDIENCE = "firemode-sync-worker"
@@ -90,6 +91,18 @@ class InProcessMerge:
             return await ResultsService(session, self.limits).submit(
                 session_id, caller, changes, operation if self.remembers_batches else None
             )
+
+
+def _merge_boundary(request: Request) -> MergeBoundary:
+    return cast(MergeBoundary, request.app.state.merge_boundary)
+
+
+def _changes_merged(request: Request) -> Counter:
+    return cast(Counter, request.app.state.changes_merged)
+
+
+Boundary = Annotated[MergeBoundary, Depends(_merge_boundary)]  # the app's: in process or the worker
+ChangesMerged = Annotated[Counter, Depends(_changes_merged)]  # the metric of changes accepted
 
 
 # The worker's error answers (FR-5) become the same errors here.
@@ -146,17 +159,9 @@ class SyncWorkerClient:
             raise DependencyTimeoutError("The sync worker did not answer in time") from exc
         except httpx.TransportError as exc:
             raise DependencyUnavailableError("The sync worker is unavailable") from exc
-        if response.status_code == 200:
-            data = response.json()
-            return MergeOutcome(
-                session_id=uuid.UUID(data["session_id"]),
-                applied=data["applied"],
-                duplicates=data["duplicates"],
-                vector_clock=data["vector_clock"],
-                processed_at=datetime.fromisoformat(data["processed_at"]),
-                checkpoint=data["checkpoint"],
-                replayed=response.headers.get(REPLAYED_HEADER) == "true",
-            )
+        if response.status_code == 200:  # read by the schema the worker answered with
+            answer = ResultsResponse.model_validate_json(response.content).model_dump(exclude={"status"})
+            return MergeOutcome(**answer, replayed=response.headers.get(REPLAYED_HEADER) == "true")
         error = _ERRORS.get(response.status_code)
         if error is None:  # the worker failed (5xx) or answered something unexpected
             raise DependencyUnavailableError(

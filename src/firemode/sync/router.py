@@ -5,20 +5,21 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request, Response
-from sqlalchemy import select
+from fastapi import APIRouter, Depends, Query, Response
 
 from apikit.db.engine import ReadOnlySession, WriteSession
 from apikit.idempotency import REPLAYED_HEADER, IdempotencyGuard, idempotency
 from apikit.openapi import error_responses
+from apikit.pagination import coerce_limit
 from firemode.identity.roles import CurrentUser
 from firemode.sessions.repository import SessionRepository
-from firemode.sessions.service import not_found
-from firemode.sync.boundary import MergeBoundary
-from firemode.sync.models import IdempotencyKey, SessionChange
-from firemode.sync.schemas import ChangeOut, ChangesPage, ResultsRequest, ResultsResponse
+from firemode.sync.boundary import Boundary, ChangesMerged
+from firemode.sync.models import IdempotencyKey
+from firemode.sync.repository import ChangeRepository
+from firemode.sync.schemas import ChangesPage, ResultsRequest, ResultsResponse
 
 router = APIRouter(prefix="/v1/tests/sessions", tags=["results"])
+MAX_CHANGES_PER_PULL = 1000
 
 Idempotency = Annotated[
     IdempotencyGuard,
@@ -34,11 +35,6 @@ Idempotency = Annotated[
 ]
 
 
-def merge_boundary(request: Request) -> MergeBoundary:
-    boundary: MergeBoundary = request.app.state.merge_boundary
-    return boundary
-
-
 @router.post(
     "/{session_id}/results",
     response_model=ResultsResponse,
@@ -46,27 +42,21 @@ def merge_boundary(request: Request) -> MergeBoundary:
     responses=error_responses(400, 401, 404, 409, 413, 503, 504),
 )
 async def submit_results(
-    request: Request,
     response: Response,
     session_id: uuid.UUID,
     body: ResultsRequest,
     caller: CurrentUser,
     guard: Idempotency,
     session: WriteSession,
+    boundary: Boundary,
+    changes_merged: ChangesMerged,
 ) -> ResultsResponse:
-    outcome = await merge_boundary(request).submit(session, session_id, caller, body.changes, guard.operation)
+    outcome = await boundary.submit(session, session_id, caller, body.changes, guard.operation)
     # Counted once: a replay comes from the sync worker only for an attempt this process gave up on.
-    request.app.state.changes_merged.inc(outcome.applied)
+    changes_merged.inc(outcome.applied)
     if outcome.replayed:
         response.headers[REPLAYED_HEADER] = "true"
-    answer = ResultsResponse(
-        session_id=outcome.session_id,
-        applied=outcome.applied,
-        duplicates=outcome.duplicates,
-        vector_clock=outcome.vector_clock,
-        processed_at=outcome.processed_at,
-        checkpoint=outcome.checkpoint,
-    )
+    answer = ResultsResponse.model_validate(outcome)
     await guard.record(session, 200, answer.model_dump(mode="json"))
     return answer
 
@@ -82,35 +72,9 @@ async def list_changes(
     caller: CurrentUser,
     session: ReadOnlySession,
     since: Annotated[int, Query(ge=0, le=2**62, description="The last checkpoint the device holds")] = 0,
-    limit: Annotated[int, Query(ge=1, description="At most 1000 are returned")] = 500,
+    limit: Annotated[int, Query(ge=1, description=f"At most {MAX_CHANGES_PER_PULL} are returned")] = 500,
 ) -> ChangesPage:
-    row = await SessionRepository(session).get_visible(session_id, caller)
-    if row is None:
-        raise not_found(session_id)
-    limit = min(limit, 1000)
-    result = await session.execute(
-        select(SessionChange)
-        .where(SessionChange.session_id == session_id, SessionChange.seq > since)
-        .order_by(SessionChange.seq)
-        .limit(limit + 1)
-    )
-    changes = list(result.scalars())
-    has_more = len(changes) > limit
-    changes = changes[:limit]
-    return ChangesPage(
-        data=[
-            ChangeOut(
-                seq=change.seq,
-                actor=change.actor,
-                counter=change.counter,
-                op=change.op,
-                path=change.path,
-                value=change.value,
-                accepted_at=change.accepted_at,
-            )
-            for change in changes
-        ],
-        checkpoint=changes[-1].seq if changes else min(since, row.checkpoint),
-        vector_clock=row.vector_clock,
-        has_more=has_more,
-    )
+    row = await SessionRepository(session, caller).get_or_404(session_id)
+    limit = coerce_limit(limit, MAX_CHANGES_PER_PULL)
+    changes, has_more = await ChangeRepository(session).after(session_id, since, limit)
+    return ChangesPage.of(row, changes, since=since, has_more=has_more)

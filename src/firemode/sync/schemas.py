@@ -4,7 +4,7 @@ import uuid
 from datetime import datetime
 from typing import Any, Literal, Self
 
-from pydantic import BaseModel, Field, JsonValue, model_validator
+from pydantic import BaseModel, ConfigDict, Field, JsonValue, model_validator
 
 from apikit.schemas import Id, RequestModel
 from firemode.identity.roles import Role
@@ -41,6 +41,8 @@ class ResultsRequest(RequestModel):
 
 
 class ResultsResponse(BaseModel):
+    model_config = ConfigDict(from_attributes=True)  # read from the merge's outcome
+
     session_id: uuid.UUID
     status: Literal["processed"] = "processed"
     applied: int
@@ -51,6 +53,8 @@ class ResultsResponse(BaseModel):
 
 
 class ChangeOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
     seq: int
     actor: str
     counter: int
@@ -65,6 +69,12 @@ class ChangesPage(BaseModel):
     checkpoint: int = Field(description="Pass as `since` next time")
     vector_clock: dict[str, int]
     has_more: bool
+
+    @classmethod
+    def of(cls, session: Any, changes: list[Any], *, since: int, has_more: bool) -> Self:
+        """Changes pulled after ``since``; with none, the checkpoint stays (or falls to the session's)."""
+        checkpoint = changes[-1].seq if changes else min(since, session.checkpoint)
+        return cls(data=changes, checkpoint=checkpoint, vector_clock=session.vector_clock, has_more=has_more)
 
 
 class WorkerSubmission(RequestModel):

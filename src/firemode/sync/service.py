@@ -31,7 +31,7 @@ from apikit.ids import utcnow
 from firemode.sessions.models import TestSession
 from firemode.sessions.repository import SessionRepository
 from firemode.sessions.schemas import CLOSED, SessionStatus
-from firemode.sessions.service import device_actor, insert_session_if_absent, not_found
+from firemode.sessions.service import device_actor, insert_session_if_absent
 from firemode.settings import FireModeSettings
 from firemode.sync.engine import (
     MAX_COUNTER,
@@ -213,16 +213,14 @@ class ResultsService:
     async def _lock_or_create(self, session_id: uuid.UUID, caller: Principal) -> TestSession:
         """The locked session; an unknown id is created for the caller (offline devices may sync
         before their create request arrives). An id the caller may not see is a 404."""
-        sessions = SessionRepository(self.session)
-        row = await sessions.get_visible(session_id, caller, lock=True)
+        sessions = SessionRepository(self.session, caller)
+        row = await sessions.get(session_id, for_update=True)
         if row is not None:
             return row  # the common case: one statement
         created = await insert_session_if_absent(
             self.session, session_id, caller.user_id, status=SessionStatus.IN_PROGRESS
         )
-        row = await sessions.get_visible(session_id, caller, lock=True)
-        if row is None:
-            raise not_found(session_id)
+        row = await sessions.get_or_404(session_id, for_update=True)
         if created:
             await self.session.refresh(row)
         return row

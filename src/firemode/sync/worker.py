@@ -5,16 +5,17 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, FastAPI, Request, Response
+from fastapi import APIRouter, Depends, FastAPI, Response
 
 from apikit.app import create_app
 from apikit.auth.dependencies import internal_caller
 from apikit.db.engine import WriteSession
 from apikit.idempotency import REPLAYED_HEADER, IdempotentOperation
 from apikit.openapi import error_responses
+from firemode.errors import ERROR_FORMAT
 from firemode.identity.service import acting_for
 from firemode.settings import FireModeSettings
-from firemode.sync.boundary import WORKER_AUDIENCE, InProcessMerge
+from firemode.sync.boundary import WORKER_AUDIENCE, Boundary, InProcessMerge
 from firemode.sync.schemas import ResultsResponse, WorkerSubmission
 from firemode.sync.service import limits_from
 
@@ -29,34 +30,24 @@ InternalCaller = Annotated[dict[str, Any], Depends(internal_caller(WORKER_AUDIEN
     responses=error_responses(401, 404, 409, 413, 503),
 )
 async def merge_for_api(
-    request: Request,
     response: Response,
     session_id: uuid.UUID,
     body: WorkerSubmission,
     _api: InternalCaller,
     session: WriteSession,
+    merge: Boundary,
 ) -> ResultsResponse:
     caller = await acting_for(session, body.caller_id, body.caller_role)
-    merge: InProcessMerge = request.app.state.merge
     operation = (
         IdempotentOperation(body.batch_id, body.fingerprint) if body.batch_id and body.fingerprint else None
     )
     outcome = await merge.submit(session, session_id, caller, body.changes, operation)
     if outcome.replayed:
         response.headers[REPLAYED_HEADER] = "true"
-    return ResultsResponse(
-        session_id=outcome.session_id,
-        applied=outcome.applied,
-        duplicates=outcome.duplicates,
-        vector_clock=outcome.vector_clock,
-        processed_at=outcome.processed_at,
-        checkpoint=outcome.checkpoint,
-    )
+    return ResultsResponse.model_validate(outcome)
 
 
 def create_sync_worker_app(settings: FireModeSettings | None = None) -> FastAPI:
-    from firemode.main import ERROR_FORMAT
-
     settings = settings or FireModeSettings()
     app = create_app(
         settings=settings,
@@ -66,7 +57,7 @@ def create_sync_worker_app(settings: FireModeSettings | None = None) -> FastAPI:
         error_format=ERROR_FORMAT,
         routers=[router],
     )
-    app.state.merge = InProcessMerge(limits_from(settings), remembers_batches=True)
+    app.state.merge_boundary = InProcessMerge(limits_from(settings), remembers_batches=True)
     return app
 
 
