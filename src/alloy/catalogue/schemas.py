@@ -6,7 +6,14 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Any
 
-from pydantic import BaseModel, Field
+from pydantic import (
+    AliasChoices,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+)
 
 from alloy.catalogue.seed_data import CircuitLoad, Slug
 from alloy.catalogue.vocabulary import CircuitType, Discipline, Equipment, MetricType, Muscle, Pattern
@@ -20,7 +27,9 @@ LaxMetric = Annotated[MetricType, Lax]
 
 
 class MovementOut(BaseModel):
-    movement_id: uuid.UUID
+    model_config = ConfigDict(from_attributes=True)
+
+    movement_id: uuid.UUID = Field(validation_alias=AliasChoices("movement_id", "id"))
     slug: str
     name: str
     pattern: Pattern
@@ -37,9 +46,18 @@ class MovementOut(BaseModel):
     progression_id: uuid.UUID | None
     regression_id: uuid.UUID | None
     description: str
-    custom: bool = Field(description="A user's private movement rather than the shared catalogue")
+    custom: bool = Field(
+        validation_alias=AliasChoices("custom", "owner_id"),
+        description="A user's private movement rather than the shared catalogue",
+    )
     created_at: datetime
     updated_at: datetime
+
+    @field_validator("custom", mode="before")
+    @classmethod
+    def _owned(cls, value: Any) -> Any:
+        """A movement with an owner (read from the row) is a custom one."""
+        return value if isinstance(value, bool) else value is not None
 
 
 class MovementCreateRequest(RequestModel):
@@ -89,7 +107,9 @@ class CircuitMovementOut(BaseModel):
 
 
 class CircuitOut(BaseModel):
-    circuit_id: uuid.UUID
+    model_config = ConfigDict(from_attributes=True)
+
+    circuit_id: uuid.UUID = Field(validation_alias=AliasChoices("circuit_id", "id"))
     slug: str
     name: str
     circuit_type: CircuitType
@@ -137,14 +157,29 @@ class CircuitWriteRequest(RequestModel):
     description: str = Field(default="", max_length=600)
 
 
+def normalised(weights: dict[str, float]) -> dict[str, float]:
+    total = sum(weights.values())
+    return {name: round(value / total, 6) for name, value in weights.items()}
+
+
 class ScoringConfigOut(BaseModel):
+    # normalised_weights is derived, yet always there: the answer's schema keeps it required
+    model_config = ConfigDict(from_attributes=True, json_schema_serialization_defaults_required=True)
+
     version: int
     weights: dict[str, float]
-    normalised_weights: dict[str, float] = Field(description="Each weight divided by their sum")
+    normalised_weights: dict[str, float] = Field(
+        default_factory=dict, validate_default=True, description="Each weight divided by their sum"
+    )
     qualifying_score: float
     note: str | None
     created_by: uuid.UUID | None
     created_at: datetime
+
+    @field_validator("normalised_weights", mode="before")
+    @classmethod
+    def _from_weights(cls, _value: Any, info: ValidationInfo) -> Any:
+        return normalised(info.data["weights"]) if "weights" in info.data else {}
 
 
 class ScoringConfigRequest(RequestModel):
@@ -157,7 +192,3 @@ class ScoringValidationOut(BaseModel):
     valid: bool
     problems: list[str]
     normalised_weights: dict[str, float] | None
-
-
-def as_circuit_movements(items: list[Any]) -> list[CircuitMovementOut]:
-    return [CircuitMovementOut.model_validate(item) for item in items]
