@@ -188,6 +188,13 @@ class CircuitRepository(Repository[Circuit]):
         statement = select(Movement.id).where(Movement.id.in_(wanted), Movement.owner_id.is_(None))
         return set((await self.session.execute(statement)).scalars())
 
+    async def slugs_like(self, prefix: str, *, other_than: uuid.UUID | None) -> set[str]:
+        """The slugs starting with ``prefix``, but ``other_than``'s."""
+        statement = select(Circuit.slug).where(Circuit.slug.startswith(prefix, autoescape=True))
+        if other_than is not None:
+            statement = statement.where(Circuit.id != other_than)
+        return set((await self.session.execute(statement)).scalars())
+
     async def delete(self, circuit_id: uuid.UUID) -> bool:
         removed = await self.session.execute(delete(Circuit).where(Circuit.id == circuit_id))
         return bool(getattr(removed, "rowcount", 0))

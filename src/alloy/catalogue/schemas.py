@@ -13,11 +13,12 @@ from pydantic import (
     Field,
     ValidationInfo,
     field_validator,
+    model_validator,
 )
 
 from alloy.catalogue.seed_data import CircuitLoad, Slug
 from alloy.catalogue.vocabulary import CircuitType, Discipline, Equipment, MetricType, Muscle, Pattern
-from apikit.schemas import Id, Lax, RequestModel
+from apikit.schemas import Id, Lax, RequestModel, Timestamp
 
 LaxPattern = Annotated[Pattern, Lax]
 LaxMuscle = Annotated[Muscle, Lax]
@@ -112,7 +113,8 @@ class CircuitOut(BaseModel):
     circuit_id: uuid.UUID = Field(validation_alias=AliasChoices("circuit_id", "id"))
     slug: str
     name: str
-    circuit_type: CircuitType
+    type: CircuitType = Field(validation_alias=AliasChoices("type", "circuit_type"))
+    circuit_type: CircuitType = Field(description="The old name of `type`, kept for existing clients")
     rounds: int | None
     time_cap_minutes: int | None
     duration_minutes: int | None
@@ -143,11 +145,21 @@ class CircuitMovementIn(RequestModel):
 
 
 class CircuitWriteRequest(RequestModel):
-    """The whole circuit (PUT replaces it; POST creates it)."""
+    """The whole circuit (PUT replaces it; POST creates it); what a GET answers is accepted back.
+
+    ``circuit_type``, the old name of ``type``, is accepted alone; when both come, ``type`` wins.
+    The read-only fields of the answer (``circuit_id``, ``created_at``, ``updated_at``) are ignored,
+    but ``circuit_id`` tells whether ``slug`` is the one the server gave that circuit (see the
+    service).
+    """
 
     name: str = Field(min_length=2, max_length=120)
-    slug: Slug | None = None
-    circuit_type: Annotated[CircuitType, Lax]
+    slug: Slug | None = Field(
+        default=None,
+        description="Derived from the name when absent; one the server gave (echoed from a GET) is "
+        "renewed when taken, one the client chose is a 409 when taken",
+    )
+    type: Annotated[CircuitType, Lax] = Field(validation_alias=AliasChoices("type", "circuit_type"))
     rounds: int | None = Field(default=None, ge=1, le=100)
     time_cap_minutes: int | None = Field(default=None, ge=1, le=120)
     duration_minutes: int | None = Field(default=None, ge=1, le=120)
@@ -155,6 +167,16 @@ class CircuitWriteRequest(RequestModel):
     difficulty: int = Field(ge=1, le=5)
     tags: list[Slug] = Field(default_factory=list, max_length=20)
     description: str = Field(default="", max_length=600)
+    circuit_id: Id | None = Field(default=None, description="Read-only: ignored (names the circuit read)")
+    created_at: Timestamp | None = Field(default=None, description="Read-only: ignored")
+    updated_at: Timestamp | None = Field(default=None, description="Read-only: ignored")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _new_name_wins(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "type" in data and "circuit_type" in data:
+            return {key: value for key, value in data.items() if key != "circuit_type"}
+        return data
 
 
 def normalised(weights: dict[str, float]) -> dict[str, float]:
@@ -183,9 +205,15 @@ class ScoringConfigOut(BaseModel):
 
 
 class ScoringConfigRequest(RequestModel):
+    """A new version; what a GET answers is accepted back, its derived and read-only fields ignored."""
+
     weights: dict[str, Annotated[float, Field(allow_inf_nan=False)]] = Field(min_length=1, max_length=20)
     qualifying_score: float = Field(default=0.5, ge=0, le=1, allow_inf_nan=False)
     note: str | None = Field(default=None, max_length=400)
+    version: int | None = Field(default=None, description="Read-only: ignored (the next version is taken)")
+    normalised_weights: dict[str, Any] | None = Field(default=None, description="Derived: ignored")
+    created_by: Id | None = Field(default=None, description="Read-only: ignored")
+    created_at: Timestamp | None = Field(default=None, description="Read-only: ignored")
 
 
 class ScoringValidationOut(BaseModel):

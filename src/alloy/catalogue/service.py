@@ -227,14 +227,14 @@ class CircuitService:
         self.circuits = CircuitRepository(session)
 
     async def create(self, body: CircuitWriteRequest) -> Circuit:
-        circuit = Circuit(id=new_id(), **await self._checked_fields(body))
+        circuit = Circuit(id=new_id(), **await self._checked_fields(body, replacing=None))
         await add_unique(self.session, circuit, _duplicate_circuit())
         self.cache.invalidate_after_commit(self.session, CIRCUITS)
         return circuit
 
     async def replace(self, circuit_id: uuid.UUID, body: CircuitWriteRequest) -> Circuit:
         circuit = await self.circuits.get_or_404(circuit_id, for_update=True)
-        for key, value in (await self._checked_fields(body)).items():
+        for key, value in (await self._checked_fields(body, replacing=circuit)).items():
             setattr(circuit, key, value)
         circuit.updated_at = utcnow()
         await add_unique(self.session, circuit, _duplicate_circuit())
@@ -246,7 +246,7 @@ class CircuitService:
             raise self.circuits.not_found(circuit_id)
         self.cache.invalidate_after_commit(self.session, CIRCUITS)
 
-    async def _checked_fields(self, body: CircuitWriteRequest) -> dict[str, Any]:
+    async def _checked_fields(self, body: CircuitWriteRequest, replacing: Circuit | None) -> dict[str, Any]:
         """The circuit's columns, after the checks a schema cannot express."""
         for index, item in enumerate(body.movements):
             if item.measure_count() != 1:
@@ -254,9 +254,9 @@ class CircuitService:
                     "Each movement needs exactly one of reps, rep_scheme, distance_m, seconds, calories",
                     details={"field": f"movements.{index}"},
                 )
-        if CircuitType(body.circuit_type) in _TIMED and body.duration_minutes is None:
+        if body.type in _TIMED and body.duration_minutes is None:
             raise UnprocessableError(
-                f"An {body.circuit_type} needs duration_minutes", details={"field": "duration_minutes"}
+                f"An {body.type} needs duration_minutes", details={"field": "duration_minutes"}
             )
         wanted = {item.movement_id for item in body.movements}
         if missing := sorted(str(each) for each in wanted - await self.circuits.shared_movement_ids(wanted)):
@@ -266,10 +266,10 @@ class CircuitService:
                 details={"missing": missing},
             )
         return {
-            "slug": body.slug or slugify(body.name),
+            "slug": await self._slug(body, replacing),
             "name": body.name,
             "name_key": body.name.casefold(),
-            "circuit_type": body.circuit_type,
+            "circuit_type": body.type,
             "rounds": body.rounds,
             "time_cap_minutes": body.time_cap_minutes,
             "duration_minutes": body.duration_minutes,
@@ -278,6 +278,29 @@ class CircuitService:
             "tags": body.tags,
             "description": body.description,
         }
+
+    async def _slug(self, body: CircuitWriteRequest, replacing: Circuit | None) -> str:
+        """The client's slug when they chose it (taken: 409); otherwise one derived and free.
+
+        A slug is the server's, not the client's choice, when it is absent or when it is the one
+        the server gave the circuit being replaced or the circuit the body was read from (its
+        ``circuit_id``): a document read by GET and sent back carries it unchanged.
+        """
+        given = {replacing.slug} if replacing is not None else set()
+        if body.circuit_id is not None and (read := await self.circuits.get(body.circuit_id)) is not None:
+            given.add(read.slug)
+        if body.slug is not None and body.slug not in given:
+            return body.slug
+        own = replacing.id if replacing is not None else None
+        if body.slug is not None and body.slug not in await self.circuits.slugs_like(
+            body.slug, other_than=own
+        ):
+            return body.slug  # the server's, and still free
+        base = slugify(body.name)
+        taken = await self.circuits.slugs_like(base, other_than=own)
+        return next(
+            slug for slug in (base, *(f"{base}_{n}" for n in range(2, len(taken) + 3))) if slug not in taken
+        )
 
 
 def _duplicate_circuit() -> ConflictError:
