@@ -18,7 +18,7 @@ from pydantic import (
 
 from alloy.catalogue.seed_data import CircuitLoad, Slug
 from alloy.catalogue.vocabulary import CircuitType, Discipline, Equipment, MetricType, Muscle, Pattern
-from apikit.schemas import Id, Lax, RequestModel, Timestamp
+from apikit.schemas import Id, IsoTimestamp, Lax, RequestModel
 
 LaxPattern = Annotated[Pattern, Lax]
 LaxMuscle = Annotated[Muscle, Lax]
@@ -168,8 +168,8 @@ class CircuitWriteRequest(RequestModel):
     tags: list[Slug] = Field(default_factory=list, max_length=20)
     description: str = Field(default="", max_length=600)
     circuit_id: Id | None = Field(default=None, description="Read-only: ignored (names the circuit read)")
-    created_at: Timestamp | None = Field(default=None, description="Read-only: ignored")
-    updated_at: Timestamp | None = Field(default=None, description="Read-only: ignored")
+    created_at: IsoTimestamp | None = Field(default=None, description="Read-only: ignored")
+    updated_at: IsoTimestamp | None = Field(default=None, description="Read-only: ignored")
 
     @model_validator(mode="before")
     @classmethod
@@ -213,7 +213,7 @@ class ScoringConfigRequest(RequestModel):
     version: int | None = Field(default=None, description="Read-only: ignored (the next version is taken)")
     normalised_weights: dict[str, Any] | None = Field(default=None, description="Derived: ignored")
     created_by: Id | None = Field(default=None, description="Read-only: ignored")
-    created_at: Timestamp | None = Field(default=None, description="Read-only: ignored")
+    created_at: IsoTimestamp | None = Field(default=None, description="Read-only: ignored")
 
 
 class ScoringValidationOut(BaseModel):
