@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from alloy.catalogue.circuits import router as circuits_router
+from alloy.catalogue.circuits_router import router as circuits_router
 from alloy.catalogue.router import router as movements_router
 from alloy.catalogue.scoring_router import router as scoring_router
 from alloy.identity.audit_router import router as audit_router

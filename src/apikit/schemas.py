@@ -126,6 +126,8 @@ _RFC3339 = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}")
 # For query parameters, where FastAPI would otherwise also take "0" as 1970-01-01; without a zone,
 # UTC is meant.
 IsoDateTime = Annotated[datetime, BeforeValidator(_iso_datetime), AfterValidator(in_utc)]
+# A body's date-time as ISO 8601 text only (``Timestamp`` also takes a Unix time, as a number).
+IsoTimestamp = Annotated[Timestamp, BeforeValidator(_iso_datetime)]
 
 
 def _whole(value: Any) -> Any:
@@ -153,6 +155,7 @@ __all__ = [
     "Day",
     "Id",
     "IsoDateTime",
+    "IsoTimestamp",
     "Lax",
     "RequestModel",
     "Timestamp",

@@ -213,3 +213,75 @@ async def test_deprecated_admin_token_on_catalogue_routes(tmp_path: Path, databa
         refused = await client.get("/v1/scoring/config", headers={"X-Admin-Token": "wrong"})
         assert refused.status_code == 401
     await app.state.database.dispose()
+
+
+# --- round trips: what a GET answers, a PUT or POST takes back ---------------------------------------
+
+
+async def test_a_scoring_config_read_can_be_put_back(alloy: ServiceClient, admin: Member) -> None:
+    config = data_of(await alloy.get("/v1/scoring/config", headers=admin.headers))
+    dry = data_of(await alloy.post("/v1/scoring/config/validate", json=config, headers=admin.headers))
+    assert (dry["valid"], dry["normalised_weights"]) == (True, config["normalised_weights"])
+    stale = config | {"normalised_weights": {"pattern_alignment": 1.0}, "version": 9}  # derived: ignored
+    again = data_of(await alloy.put("/v1/scoring/config", json=stale, headers=admin.headers), 201)
+    assert (again["version"], again["weights"]) == (2, config["weights"])
+    assert again["normalised_weights"] == config["normalised_weights"]
+    assert again["created_by"] == str(admin.user_id)
+
+
+async def test_circuits_expose_their_type(alloy: ServiceClient, admin: Member, athlete: Member) -> None:
+    amraps = data_of(await alloy.get("/v1/circuits", params={"type": "amrap"}, headers=athlete.headers))
+    assert {item["type"] for item in amraps["items"]} == {"amrap"}
+    assert all(item["circuit_type"] == item["type"] for item in amraps["items"])  # the old name stays
+    swing = await movement_by_slug(alloy, admin, "kettlebell_swing")
+    body = new_circuit([swing["movement_id"], swing["movement_id"]])
+    body["type"] = body.pop("circuit_type")
+    created = data_of(await alloy.post("/v1/circuits/admin", json=body, headers=admin.headers), 201)
+    assert (created["type"], created["circuit_type"]) == ("rounds_for_time", "rounds_for_time")
+    bad = await alloy.post("/v1/circuits/admin", json=body | {"type": "marathon"}, headers=admin.headers)
+    assert error_code(bad, 422) == "VAL_TYPE"
+
+
+async def test_a_circuit_read_can_be_written_back(alloy: ServiceClient, admin: Member) -> None:
+    swing = await movement_by_slug(alloy, admin, "kettlebell_swing")
+    run = await movement_by_slug(alloy, admin, "run")
+    body = new_circuit([swing["movement_id"], run["movement_id"]])
+    created = data_of(await alloy.post("/v1/circuits/admin", json=body, headers=admin.headers), 201)
+    path = f"/v1/circuits/admin/{created['circuit_id']}"
+    read = data_of(await alloy.get(path, headers=admin.headers))
+    edited = read | {"type": "chipper", "rounds": 3}  # the client edits the new name only
+    replaced = data_of(await alloy.put(path, json=edited, headers=admin.headers))
+    assert (replaced["slug"], replaced["type"], replaced["rounds"]) == ("garage_grinder", "chipper", 3)
+    assert replaced["created_at"] == created["created_at"]
+    # A copy under a new name: the slug it echoes is the original's, so a new one is derived.
+    copy = data_of(
+        await alloy.post(
+            "/v1/circuits/admin", json=read | {"name": "Garage Grinder II"}, headers=admin.headers
+        ),
+        201,
+    )
+    assert copy["slug"] == "garage_grinder_ii"
+    assert copy["circuit_id"] != created["circuit_id"]
+
+
+async def test_a_derived_slug_that_is_taken_is_made_unique(alloy: ServiceClient, admin: Member) -> None:
+    swing = await movement_by_slug(alloy, admin, "kettlebell_swing")
+    body = new_circuit([swing["movement_id"], swing["movement_id"]])
+    first = data_of(await alloy.post("/v1/circuits/admin", json=body, headers=admin.headers), 201)
+    twin = data_of(
+        await alloy.post("/v1/circuits/admin", json=body | {"name": "Garage-Grinder"}, headers=admin.headers),
+        201,
+    )
+    assert (first["slug"], twin["slug"]) == ("garage_grinder", "garage_grinder_2")
+    # A slug the client chose is theirs: taken, it is a conflict, not silently changed.
+    chosen = body | {"name": "Another Grinder", "slug": "garage_grinder"}
+    response = await alloy.post("/v1/circuits/admin", json=chosen, headers=admin.headers)
+    assert error_code(response, 409) == "CF_DUPLICATE_CIRCUIT"
+    # So is a slug edited in a document read back: it is no longer the one the server gave.
+    read = data_of(await alloy.get(f"/v1/circuits/admin/{twin['circuit_id']}", headers=admin.headers))
+    response = await alloy.put(
+        f"/v1/circuits/admin/{twin['circuit_id']}",
+        json=read | {"slug": "garage_grinder"},
+        headers=admin.headers,
+    )
+    assert error_code(response, 409) == "CF_DUPLICATE_CIRCUIT"

@@ -5,21 +5,23 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, exists, or_, select
+from sqlalchemy import ColumnElement, Select, delete, exists, func, or_, select
 from sqlalchemy.orm import selectinload
 
-from alloy.catalogue.models import Movement, MovementDiscipline, MovementEquipment
-from apikit.filtering import FieldType, FilterField
+from alloy.catalogue.models import Circuit, Movement, MovementDiscipline, MovementEquipment, ScoringConfig
+from alloy.catalogue.vocabulary import Discipline, Equipment, MetricType, Muscle, Pattern
+from alloy.identity.models import User
+from apikit.db.engine import ReadSession
+from apikit.db.repository import Repository
+from apikit.errors import NotFoundError
+from apikit.filtering import CompiledFilter, FieldType, FilterField
+from apikit.pagination import Keyset, Page, PageRequest, paginate
 
 WITH_TAGS = (selectinload(Movement.equipment_rows), selectinload(Movement.discipline_rows))
 
 
 def visible_to(user_id: uuid.UUID) -> ColumnElement[bool]:
     return or_(Movement.owner_id.is_(None), Movement.owner_id == user_id)
-
-
-def visible_movements(user_id: uuid.UUID) -> Select[Any]:
-    return select(Movement).options(*WITH_TAGS).where(visible_to(user_id))
 
 
 def needs_equipment(value: str) -> ColumnElement[bool]:
@@ -53,27 +55,165 @@ def _tag_condition(test: Any) -> Any:
     return build
 
 
-def movement_filter_fields(
-    patterns: frozenset[str],
-    muscles: frozenset[str],
-    equipment: frozenset[str],
-    disciplines: frozenset[str],
-    metrics: frozenset[str],
-) -> dict[str, FilterField]:
-    return {
-        "name": FilterField(FieldType.STRING, Movement.name, sortable=True),
-        "slug": FilterField(FieldType.STRING, Movement.slug),
-        "pattern": FilterField(FieldType.ENUM, Movement.pattern, choices=patterns, sortable=True),
-        "primary_muscle": FilterField(
-            FieldType.ENUM, Movement.primary_muscle, choices=muscles, sortable=True
-        ),
-        "metric_type": FilterField(FieldType.ENUM, Movement.metric_type, choices=metrics),
-        "substitution_group": FilterField(FieldType.STRING, Movement.substitution_group),
-        "compound": FilterField(FieldType.BOOLEAN, Movement.compound),
-        "unilateral": FilterField(FieldType.BOOLEAN, Movement.unilateral),
-        "skill_level": FilterField(FieldType.INTEGER, Movement.skill_level, sortable=True),
-        "cns_load": FilterField(FieldType.INTEGER, Movement.cns_load, sortable=True),
-        "equipment": FilterField(FieldType.ENUM, choices=equipment, build=_tag_condition(needs_equipment)),
-        "discipline": FilterField(FieldType.ENUM, choices=disciplines, build=_tag_condition(in_discipline)),
-        "created_at": FilterField(FieldType.DATETIME, Movement.created_at, sortable=True),
-    }
+# The structured query's allow-list (apikit.filtering).
+MOVEMENT_FILTER_FIELDS = {
+    "name": FilterField(FieldType.STRING, Movement.name, sortable=True),
+    "slug": FilterField(FieldType.STRING, Movement.slug),
+    "pattern": FilterField(FieldType.ENUM, Movement.pattern, choices=frozenset(Pattern), sortable=True),
+    "primary_muscle": FilterField(
+        FieldType.ENUM, Movement.primary_muscle, choices=frozenset(Muscle), sortable=True
+    ),
+    "metric_type": FilterField(FieldType.ENUM, Movement.metric_type, choices=frozenset(MetricType)),
+    "substitution_group": FilterField(FieldType.STRING, Movement.substitution_group),
+    "compound": FilterField(FieldType.BOOLEAN, Movement.compound),
+    "unilateral": FilterField(FieldType.BOOLEAN, Movement.unilateral),
+    "skill_level": FilterField(FieldType.INTEGER, Movement.skill_level, sortable=True),
+    "cns_load": FilterField(FieldType.INTEGER, Movement.cns_load, sortable=True),
+    "equipment": FilterField(
+        FieldType.ENUM, choices=frozenset(Equipment), build=_tag_condition(needs_equipment)
+    ),
+    "discipline": FilterField(
+        FieldType.ENUM, choices=frozenset(Discipline), build=_tag_condition(in_discipline)
+    ),
+    "created_at": FilterField(FieldType.DATETIME, Movement.created_at, sortable=True),
+}
+MOVEMENTS_BY_NAME = Keyset("movements", (Movement.name, Movement.id), descending=False)
+CIRCUITS_BY_NAME = Keyset("circuits", (Circuit.name, Circuit.id), descending=False)
+
+
+class MovementRepository(Repository[Movement]):
+    """The shared catalogue and the caller's own movements, with their tags loaded."""
+
+    model = Movement
+
+    def __init__(self, session: ReadSession, user_id: uuid.UUID) -> None:
+        super().__init__(session)
+        self.user_id = user_id
+
+    def scoped(self, statement: Select[Any]) -> Select[Any]:
+        return statement.options(*WITH_TAGS).where(visible_to(self.user_id))
+
+    def not_found(self, object_id: uuid.UUID) -> NotFoundError:
+        return NotFoundError("No such movement", code="NF_MOVEMENT", details={"movement_id": str(object_id)})
+
+    async def list_by_name(
+        self,
+        page: PageRequest,
+        *,
+        pattern: str | None,
+        equipment: str | None,
+        discipline: str | None,
+        q: str | None,
+    ) -> Page[Any]:
+        statement = self.query()
+        if pattern is not None:
+            statement = statement.where(Movement.pattern == pattern)
+        if equipment is not None:
+            statement = statement.where(needs_equipment(equipment))
+        if discipline is not None:
+            statement = statement.where(in_discipline(discipline))
+        if q is not None:
+            escaped = q.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            statement = statement.where(func.lower(Movement.name).like(f"%{escaped}%", escape="\\"))
+        filters = {"pattern": pattern, "equipment": equipment, "discipline": discipline, "q": q}
+        return await paginate(self.session, statement, keyset=MOVEMENTS_BY_NAME, page=page, filters=filters)
+
+    async def list_matching(
+        self, compiled: CompiledFilter, limit: int, offset: int
+    ) -> tuple[list[Movement], int]:
+        """One page of a structured query, and how many rows match in all."""
+        statement = self.query().where(*compiled.conditions)
+        total = await self.session.scalar(
+            select(func.count()).select_from(statement.order_by(None).subquery())
+        )
+        rows = await self.session.execute(statement.order_by(*compiled.order_by).limit(limit).offset(offset))
+        return list(rows.scalars()), int(total or 0)
+
+    async def list_substitutes(self, original: Movement, equipment: list[str] | None) -> list[Movement]:
+        """Same pattern and substitution group, easiest first; only ``equipment`` when given."""
+        statement = (
+            self.query()
+            .where(
+                Movement.pattern == original.pattern,
+                Movement.substitution_group == original.substitution_group,
+                Movement.id != original.id,
+            )
+            .order_by(Movement.skill_level, Movement.name, Movement.id)
+        )
+        if equipment is not None:
+            statement = statement.where(only_with(equipment))
+        return list((await self.session.execute(statement)).scalars())
+
+    async def equipment_of_caller(self) -> list[str]:
+        user = await self.session.get(User, self.user_id)
+        return list(user.equipment) if user is not None and user.equipment else []
+
+    async def is_visible(self, movement_id: uuid.UUID) -> bool:
+        count = await self.session.scalar(
+            select(func.count())
+            .select_from(Movement)
+            .where(Movement.id == movement_id, visible_to(self.user_id))
+        )
+        return bool(count)
+
+    async def get_any(self, movement_id: uuid.UUID) -> Movement | None:
+        """Whoever owns it (the cache entry keeps the owner and is checked per caller)."""
+        statement = select(Movement).options(*WITH_TAGS).where(Movement.id == movement_id)
+        found: Movement | None = (await self.session.execute(statement)).scalar_one_or_none()
+        return found
+
+    async def reloaded(self, movement_id: uuid.UUID) -> Movement:
+        statement = select(Movement).options(*WITH_TAGS).where(Movement.id == movement_id)
+        result = await self.session.execute(statement.execution_options(populate_existing=True))
+        movement: Movement = result.scalar_one()
+        return movement
+
+
+class CircuitRepository(Repository[Circuit]):
+    model = Circuit
+
+    def not_found(self, object_id: uuid.UUID) -> NotFoundError:
+        return NotFoundError("No such circuit", code="NF_CIRCUIT", details={"circuit_id": str(object_id)})
+
+    async def list_by_name(self, page: PageRequest, circuit_type: str | None) -> Page[Any]:
+        statement = self.query()
+        if circuit_type is not None:
+            statement = statement.where(Circuit.circuit_type == circuit_type)
+        return await paginate(
+            self.session, statement, keyset=CIRCUITS_BY_NAME, page=page, filters={"type": circuit_type}
+        )
+
+    async def shared_movement_ids(self, wanted: set[uuid.UUID]) -> set[uuid.UUID]:
+        """Those of ``wanted`` in the shared catalogue (a circuit uses no private movement)."""
+        statement = select(Movement.id).where(Movement.id.in_(wanted), Movement.owner_id.is_(None))
+        return set((await self.session.execute(statement)).scalars())
+
+    async def slugs_like(self, prefix: str, *, other_than: uuid.UUID | None) -> set[str]:
+        """The slugs starting with ``prefix``, but ``other_than``'s."""
+        statement = select(Circuit.slug).where(Circuit.slug.startswith(prefix, autoescape=True))
+        if other_than is not None:
+            statement = statement.where(Circuit.id != other_than)
+        return set((await self.session.execute(statement)).scalars())
+
+    async def delete(self, circuit_id: uuid.UUID) -> bool:
+        removed = await self.session.execute(delete(Circuit).where(Circuit.id == circuit_id))
+        return bool(getattr(removed, "rowcount", 0))
+
+
+class ScoringConfigRepository:
+    """The versions of the scoring configuration (keyed by version, not by id)."""
+
+    def __init__(self, session: ReadSession) -> None:
+        self.session = session
+
+    async def current(self) -> ScoringConfig:
+        """The version in force (the highest)."""
+        statement = select(ScoringConfig).order_by(ScoringConfig.version.desc()).limit(1)
+        config: ScoringConfig | None = (await self.session.execute(statement)).scalar_one_or_none()
+        if config is None:
+            raise NotFoundError("No scoring configuration is installed", code="NF_SCORING_CONFIG")
+        return config
+
+    async def list_newest_first(self) -> list[ScoringConfig]:
+        rows = await self.session.execute(select(ScoringConfig).order_by(ScoringConfig.version.desc()))
+        return list(rows.scalars())

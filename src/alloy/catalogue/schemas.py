@@ -6,11 +6,19 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Any
 
-from pydantic import BaseModel, Field
+from pydantic import (
+    AliasChoices,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from alloy.catalogue.seed_data import CircuitLoad, Slug
 from alloy.catalogue.vocabulary import CircuitType, Discipline, Equipment, MetricType, Muscle, Pattern
-from apikit.schemas import Id, Lax, RequestModel
+from apikit.schemas import Id, IsoTimestamp, Lax, RequestModel
 
 LaxPattern = Annotated[Pattern, Lax]
 LaxMuscle = Annotated[Muscle, Lax]
@@ -20,7 +28,9 @@ LaxMetric = Annotated[MetricType, Lax]
 
 
 class MovementOut(BaseModel):
-    movement_id: uuid.UUID
+    model_config = ConfigDict(from_attributes=True)
+
+    movement_id: uuid.UUID = Field(validation_alias=AliasChoices("movement_id", "id"))
     slug: str
     name: str
     pattern: Pattern
@@ -37,9 +47,18 @@ class MovementOut(BaseModel):
     progression_id: uuid.UUID | None
     regression_id: uuid.UUID | None
     description: str
-    custom: bool = Field(description="A user's private movement rather than the shared catalogue")
+    custom: bool = Field(
+        validation_alias=AliasChoices("custom", "owner_id"),
+        description="A user's private movement rather than the shared catalogue",
+    )
     created_at: datetime
     updated_at: datetime
+
+    @field_validator("custom", mode="before")
+    @classmethod
+    def _owned(cls, value: Any) -> Any:
+        """A movement with an owner (read from the row) is a custom one."""
+        return value if isinstance(value, bool) else value is not None
 
 
 class MovementCreateRequest(RequestModel):
@@ -89,10 +108,13 @@ class CircuitMovementOut(BaseModel):
 
 
 class CircuitOut(BaseModel):
-    circuit_id: uuid.UUID
+    model_config = ConfigDict(from_attributes=True)
+
+    circuit_id: uuid.UUID = Field(validation_alias=AliasChoices("circuit_id", "id"))
     slug: str
     name: str
-    circuit_type: CircuitType
+    type: CircuitType = Field(validation_alias=AliasChoices("type", "circuit_type"))
+    circuit_type: CircuitType = Field(description="The old name of `type`, kept for existing clients")
     rounds: int | None
     time_cap_minutes: int | None
     duration_minutes: int | None
@@ -123,11 +145,21 @@ class CircuitMovementIn(RequestModel):
 
 
 class CircuitWriteRequest(RequestModel):
-    """The whole circuit (PUT replaces it; POST creates it)."""
+    """The whole circuit (PUT replaces it; POST creates it); what a GET answers is accepted back.
+
+    ``circuit_type``, the old name of ``type``, is accepted alone; when both come, ``type`` wins.
+    The read-only fields of the answer (``circuit_id``, ``created_at``, ``updated_at``) are ignored,
+    but ``circuit_id`` tells whether ``slug`` is the one the server gave that circuit (see the
+    service).
+    """
 
     name: str = Field(min_length=2, max_length=120)
-    slug: Slug | None = None
-    circuit_type: Annotated[CircuitType, Lax]
+    slug: Slug | None = Field(
+        default=None,
+        description="Derived from the name when absent; one the server gave (echoed from a GET) is "
+        "renewed when taken, one the client chose is a 409 when taken",
+    )
+    type: Annotated[CircuitType, Lax] = Field(validation_alias=AliasChoices("type", "circuit_type"))
     rounds: int | None = Field(default=None, ge=1, le=100)
     time_cap_minutes: int | None = Field(default=None, ge=1, le=120)
     duration_minutes: int | None = Field(default=None, ge=1, le=120)
@@ -135,29 +167,56 @@ class CircuitWriteRequest(RequestModel):
     difficulty: int = Field(ge=1, le=5)
     tags: list[Slug] = Field(default_factory=list, max_length=20)
     description: str = Field(default="", max_length=600)
+    circuit_id: Id | None = Field(default=None, description="Read-only: ignored (names the circuit read)")
+    created_at: IsoTimestamp | None = Field(default=None, description="Read-only: ignored")
+    updated_at: IsoTimestamp | None = Field(default=None, description="Read-only: ignored")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _new_name_wins(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "type" in data and "circuit_type" in data:
+            return {key: value for key, value in data.items() if key != "circuit_type"}
+        return data
+
+
+def normalised(weights: dict[str, float]) -> dict[str, float]:
+    total = sum(weights.values())
+    return {name: round(value / total, 6) for name, value in weights.items()}
 
 
 class ScoringConfigOut(BaseModel):
+    # normalised_weights is derived, yet always there: the answer's schema keeps it required
+    model_config = ConfigDict(from_attributes=True, json_schema_serialization_defaults_required=True)
+
     version: int
     weights: dict[str, float]
-    normalised_weights: dict[str, float] = Field(description="Each weight divided by their sum")
+    normalised_weights: dict[str, float] = Field(
+        default_factory=dict, validate_default=True, description="Each weight divided by their sum"
+    )
     qualifying_score: float
     note: str | None
     created_by: uuid.UUID | None
     created_at: datetime
 
+    @field_validator("normalised_weights", mode="before")
+    @classmethod
+    def _from_weights(cls, _value: Any, info: ValidationInfo) -> Any:
+        return normalised(info.data["weights"]) if "weights" in info.data else {}
+
 
 class ScoringConfigRequest(RequestModel):
+    """A new version; what a GET answers is accepted back, its derived and read-only fields ignored."""
+
     weights: dict[str, Annotated[float, Field(allow_inf_nan=False)]] = Field(min_length=1, max_length=20)
     qualifying_score: float = Field(default=0.5, ge=0, le=1, allow_inf_nan=False)
     note: str | None = Field(default=None, max_length=400)
+    version: int | None = Field(default=None, description="Read-only: ignored (the next version is taken)")
+    normalised_weights: dict[str, Any] | None = Field(default=None, description="Derived: ignored")
+    created_by: Id | None = Field(default=None, description="Read-only: ignored")
+    created_at: IsoTimestamp | None = Field(default=None, description="Read-only: ignored")
 
 
 class ScoringValidationOut(BaseModel):
     valid: bool
     problems: list[str]
     normalised_weights: dict[str, float] | None
-
-
-def as_circuit_movements(items: list[Any]) -> list[CircuitMovementOut]:
-    return [CircuitMovementOut.model_validate(item) for item in items]

@@ -3,47 +3,17 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Request, status
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from alloy.catalogue.models import ScoringConfig
+from alloy.catalogue.repository import ScoringConfigRepository
 from alloy.catalogue.schemas import ScoringConfigOut, ScoringConfigRequest, ScoringValidationOut
-from alloy.catalogue.scoring import weight_problems
+from alloy.catalogue.service import ScoringService, validated
 from alloy.identity.roles import AdminUser
 from apikit.cache import CacheDep
-from apikit.db.engine import ReadOnlySession, ReadSession, WriteSession
+from apikit.db.engine import ReadOnlySession, WriteSession
 from apikit.envelope import Envelope, envelope
-from apikit.errors import NotFoundError, ValidationError
 from apikit.openapi import error_responses
 
 router = APIRouter(prefix="/v1/scoring/config", tags=["scoring"])
-SCORING = "scoring"
-
-
-def normalised(weights: dict[str, float]) -> dict[str, float]:
-    total = sum(weights.values())
-    return {name: round(value / total, 6) for name, value in weights.items()}
-
-
-def config_out(config: ScoringConfig) -> ScoringConfigOut:
-    return ScoringConfigOut(
-        version=config.version,
-        weights=config.weights,
-        normalised_weights=normalised(config.weights),
-        qualifying_score=config.qualifying_score,
-        note=config.note,
-        created_by=config.created_by,
-        created_at=config.created_at,
-    )
-
-
-async def current_config(session: AsyncSession | ReadSession) -> ScoringConfig:
-    """The version in force (the highest)."""
-    statement = select(ScoringConfig).order_by(ScoringConfig.version.desc()).limit(1)
-    config: ScoringConfig | None = (await session.execute(statement)).scalar_one_or_none()
-    if config is None:
-        raise NotFoundError("No scoring configuration is installed", code="NF_SCORING_CONFIG")
-    return config
 
 
 @router.get(
@@ -55,7 +25,8 @@ async def current_config(session: AsyncSession | ReadSession) -> ScoringConfig:
 async def read_scoring_config(
     request: Request, _admin: AdminUser, session: ReadOnlySession
 ) -> Envelope[ScoringConfigOut]:
-    return envelope(request, config_out(await current_config(session)))
+    config = await ScoringConfigRepository(session).current()
+    return envelope(request, ScoringConfigOut.model_validate(config))
 
 
 @router.put(
@@ -68,25 +39,8 @@ async def read_scoring_config(
 async def replace_scoring_config(
     request: Request, body: ScoringConfigRequest, admin: AdminUser, session: WriteSession, cache: CacheDep
 ) -> Envelope[ScoringConfigOut]:
-    problems = weight_problems(body.weights)
-    if problems:
-        raise ValidationError(
-            "The scoring configuration is not valid",
-            code="VAL_SCORING_WEIGHTS",
-            details={"problems": problems},
-        )
-    previous = await current_config(session)
-    config = ScoringConfig(
-        version=previous.version + 1,
-        weights=body.weights,
-        qualifying_score=body.qualifying_score,
-        note=body.note,
-        created_by=admin.user_id if admin else None,
-    )
-    session.add(config)
-    await session.flush()  # two admins racing for one version number: the primary key decides
-    cache.invalidate_after_commit(session, SCORING)
-    return envelope(request, config_out(config))
+    config = await ScoringService(session, cache).put_in_force(body, admin.user_id if admin else None)
+    return envelope(request, ScoringConfigOut.model_validate(config))
 
 
 @router.post(
@@ -98,15 +52,7 @@ async def replace_scoring_config(
 async def validate_scoring_config(
     request: Request, body: ScoringConfigRequest, _admin: AdminUser
 ) -> Envelope[ScoringValidationOut]:
-    problems = weight_problems(body.weights)
-    return envelope(
-        request,
-        ScoringValidationOut(
-            valid=not problems,
-            problems=problems,
-            normalised_weights=None if problems else normalised(body.weights),
-        ),
-    )
+    return envelope(request, validated(body))
 
 
 @router.get(
@@ -118,5 +64,5 @@ async def validate_scoring_config(
 async def list_scoring_versions(
     request: Request, _admin: AdminUser, session: ReadOnlySession
 ) -> Envelope[list[ScoringConfigOut]]:
-    rows = await session.execute(select(ScoringConfig).order_by(ScoringConfig.version.desc()))
-    return envelope(request, [config_out(config) for config in rows.scalars()])
+    configs = await ScoringConfigRepository(session).list_newest_first()
+    return envelope(request, [ScoringConfigOut.model_validate(config) for config in configs])

@@ -1,97 +1,130 @@
-"""The catalogue's rules: who sees and edits which movement, and the cache in front of reads."""
+"""The catalogue's rules: who sees and edits which movement, what makes a circuit, how the scoring
+configuration is versioned, and the cache in front of reads."""
 
 from __future__ import annotations
 
 import json
+import re
 import uuid
 from typing import Any
 
-from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from alloy.catalogue.models import Movement, MovementDiscipline, MovementEquipment
-from alloy.catalogue.repository import WITH_TAGS, visible_movements, visible_to
-from alloy.catalogue.schemas import MovementOut
+from alloy.catalogue.models import Circuit, Movement, MovementDiscipline, MovementEquipment, ScoringConfig
+from alloy.catalogue.repository import (
+    MOVEMENT_FILTER_FIELDS,
+    CircuitRepository,
+    MovementRepository,
+    ScoringConfigRepository,
+)
+from alloy.catalogue.schemas import (
+    CircuitOut,
+    CircuitWriteRequest,
+    MovementOut,
+    ScoringConfigRequest,
+    ScoringValidationOut,
+    normalised,
+)
+from alloy.catalogue.scoring import weight_problems
+from alloy.catalogue.vocabulary import CircuitType, Equipment
 from alloy.identity.roles import ADMIN_ROLES
 from apikit.auth.dependencies import Principal
 from apikit.cache import Cache
+from apikit.db.engine import ReadSession
 from apikit.db.unique import add_unique
-from apikit.errors import AuthorizationError, ConflictError, NotFoundError, UnprocessableError
+from apikit.errors import AuthorizationError, ConflictError, UnprocessableError, ValidationError
+from apikit.filtering import FilterRequest, ListResponseWrapper, compile_filter, offset_page
 from apikit.ids import new_id, utcnow
+from apikit.pagination import CursorPage, PageRequest
 
 MOVEMENTS = "movements"  # the cache scope every movement write invalidates
+CIRCUITS = "circuits"
+SCORING = "scoring"
+_TIMED = {CircuitType.AMRAP, CircuitType.EMOM, CircuitType.TABATA}
 
 
-def movement_out(movement: Movement) -> MovementOut:
-    return MovementOut(
-        movement_id=movement.id,
-        slug=movement.slug,
-        name=movement.name,
-        pattern=movement.pattern,
-        primary_muscle=movement.primary_muscle,
-        secondary_muscles=movement.secondary_muscles,
-        equipment=movement.equipment,
-        disciplines=movement.disciplines,
-        compound=movement.compound,
-        unilateral=movement.unilateral,
-        skill_level=movement.skill_level,
-        cns_load=movement.cns_load,
-        metric_type=movement.metric_type,
-        substitution_group=movement.substitution_group,
-        progression_id=movement.progression_id,
-        regression_id=movement.regression_id,
-        description=movement.description,
-        custom=movement.owner_id is not None,
-        created_at=movement.created_at,
-        updated_at=movement.updated_at,
-    )
+class MovementReader:
+    """The catalogue as one caller sees it: the shared movements and their own."""
 
+    def __init__(self, session: ReadSession, cache: Cache, caller: Principal) -> None:
+        self.movements = MovementRepository(session, caller.user_id)
+        self.cache = cache
+        self.caller = caller
 
-def not_found(movement_id: uuid.UUID) -> NotFoundError:
-    return NotFoundError("No such movement", code="NF_MOVEMENT", details={"movement_id": str(movement_id)})
+    async def page_by_name(self, page: PageRequest, **filters: Any) -> bytes:
+        """A page's JSON (``CursorPage[MovementOut]``), from the cache when it can."""
 
+        async def build() -> bytes:
+            result = await self.movements.list_by_name(page, **filters)
+            items = [MovementOut.model_validate(movement) for movement in result.items]
+            return CursorPage[MovementOut].of(result, items).model_dump_json().encode()
 
-async def cached_movement(session: Any, cache: Cache, movement_id: uuid.UUID, caller: Principal) -> bytes:
-    """The movement's JSON (``MovementOut``), from the cache when it can; 404 unless visible."""
+        key = await self.cache.key(
+            MOVEMENTS,
+            "list",
+            self.caller.user_id,
+            json.dumps(filters),
+            page.limit,
+            page.cursor,
+            page.direction,
+        )
+        return await self.cache.remember(key, build)
 
-    async def build() -> bytes:
-        statement = select(Movement).options(*WITH_TAGS).where(Movement.id == movement_id)
-        movement = (await session.execute(statement)).scalar_one_or_none()
-        if movement is None:
-            raise not_found(movement_id)
-        owner = str(movement.owner_id) if movement.owner_id else None
-        return json.dumps({"owner": owner, "data": movement_out(movement).model_dump(mode="json")}).encode()
+    async def query(self, body: FilterRequest) -> ListResponseWrapper[MovementOut]:
+        compiled = compile_filter(body, MOVEMENT_FILTER_FIELDS, tiebreaker=Movement.id, default_sort="name")
+        rows, total = await self.movements.list_matching(compiled, body.limit, body.offset)
+        items = [MovementOut.model_validate(movement) for movement in rows]
+        return offset_page(items, total, body, compiled.applied)
 
-    entry = json.loads(await cache.remember(await cache.key(MOVEMENTS, "detail", movement_id), build))
-    if entry["owner"] is not None and entry["owner"] != str(caller.user_id):
-        raise not_found(movement_id)  # another user's private movement does not exist for you
-    return json.dumps(entry["data"], separators=(",", ":")).encode()
+    async def detail(self, movement_id: uuid.UUID) -> bytes:
+        """The movement's JSON (``MovementOut``), from the cache when it can; 404 unless visible."""
+
+        async def build() -> bytes:
+            movement = await self.movements.get_any(movement_id)
+            if movement is None:
+                raise self.movements.not_found(movement_id)
+            owner = str(movement.owner_id) if movement.owner_id else None
+            data = MovementOut.model_validate(movement).model_dump(mode="json")
+            return json.dumps({"owner": owner, "data": data}).encode()
+
+        key = await self.cache.key(MOVEMENTS, "detail", movement_id)
+        entry = json.loads(await self.cache.remember(key, build))
+        if entry["owner"] is not None and entry["owner"] != str(self.caller.user_id):
+            raise self.movements.not_found(movement_id)  # another user's private movement is not there
+        return json.dumps(entry["data"], separators=(",", ":")).encode()
+
+    async def substitutes(self, movement_id: uuid.UUID) -> list[Movement]:
+        """Same pattern and substitution group, that the caller's equipment allows (any when unset)."""
+        original = await self.movements.get_or_404(movement_id)
+        equipment = await self.movements.equipment_of_caller()
+        # Bodyweight needs nothing, so it is always available.
+        allowed = [*equipment, Equipment.BODYWEIGHT.value] if equipment else None
+        return await self.movements.list_substitutes(original, allowed)
 
 
 class MovementService:
-    def __init__(self, session: AsyncSession, cache: Cache) -> None:
+    def __init__(self, session: AsyncSession, cache: Cache, caller: Principal) -> None:
         self.session = session
         self.cache = cache
+        self.caller = caller
+        self.movements = MovementRepository(session, caller.user_id)
 
-    async def get_for_edit(self, movement_id: uuid.UUID, caller: Principal) -> Movement:
-        statement = visible_movements(caller.user_id).where(Movement.id == movement_id).with_for_update()
-        movement: Movement | None = (await self.session.execute(statement)).scalar_one_or_none()
-        if movement is None:
-            raise not_found(movement_id)
-        if movement.owner_id is None and caller.role not in ADMIN_ROLES:
+    async def get_for_edit(self, movement_id: uuid.UUID) -> Movement:
+        movement = await self.movements.get_or_404(movement_id, for_update=True)
+        if movement.owner_id is None and self.caller.role not in ADMIN_ROLES:
             raise AuthorizationError("Only admins edit the shared catalogue", code="AUTH_FORBIDDEN")
         return movement
 
-    async def create_custom(self, caller: Principal, fields: dict[str, Any]) -> Movement:
-        await self._check_links(caller, fields)
+    async def create_custom(self, fields: dict[str, Any]) -> Movement:
+        await self._check_links(fields)
         movement_id = new_id()
         movement = Movement(
             id=movement_id,
             slug=f"custom_{movement_id.hex}",
             name=fields["name"],
             name_key=fields["name"].casefold(),
-            scope=str(caller.user_id),
-            owner_id=caller.user_id,
+            scope=str(self.caller.user_id),
+            owner_id=self.caller.user_id,
             **{
                 key: value for key, value in fields.items() if key not in {"name", "equipment", "disciplines"}
             },
@@ -100,11 +133,11 @@ class MovementService:
         movement.discipline_rows = _discipline_rows(fields["disciplines"])
         await add_unique(self.session, movement, _duplicate_name(fields["name"]))
         self.cache.invalidate_after_commit(self.session, MOVEMENTS)
-        return await self._reloaded(movement.id)
+        return await self.movements.reloaded(movement.id)
 
-    async def update(self, movement_id: uuid.UUID, caller: Principal, changes: dict[str, Any]) -> Movement:
-        movement = await self.get_for_edit(movement_id, caller)
-        await self._check_links(caller, changes, movement_id)
+    async def update(self, movement_id: uuid.UUID, changes: dict[str, Any]) -> Movement:
+        movement = await self.get_for_edit(movement_id)
+        await self._check_links(changes, movement_id)
         for key, value in changes.items():
             if key == "equipment":
                 movement.equipment_rows = _equipment_rows(value)
@@ -117,31 +150,19 @@ class MovementService:
         movement.updated_at = utcnow()
         await add_unique(self.session, movement, _duplicate_name(movement.name))
         self.cache.invalidate_after_commit(self.session, MOVEMENTS)
-        return await self._reloaded(movement.id)
+        return await self.movements.reloaded(movement.id)
 
-    async def _check_links(
-        self, caller: Principal, fields: dict[str, Any], movement_id: uuid.UUID | None = None
-    ) -> None:
+    async def _check_links(self, fields: dict[str, Any], movement_id: uuid.UUID | None = None) -> None:
         for link in ("progression_id", "regression_id"):
             target = fields.get(link)
             if target is None:
                 continue
             if target == movement_id:
                 raise UnprocessableError("A movement cannot link to itself", details={"field": link})
-            count = await self.session.scalar(
-                select(func.count())
-                .select_from(Movement)
-                .where(Movement.id == target, visible_to(caller.user_id))
-            )
-            if not count:
+            if not await self.movements.is_visible(target):
                 raise UnprocessableError(
                     "No such movement to link to", code="NF_MOVEMENT", details={"field": link}
                 )
-
-    async def _reloaded(self, movement_id: uuid.UUID) -> Movement:
-        statement = select(Movement).options(*WITH_TAGS).where(Movement.id == movement_id)
-        result = await self.session.execute(statement.execution_options(populate_existing=True))
-        return result.scalar_one()
 
 
 def _equipment_rows(items: list[str]) -> list[MovementEquipment]:
@@ -162,3 +183,166 @@ def _duplicate_name(name: str) -> ConflictError:
     return ConflictError(
         "A movement with this name exists", code="CF_DUPLICATE_MOVEMENT", details={"name": name}
     )
+
+
+# --- circuits --------------------------------------------------------------------------------------
+
+
+def slugify(name: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "_", name.lower()).strip("_")[:80] or "circuit"
+
+
+class CircuitReader:
+    def __init__(self, session: ReadSession, cache: Cache) -> None:
+        self.circuits = CircuitRepository(session)
+        self.cache = cache
+
+    async def page_by_name(self, page: PageRequest, circuit_type: str | None) -> bytes:
+        async def build() -> bytes:
+            result = await self.circuits.list_by_name(page, circuit_type)
+            items = [CircuitOut.model_validate(circuit) for circuit in result.items]
+            return CursorPage[CircuitOut].of(result, items).model_dump_json().encode()
+
+        key = await self.cache.key(CIRCUITS, "list", circuit_type, page.limit, page.cursor, page.direction)
+        return await self.cache.remember(key, build)
+
+    async def detail(self, circuit_id: uuid.UUID) -> bytes:
+        async def build() -> bytes:
+            circuit = await self.circuits.get_or_404(circuit_id)
+            return CircuitOut.model_validate(circuit).model_dump_json().encode()
+
+        return await self.cache.remember(await self.cache.key(CIRCUITS, "detail", circuit_id), build)
+
+    async def uncached(self, circuit_id: uuid.UUID) -> Circuit:
+        """As stored now, for an admin about to edit it."""
+        return await self.circuits.get_or_404(circuit_id)
+
+
+class CircuitService:
+    """Admins' curation: a circuit's rules, its slug, and the cache it invalidates."""
+
+    def __init__(self, session: AsyncSession, cache: Cache) -> None:
+        self.session = session
+        self.cache = cache
+        self.circuits = CircuitRepository(session)
+
+    async def create(self, body: CircuitWriteRequest) -> Circuit:
+        circuit = Circuit(id=new_id(), **await self._checked_fields(body, replacing=None))
+        await add_unique(self.session, circuit, _duplicate_circuit())
+        self.cache.invalidate_after_commit(self.session, CIRCUITS)
+        return circuit
+
+    async def replace(self, circuit_id: uuid.UUID, body: CircuitWriteRequest) -> Circuit:
+        circuit = await self.circuits.get_or_404(circuit_id, for_update=True)
+        for key, value in (await self._checked_fields(body, replacing=circuit)).items():
+            setattr(circuit, key, value)
+        circuit.updated_at = utcnow()
+        await add_unique(self.session, circuit, _duplicate_circuit())
+        self.cache.invalidate_after_commit(self.session, CIRCUITS)
+        return circuit
+
+    async def delete(self, circuit_id: uuid.UUID) -> None:
+        if not await self.circuits.delete(circuit_id):
+            raise self.circuits.not_found(circuit_id)
+        self.cache.invalidate_after_commit(self.session, CIRCUITS)
+
+    async def _checked_fields(self, body: CircuitWriteRequest, replacing: Circuit | None) -> dict[str, Any]:
+        """The circuit's columns, after the checks a schema cannot express."""
+        for index, item in enumerate(body.movements):
+            if item.measure_count() != 1:
+                raise UnprocessableError(
+                    "Each movement needs exactly one of reps, rep_scheme, distance_m, seconds, calories",
+                    details={"field": f"movements.{index}"},
+                )
+        if body.type in _TIMED and body.duration_minutes is None:
+            raise UnprocessableError(
+                f"An {body.type} needs duration_minutes", details={"field": "duration_minutes"}
+            )
+        wanted = {item.movement_id for item in body.movements}
+        if missing := sorted(str(each) for each in wanted - await self.circuits.shared_movement_ids(wanted)):
+            raise UnprocessableError(
+                "Circuits use movements of the shared catalogue",
+                code="NF_MOVEMENT",
+                details={"missing": missing},
+            )
+        return {
+            "slug": await self._slug(body, replacing),
+            "name": body.name,
+            "name_key": body.name.casefold(),
+            "circuit_type": body.type,
+            "rounds": body.rounds,
+            "time_cap_minutes": body.time_cap_minutes,
+            "duration_minutes": body.duration_minutes,
+            "movements": [item.model_dump(mode="json", exclude_none=True) for item in body.movements],
+            "difficulty": body.difficulty,
+            "tags": body.tags,
+            "description": body.description,
+        }
+
+    async def _slug(self, body: CircuitWriteRequest, replacing: Circuit | None) -> str:
+        """The client's slug when they chose it (taken: 409); otherwise one derived and free.
+
+        A slug is the server's, not the client's choice, when it is absent or when it is the one
+        the server gave the circuit being replaced or the circuit the body was read from (its
+        ``circuit_id``): a document read by GET and sent back carries it unchanged.
+        """
+        given = {replacing.slug} if replacing is not None else set()
+        if body.circuit_id is not None and (read := await self.circuits.get(body.circuit_id)) is not None:
+            given.add(read.slug)
+        if body.slug is not None and body.slug not in given:
+            return body.slug
+        own = replacing.id if replacing is not None else None
+        if body.slug is not None and body.slug not in await self.circuits.slugs_like(
+            body.slug, other_than=own
+        ):
+            return body.slug  # the server's, and still free
+        base = slugify(body.name)
+        taken = await self.circuits.slugs_like(base, other_than=own)
+        return next(
+            slug for slug in (base, *(f"{base}_{n}" for n in range(2, len(taken) + 3))) if slug not in taken
+        )
+
+
+def _duplicate_circuit() -> ConflictError:
+    return ConflictError("A circuit with this name or slug exists", code="CF_DUPLICATE_CIRCUIT")
+
+
+# --- scoring ---------------------------------------------------------------------------------------
+
+
+def validated(body: ScoringConfigRequest) -> ScoringValidationOut:
+    problems = weight_problems(body.weights)
+    return ScoringValidationOut(
+        valid=not problems,
+        problems=problems,
+        normalised_weights=None if problems else normalised(body.weights),
+    )
+
+
+class ScoringService:
+    """A new configuration is a new version; the old ones stay, for the programs built with them."""
+
+    def __init__(self, session: AsyncSession, cache: Cache) -> None:
+        self.session = session
+        self.cache = cache
+
+    async def put_in_force(self, body: ScoringConfigRequest, created_by: uuid.UUID | None) -> ScoringConfig:
+        problems = weight_problems(body.weights)
+        if problems:
+            raise ValidationError(
+                "The scoring configuration is not valid",
+                code="VAL_SCORING_WEIGHTS",
+                details={"problems": problems},
+            )
+        previous = await ScoringConfigRepository(self.session).current()
+        config = ScoringConfig(
+            version=previous.version + 1,
+            weights=body.weights,
+            qualifying_score=body.qualifying_score,
+            note=body.note,
+            created_by=created_by,
+        )
+        self.session.add(config)
+        await self.session.flush()  # two admins racing for one version number: the primary key decides
+        self.cache.invalidate_after_commit(self.session, SCORING)
+        return config

@@ -17,8 +17,7 @@ from sqlalchemy import Table, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from alloy.catalogue.models import Movement
-from alloy.catalogue.repository import visible_to
-from alloy.catalogue.scoring_router import current_config
+from alloy.catalogue.repository import ScoringConfigRepository, visible_to
 from alloy.generator import (
     Plan,
     ProgramSpec,
@@ -184,7 +183,7 @@ async def create_program(session: AsyncSession, user_id: uuid.UUID, body: Progra
                 },
             )
         rules[rule.rule].add(rule.movement_id)
-    scoring = await current_config(session)
+    scoring = await ScoringConfigRepository(session).current()
     goals = {Goal(item.goal): item.weight for item in body.goals}
     split = body.split_template or default_split(body.days_per_week, goals)
     program_id = new_id()
