@@ -11,7 +11,7 @@ import contextlib
 import enum
 import math
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Generic, Literal, TypeVar
 
@@ -81,11 +81,10 @@ class FilterField:
     choices: frozenset[str] = frozenset()  # for ENUM
     build: ConditionBuilder | None = None
     sortable: bool = False
-    operators: tuple[str, ...] = field(default=())
 
     @property
     def allowed_operators(self) -> tuple[str, ...]:
-        return self.operators or self.type.operators
+        return self.type.operators
 
 
 def _bad_value(name: str, expected: str) -> ValidationError:

@@ -16,7 +16,7 @@ import hmac
 import json
 import math
 import uuid
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Annotated, Any, Generic, Literal, Self, TypeVar
@@ -226,8 +226,6 @@ async def paginate(
     keyset: Keyset,
     page: PageRequest,
     filters: Mapping[str, Any] | None = None,
-    scalars: bool = True,
-    key_of: Callable[[Any], tuple[Any, ...]] | None = None,
 ) -> Page[Any]:
     """Run ``statement`` (already filtered and authorized) one page at a time."""
     digest = filters_digest(filters or {})
@@ -255,12 +253,11 @@ async def paginate(
     statement = statement.order_by(None).order_by(*order).limit(page.limit + 1)
 
     result = await session.execute(statement)
-    rows = list(result.scalars() if scalars else result)
+    rows = list(result.scalars())
     has_more = len(rows) > page.limit
     rows = rows[: page.limit]
     if backwards:
         rows.reverse()
-    key_for = key_of or keyset.key_of
 
     def cursor_at(item: Any, towards: Direction) -> str:
         payload = {
@@ -268,7 +265,7 @@ async def paginate(
             "l": keyset.name,
             "f": digest,
             "d": towards,
-            "k": [_encode_value(value) for value in key_for(item)],
+            "k": [_encode_value(value) for value in keyset.key_of(item)],
         }
         return page.codec.encode(payload)
 

@@ -11,7 +11,7 @@ import secrets
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from typing import Any, NoReturn
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -198,14 +198,13 @@ class Identity:
         row = spent.one_or_none()
         if row is None:
             await self._refuse_refresh(session, request, token_hash)
-            raise AssertionError("unreachable: refusing always raises")
         user_id, family_id = row
         user = await session.get(self.models.user, user_id)
         if user is None or not user.is_active:
             raise AuthenticationError("The account is not active", code="AUTH_INVALID_TOKEN")
         return await self.issue_pair(session, user, family_id)
 
-    async def _refuse_refresh(self, session: AsyncSession, request: Request, token_hash: str) -> None:
+    async def _refuse_refresh(self, session: AsyncSession, request: Request, token_hash: str) -> NoReturn:
         model = self.models.refresh_token
         token = (
             await session.execute(select(model).where(model.token_hash == token_hash))
@@ -245,7 +244,3 @@ class Identity:
                 .values(revoked_at=utcnow())
             )
         await self.audit.record(session, "logout", request=request, user_id=uuid.UUID(claims.sub))
-
-    async def set_password(self, session: AsyncSession, user: Any, password: str) -> None:
-        user.password_hash = await self.hasher.hash(password)
-        await self.revocations.revoke_user(session, user)

@@ -31,7 +31,12 @@ from apikit.logging import get_logger
 log = get_logger("apikit.auth.revocation")
 
 _USERS_REMEMBERED = 10_000
-REVOKED = AuthenticationError("The token has been revoked", code="AUTH_INVALID_TOKEN")
+
+
+def token_revoked() -> AuthenticationError:
+    # A new instance each time: a raised exception keeps its traceback (and every frame's locals),
+    # so one shared instance would chain every request's frames that ever raised it.
+    return AuthenticationError("The token has been revoked", code="AUTH_INVALID_TOKEN")
 
 
 class RevocationList:
@@ -72,7 +77,7 @@ class RevocationList:
             revoked = claims.jti in self._revoked
             valid_after = self._valid_after.get(claims.sub)
         if revoked or (valid_after is not None and claims.iat < valid_after):
-            raise REVOKED
+            raise token_revoked()
         await self._assert_user_exists(claims.sub)
 
     async def _assert_user_exists(self, user_id: str) -> None:

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Request, Response, status
 from fastapi.security import OAuth2PasswordRequestForm
 
 from apikit.auth.dependencies import IdentityDep
-from apikit.auth.identity import CheckedPassword, TokenPair
+from apikit.auth.identity import CheckedPassword
 from apikit.db.engine import ReadOnlySession, WriteSession
 from apikit.errors import NotFoundError
 from apikit.openapi import error_responses
@@ -26,12 +26,6 @@ from firemode.identity.schemas import (
 from firemode.identity.service import UserService, new_password_hash
 
 router = APIRouter(prefix="/v1", tags=["identity"])
-
-
-def _token_response(pair: TokenPair) -> TokenResponse:
-    return TokenResponse(
-        access_token=pair.access_token, expires_in=pair.expires_in, refresh_token=pair.refresh_token
-    )
 
 
 def _user_response(user: User) -> UserResponse:

@@ -206,10 +206,6 @@ class MergeState:
     vector_clock: dict[str, int]
     last_key: Key | None  # the greatest key applied so far
 
-    @property
-    def highest_counter(self) -> int:
-        return max(self.vector_clock.values(), default=0)
-
     def in_order(self, new: Iterable[Change]) -> bool:
         """Whether every change of ``new`` sorts after everything applied so far."""
         return self.last_key is None or min(change.key for change in new) > self.last_key
