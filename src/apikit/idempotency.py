@@ -153,15 +153,25 @@ KeyHeader = Annotated[
 KeyQuery = Annotated[str | None, Query(alias=QUERY_ALIAS, description=f"The same as the {HEADER} header")]
 
 
+def authenticated_user(request: Request) -> str:
+    """The user the bearer dependency authenticated (it records the id on the request)."""
+    return str(request.scope["state"]["user_id"])
+
+
 def idempotency(
-    model: Any, caller_of: Callable[[Request], str], *, required: bool, accept_query: bool = False
+    model: Any,
+    caller_of: Callable[[Request], str] = authenticated_user,
+    *,
+    required: bool,
+    accept_query: bool = False,
 ) -> Callable[..., AsyncIterator[IdempotencyGuard]]:
     """A dependency for operations that honour ``Idempotency-Key`` (and, with ``accept_query``,
     the ``idempotency_key`` query parameter).
 
     Declare it after the caller's authentication and before the endpoint's ``WriteSession``, so
     that its clean-up runs after the unit of work has committed or rolled back. ``caller_of``
-    names the caller — keys are per caller, so one user's key never replays another's answer.
+    names the caller (the authenticated user by default) — keys are per caller, so one user's key
+    never replays another's answer.
     """
 
     @asynccontextmanager

@@ -51,9 +51,7 @@ BY_DATE = Keyset("program-sessions", (TrainingSession.scheduled_date, TrainingSe
 Idempotency = Annotated[
     IdempotencyGuard,
     Depends(
-        idempotency(
-            ProgramIdempotencyKey, lambda request: str(request.scope["state"]["user_id"]), required=False
-        ),
+        idempotency(ProgramIdempotencyKey, required=False),
         scope="function",
     ),
 ]

@@ -26,7 +26,6 @@ Idempotency = Annotated[
     Depends(
         idempotency(
             IdempotencyKey,
-            lambda request: str(request.scope["state"]["user_id"]),
             required=True,
             accept_query=True,
         ),
