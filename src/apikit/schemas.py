@@ -15,7 +15,7 @@ import uuid
 from collections.abc import Mapping
 from datetime import UTC, date, datetime
 from functools import cache
-from typing import Annotated, Any, get_args
+from typing import Annotated, Any, Self, get_args
 
 from fastapi.exceptions import RequestValidationError
 from pydantic import (
@@ -27,6 +27,7 @@ from pydantic import (
     Field,
     ValidationInfo,
     field_validator,
+    model_validator,
 )
 
 
@@ -50,6 +51,24 @@ class RequestModel(BaseModel):
     @classmethod
     def _storable_text(cls, value: Any) -> Any:
         return storable_text(value)
+
+
+class ActiveFlagUpdate(RequestModel):
+    """A user update that may set the account's active flag: ``active``, as the specs name it, or
+    ``is_active`` (the name answers use), kept as an alias. Both with different values is a 422.
+    After validation the flag is in ``is_active`` and ``active`` is ``None``, so a dump that leaves
+    out ``None`` carries it once, under the name the services store."""
+
+    active: bool | None = None
+    is_active: bool | None = None
+
+    @model_validator(mode="after")
+    def _one_active_flag(self) -> Self:
+        if self.active is not None:
+            if self.is_active is not None and self.is_active != self.active:
+                raise ValueError("active and is_active are the same flag: they may not differ")
+            self.is_active, self.active = self.active, None
+        return self
 
 
 def storable_text(value: Any) -> Any:

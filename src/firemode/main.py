@@ -6,13 +6,19 @@ from fastapi import FastAPI
 
 from apikit.app import create_app
 from apikit.auth.setup import install_identity
+from apikit.health import ReadinessCheck
 from apikit.logging import get_logger
 from apikit.purge import BATCH_SIZE, PurgeableKind, expired_idempotency_keys, expired_rows
 from firemode.buildings.router import router as buildings_router
 from firemode.errors import ERROR_FORMAT
 from firemode.evidence.orphans import remove_unreferenced_blobs
 from firemode.evidence.router import router as evidence_router
-from firemode.evidence.storage import EvidenceStore, store_from_settings
+from firemode.evidence.storage import (
+    PING_TIMEOUT_SECONDS,
+    EvidenceStore,
+    ObjectEvidenceStore,
+    store_from_settings,
+)
 from firemode.evidence.upload import remove_stale_uploads
 from firemode.identity.models import IDENTITY_MODELS
 from firemode.identity.router import router as identity_router
@@ -50,6 +56,7 @@ def create_firemode_app(settings: FireModeSettings | None = None) -> FastAPI:
     app.state.sync_limits = limits_from(app.state.settings)
     app.state.merge_boundary = merge_boundary_for(app)
     app.state.evidence_store = store_from_settings(settings.evidence_store_url, settings.data_dir)
+    app.state.readiness_checks.extend(dependency_checks(app))
     app.state.startup_hooks.append(lambda: sweep_dead_uploads(app.state.evidence_store, settings))
     app.state.startup_hooks.append(lambda: sweep_unreferenced_blobs(app))
     # Never a kind from the 7-year record set (sessions, changes, evidence, security events).
@@ -66,6 +73,28 @@ def create_firemode_app(settings: FireModeSettings | None = None) -> FastAPI:
     app.state.evidence_bytes = metrics.counter("evidence_bytes_stored", "Evidence bytes uploaded")
     app.state.changes_merged = metrics.counter("changes_merged", "Result changes accepted into sessions")
     return app
+
+
+def dependency_checks(app: FastAPI) -> list[ReadinessCheck]:
+    """What ``/ready`` checks besides the kit's database and Redis: an object store when evidence
+    lives in one, the sync worker when ``FIREMODE_SYNC_URL`` names one. A local evidence directory
+    is not checked: it is this machine's disk, as the embedded database is. Each probe reaches the
+    store or worker the app serves with (``app.state``), at the time of the request."""
+    settings: FireModeSettings = app.state.settings
+    checks = []
+    if isinstance(app.state.evidence_store, ObjectEvidenceStore):
+
+        async def ping_store() -> None:
+            await app.state.evidence_store.ping()
+
+        checks.append(ReadinessCheck("evidence_store", ping_store, PING_TIMEOUT_SECONDS))
+    if settings.sync_url is not None:
+
+        async def ping_worker() -> None:
+            await app.state.merge_boundary.ping()
+
+        checks.append(ReadinessCheck("sync_worker", ping_worker, settings.sync_timeout_seconds))
+    return checks
 
 
 async def sweep_dead_uploads(store: EvidenceStore, settings: FireModeSettings) -> None:

@@ -497,3 +497,56 @@ async def test_wrong_admin_tokens_are_deprecated_throttled_and_audited(
                 )
             )
     await app.state.database.dispose()
+
+
+# --- the active flag: `active` as the spec names it, `is_active` still accepted ------------------
+
+
+EITHER_NAME = [{"active": False}, {"is_active": False}, {"active": False, "is_active": False}]
+
+
+@pytest.mark.parametrize("body", EITHER_NAME)
+async def test_super_admin_disables_a_user_with_either_name(
+    alloy: ServiceClient, super_admin: Member, athlete: Member, body: dict[str, bool]
+) -> None:
+    response = await alloy.patch(f"/v1/admin/users/{athlete.user_id}", json=body, headers=super_admin.headers)
+    user = data_of(response)
+    assert user["is_active"] is False
+    assert "active" not in user  # the answer keeps its shape
+    error_of(await alloy.get("/v1/users/me", headers=athlete.headers), 401, "AUTH_INVALID_TOKEN")
+    response = await alloy.patch(
+        f"/v1/admin/users/{athlete.user_id}", json={"active": True}, headers=super_admin.headers
+    )
+    assert data_of(response)["is_active"] is True
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"active": True, "is_active": False},
+        {"active": False, "is_active": True},
+        {"active": "no"},
+        {"active": 0},
+        {"active": None, "is_active": "yes"},
+    ],
+)
+async def test_a_contradictory_or_bad_active_flag_is_a_422(
+    alloy: ServiceClient, super_admin: Member, athlete: Member, body: dict[str, object]
+) -> None:
+    response = await alloy.patch(f"/v1/admin/users/{athlete.user_id}", json=body, headers=super_admin.headers)
+    assert response.status_code == 422, response.text
+    assert response.json()["data"] is None
+    assert all(error["code"].startswith("VAL_") for error in response.json()["errors"])
+    assert data_of(await alloy.get("/v1/users/me", headers=athlete.headers))["is_active"] is True
+
+
+@pytest.mark.parametrize("role", [Role.USER, Role.ADMIN])
+async def test_only_super_admins_change_the_active_flag(
+    alloy: ServiceClient, role: Role, athlete: Member
+) -> None:
+    caller = await member(alloy, f"{role}@alloy.example.com", role)
+    response = await alloy.patch(
+        f"/v1/admin/users/{athlete.user_id}", json={"active": False}, headers=caller.headers
+    )
+    error_of(response, 403, "AUTH_FORBIDDEN")
+    assert data_of(await alloy.get("/v1/users/me", headers=athlete.headers))["is_active"] is True

@@ -419,3 +419,52 @@ async def test_admins_are_not_managed_over_http(firemode: ServiceClient, admin: 
         f"/v1/users/{admin.user_id}", json={"is_active": False}, headers=admin.headers
     )
     assert_fire(response, 409)
+
+
+# --- the active flag: `active` as the spec names it, `is_active` still accepted ------------------
+
+
+EITHER_NAME = [{"active": False}, {"is_active": False}, {"active": False, "is_active": False}]
+
+
+@pytest.mark.parametrize("body", EITHER_NAME)
+async def test_admin_disables_a_user_with_either_name(
+    firemode: ServiceClient, admin: Account, technician: Account, body: dict[str, bool]
+) -> None:
+    response = await firemode.patch(f"/v1/users/{technician.user_id}", json=body, headers=admin.headers)
+    assert response.status_code == 200, response.text
+    assert response.json()["is_active"] is False
+    assert "active" not in response.json()  # the answer keeps its shape
+    assert_fire(await firemode.get("/v1/users/me", headers=technician.headers), 401)
+    response = await firemode.patch(
+        f"/v1/users/{technician.user_id}", json={"active": True}, headers=admin.headers
+    )
+    assert response.json()["is_active"] is True
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"active": True, "is_active": False},
+        {"active": False, "is_active": True},
+        {"active": "no"},
+        {"active": 0},
+        {"active": None, "is_active": "yes"},
+    ],
+)
+async def test_a_contradictory_or_bad_active_flag_is_a_422(
+    firemode: ServiceClient, admin: Account, technician: Account, body: dict[str, object]
+) -> None:
+    response = await firemode.patch(f"/v1/users/{technician.user_id}", json=body, headers=admin.headers)
+    assert_fire(response, 422)
+    assert (await firemode.get("/v1/users/me", headers=technician.headers)).json()["is_active"] is True
+
+
+async def test_only_admins_change_the_active_flag(
+    firemode: ServiceClient, supervisor: Account, technician: Account
+) -> None:
+    response = await firemode.patch(
+        f"/v1/users/{technician.user_id}", json={"active": False}, headers=supervisor.headers
+    )
+    assert_fire(response, 403)
+    assert (await firemode.get("/v1/users/me", headers=technician.headers)).json()["is_active"] is True

@@ -10,7 +10,7 @@ from pydantic import BaseModel, EmailStr, Field
 
 from alloy.catalogue.vocabulary import Equipment
 from alloy.identity.roles import Role
-from apikit.schemas import Lax, RequestModel
+from apikit.schemas import ActiveFlagUpdate, Lax, RequestModel
 
 Units = Literal["kg", "lb"]
 E1rmFormula = Literal["epley", "brzycki", "lombardi", "oconner"]
@@ -47,9 +47,8 @@ class UserUpdateRequest(RequestModel):
     equipment: list[Annotated[Equipment, Lax]] | None = Field(default=None, max_length=len(Equipment))
 
 
-class AdminUserUpdateRequest(RequestModel):
+class AdminUserUpdateRequest(ActiveFlagUpdate):
     role: Literal["user", "admin", "super_admin"] | None = None
-    is_active: bool | None = None
 
 
 class TokensOut(BaseModel):

@@ -282,6 +282,8 @@ def _makedirs_durable(path: Path) -> None:
 # Object stores answer over the network: bound every request. A download streams through one request,
 # so the overall timeout must cover a slow phone fetching the largest file.
 DEFAULT_CLIENT_OPTIONS: Final[dict[str, str]] = {"connect_timeout": "5s", "timeout": "300s"}
+# ``/ready``'s probe of the store ends within the store's connect timeout.
+PING_TIMEOUT_SECONDS: Final = 5.0
 _REMOTE_SCHEMES: Final = frozenset(
     {"s3", "s3a", "gs", "az", "adl", "azure", "abfs", "abfss", "http", "https"}
 )
@@ -394,6 +396,15 @@ class ObjectEvidenceStore:
             await obstore.delete_async(self.store, blob_path(sha256))
         except FileNotFoundError:
             return
+        except ObjectStoreError as exc:
+            raise _unavailable() from exc
+
+    async def ping(self) -> None:
+        """Raise :class:`~apikit.errors.DependencyUnavailableError` unless the store answers: one
+        listing page of one object, the same permission the sweep of unreferenced blobs needs."""
+        try:
+            async for _ in obstore.list(self.store, chunk_size=1):
+                break
         except ObjectStoreError as exc:
             raise _unavailable() from exc
 

@@ -155,7 +155,7 @@ async def update_user(
     session: WriteSession,
     identity: IdentityDep,
 ) -> UserResponse:
-    # null means "leave as is": role and is_active cannot be empty.
+    # null means "leave as is": role and the active flag cannot be empty.
     changes = body.model_dump(exclude_unset=True, exclude_none=True)
     user = await UserService(session, identity).update_user(
         user_id, changes, actor_id=caller.user_id, request=request

@@ -8,7 +8,7 @@ from typing import Literal
 
 from pydantic import BaseModel, EmailStr, Field
 
-from apikit.schemas import RequestModel
+from apikit.schemas import ActiveFlagUpdate, RequestModel
 from firemode.identity.roles import Role
 
 ManagedRole = Literal["technician", "supervisor"]  # admins are made with `firemode users create`
@@ -42,7 +42,6 @@ class UserCreateRequest(RequestModel):
     role: ManagedRole = "technician"
 
 
-class UserUpdateRequest(RequestModel):
+class UserUpdateRequest(ActiveFlagUpdate):
     role: ManagedRole | None = None
-    is_active: bool | None = None
     full_name: str | None = Field(default=None, min_length=1, max_length=200)

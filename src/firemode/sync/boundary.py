@@ -129,6 +129,17 @@ class SyncWorkerClient:
         # ``transport`` lets tests and benchmarks reach a worker app in the same process.
         self._client = httpx.AsyncClient(base_url=base_url, timeout=timeout_seconds, transport=transport)
 
+    async def ping(self) -> None:
+        """Raise :class:`DependencyUnavailableError` unless the worker answers its ``/health``."""
+        try:
+            response = await self._client.get("/health")
+        except httpx.HTTPError as exc:
+            raise DependencyUnavailableError("The sync worker is unavailable") from exc
+        if response.status_code != 200:
+            raise DependencyUnavailableError(
+                "The sync worker is unavailable", details={"worker_status": response.status_code}
+            )
+
     async def submit(
         self,
         session: AsyncSession,
