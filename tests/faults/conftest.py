@@ -137,12 +137,14 @@ def create_user(service: str, env: dict[str, str], email: str, role: str) -> Non
 
 @dataclass
 class ServerProcess:
-    """``<service> serve`` on a free loopback port; ``kill()`` is SIGKILL, ``start()`` again restarts
-    it on the same database and data dir (on a new port: the old one may linger in TIME_WAIT)."""
+    """``<service> serve`` (or another serving ``command``, such as ``sync-worker``) on a free
+    loopback port; ``kill()`` is SIGKILL, ``start()`` again restarts it on the same database and
+    data dir (on a new port: the old one may linger in TIME_WAIT)."""
 
     service: str
     env: dict[str, str]
     log_path: Path
+    command: str = "serve"
     process: subprocess.Popen[bytes] | None = None
     port: int = 0
     starts: int = 0
@@ -157,7 +159,7 @@ class ServerProcess:
         self.starts += 1
         with self.log_path.open("ab") as log:  # the child keeps its own copy of the descriptor
             self.process = subprocess.Popen(  # noqa: S603 - our own console script, fixed arguments
-                [str(BIN / self.service), "serve", "--host", LOOPBACK, "--port", str(self.port)],
+                [str(BIN / self.service), self.command, "--host", LOOPBACK, "--port", str(self.port)],
                 env=self.env,
                 cwd=self.env[f"{self.service.upper()}_DATA_DIR"],
                 stdout=log,
@@ -197,9 +199,11 @@ class ServerProcess:
 
 
 @contextlib.contextmanager
-def running(service: str, env: dict[str, str], log_path: Path) -> Iterator[ServerProcess]:
+def running(
+    service: str, env: dict[str, str], log_path: Path, command: str = "serve"
+) -> Iterator[ServerProcess]:
     """A started server, killed on the way out whatever happened."""
-    server = ServerProcess(service, env, log_path)
+    server = ServerProcess(service, env, log_path, command)
     try:
         server.start()
         yield server
