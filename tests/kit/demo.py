@@ -18,7 +18,7 @@ from apikit import errors
 from apikit.app import create_app
 from apikit.auth.dependencies import internal_caller
 from apikit.db.base import TYPE_ANNOTATION_MAP, IdMixin, new_metadata
-from apikit.db.engine import ReadOnlySession, WriteSession
+from apikit.db.engine import ReadSession, WriteSession
 from apikit.error_formats import ErrorFormat
 from apikit.ids import utcnow
 from apikit.openapi import error_responses
@@ -85,9 +85,7 @@ async def add_item(item: ItemIn, session: WriteSession) -> ItemOut:
     return ItemOut(id=str(row.id), name=row.name, category=row.category)
 
 
-async def _list_items(
-    session: ReadOnlySession, page: PageRequest, category: str | None
-) -> CursorPage[ItemOut]:
+async def _list_items(session: ReadSession, page: PageRequest, category: str | None) -> CursorPage[ItemOut]:
     statement = select(Item)
     if category is not None:
         statement = statement.where(Item.category == category)
@@ -107,7 +105,7 @@ async def _list_items(
     responses=error_responses(400),
 )
 async def list_items(
-    session: ReadOnlySession, page: PageParams, category: Annotated[str | None, Query()] = None
+    session: ReadSession, page: PageParams, category: Annotated[str | None, Query()] = None
 ) -> CursorPage[ItemOut]:
     return await _list_items(session, page, category)
 
@@ -119,7 +117,7 @@ async def list_items(
     responses=error_responses(400),
 )
 async def list_items_both_ways(
-    session: ReadOnlySession,
+    session: ReadSession,
     page: BidirectionalPageParams,
     category: Annotated[str | None, Query()] = None,
 ) -> CursorPage[ItemOut]:
@@ -133,7 +131,7 @@ async def remove_items(session: WriteSession) -> int:
 
 
 @router.get("/items/count", response_model=int, summary="Count items")
-async def count_items(session: ReadOnlySession) -> int:
+async def count_items(session: ReadSession) -> int:
     return len((await session.execute(select(Item.id))).all())
 
 

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from alloy.identity.models import SecurityEvent
 from alloy.identity.roles import AdminUser
-from apikit.db.engine import ReadOnlySession
+from apikit.db.engine import ReadSession
 from apikit.envelope import Envelope, envelope
 from apikit.openapi import error_responses
 from apikit.pagination import BidirectionalPageParams, CursorPage, Keyset, paginate
@@ -41,7 +41,7 @@ class SecurityEventOut(BaseModel):
 async def list_security_events(
     request: Request,
     _admin: AdminUser,
-    session: ReadOnlySession,
+    session: ReadSession,
     page: BidirectionalPageParams,
     event: Annotated[str | None, Query(max_length=64)] = None,
     user_id: Annotated[uuid.UUID | None, Query()] = None,

@@ -1,8 +1,9 @@
 """One async engine per service, a session per request, and one commit point.
 
 Write sessions commit when the endpoint returns normally and roll back on any exception; services
-and repositories only ``flush``. Read-only endpoints take a :class:`ReadSession`, which is bound to
-the read replica when one is configured and has no write methods as far as the type checker knows.
+and repositories only ``flush``. Read-only endpoints take a ``ReadSession``, which is bound to
+the read replica when one is configured and has no write methods as far as the type checker knows;
+repositories and services that only read take the same type.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from apikit.errors import ApiError, DependencyTimeoutError, DependencyUnavailabl
 IsolationLevel = str  # "SERIALIZABLE", "REPEATABLE READ", "READ COMMITTED"
 
 
-class ReadSession(Protocol):
+class _ReadMethods(Protocol):
     """The read half of ``AsyncSession``: what a read-only endpoint may do.
 
     ``add``, ``delete``, ``flush`` and ``commit`` are absent, so a write through a read session
@@ -261,7 +262,7 @@ async def _write_session(request: Request) -> AsyncIterator[AsyncSession]:
             raise
 
 
-async def _read_session(request: Request) -> AsyncIterator[ReadSession]:
+async def _read_session(request: Request) -> AsyncIterator[_ReadMethods]:
     # Autocommit reads: closing returns the connection; loaded objects stay readable afterwards
     # (a response streamed after the endpoint returned may still use them).
     async with database_of(request).read_sessions() as session, _translated_errors():
@@ -270,4 +271,6 @@ async def _read_session(request: Request) -> AsyncIterator[ReadSession]:
 
 # scope="function": the commit happens before the response is sent, never after it.
 WriteSession = Annotated[AsyncSession, Depends(_write_session, scope="function")]
-ReadOnlySession = Annotated[ReadSession, Depends(_read_session, scope="function")]
+# One name for the read session, as an endpoint's dependency and as the type a repository takes.
+ReadSession = Annotated[_ReadMethods, Depends(_read_session, scope="function")]
+ReadOnlySession = ReadSession  # the former name, still read by modules being reshaped elsewhere

@@ -7,7 +7,7 @@ import uuid
 from fastapi import APIRouter, Request, Response, status
 
 from apikit.conditional import json_with_etag
-from apikit.db.engine import ReadOnlySession, WriteSession
+from apikit.db.engine import ReadSession, WriteSession
 from apikit.openapi import error_responses
 from apikit.pagination import Page, PageParams
 from firemode.buildings.models import Building
@@ -43,7 +43,7 @@ async def create_building(
     summary="Buildings, newest first",
     responses=error_responses(400, 401),
 )
-async def list_buildings(_caller: CurrentUser, session: ReadOnlySession, page: PageParams) -> Page[Building]:
+async def list_buildings(_caller: CurrentUser, session: ReadSession, page: PageParams) -> Page[Building]:
     return await BuildingRepository(session).newest_first(page)
 
 
@@ -54,7 +54,7 @@ async def list_buildings(_caller: CurrentUser, session: ReadOnlySession, page: P
     responses={304: {"description": "Not modified"}, **error_responses(401, 404)},
 )
 async def read_building(
-    request: Request, building_id: uuid.UUID, _caller: CurrentUser, session: ReadOnlySession
+    request: Request, building_id: uuid.UUID, _caller: CurrentUser, session: ReadSession
 ) -> Response:
     building = await BuildingRepository(session).get_or_404(building_id)
     return json_with_etag(request, BuildingResponse.model_validate(building))

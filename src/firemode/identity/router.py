@@ -10,7 +10,7 @@ from fastapi.security import OAuth2PasswordRequestForm
 
 from apikit.auth.dependencies import IdentityDep
 from apikit.auth.identity import CheckedPassword
-from apikit.db.engine import ReadOnlySession, WriteSession
+from apikit.db.engine import ReadSession, WriteSession
 from apikit.errors import NotFoundError
 from apikit.openapi import error_responses
 from apikit.schemas import check_form_text
@@ -103,7 +103,7 @@ async def log_out(
     summary="The calling user",
     responses=error_responses(401),
 )
-async def read_current_user(caller: CurrentUser, session: ReadOnlySession) -> UserResponse:
+async def read_current_user(caller: CurrentUser, session: ReadSession) -> UserResponse:
     user = await session.get(User, caller.user_id)
     if user is None:
         raise NotFoundError("No such user", code="NF_USER")

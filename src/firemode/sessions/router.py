@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, Response, status
 
 from apikit.conditional import json_with_etag
-from apikit.db.engine import ReadOnlySession, WriteSession
+from apikit.db.engine import ReadSession, WriteSession
 from apikit.openapi import error_responses
 from apikit.pagination import Page, PageParams
 from apikit.schemas import Id, IsoDateTime
@@ -67,7 +67,7 @@ async def create_test_session(
 )
 async def list_test_sessions(
     caller: CurrentUser,
-    session: ReadOnlySession,
+    session: ReadSession,
     page: PageParams,
     status_filter: Annotated[
         list[SessionStatus] | None, Query(alias="status", description="Repeatable")
@@ -85,7 +85,7 @@ async def list_test_sessions(
     responses={304: {"description": "Not modified"}, **error_responses(401, 404)},
 )
 async def read_test_session(
-    request: Request, session_id: uuid.UUID, caller: CurrentUser, session: ReadOnlySession
+    request: Request, session_id: uuid.UUID, caller: CurrentUser, session: ReadSession
 ) -> Response:
     sessions = SessionRepository(session, caller)
     row = await sessions.get_or_404(session_id)

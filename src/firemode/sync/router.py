@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Response
 
-from apikit.db.engine import ReadOnlySession, WriteSession
+from apikit.db.engine import ReadSession, WriteSession
 from apikit.idempotency import REPLAYED_HEADER, IdempotencyGuard, idempotency
 from apikit.openapi import error_responses
 from apikit.pagination import coerce_limit
@@ -69,7 +69,7 @@ async def submit_results(
 async def list_changes(
     session_id: uuid.UUID,
     caller: CurrentUser,
-    session: ReadOnlySession,
+    session: ReadSession,
     since: Annotated[int, Query(ge=0, le=2**62, description="The last checkpoint the device holds")] = 0,
     limit: Annotated[int, Query(ge=1, description=f"At most {MAX_CHANGES_PER_PULL} are returned")] = 500,
 ) -> ChangesPage:
