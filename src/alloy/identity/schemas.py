@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, EmailStr, Field
+from pydantic import BaseModel, ConfigDict, EmailStr, Field
 
 from alloy.catalogue.vocabulary import Equipment
 from alloy.identity.roles import Role
@@ -84,3 +84,16 @@ class TwoFactorSetupOut(BaseModel):
 
 class TwoFactorStateOut(BaseModel):
     two_factor_enabled: bool
+
+
+class SecurityEventOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    event_id: uuid.UUID = Field(validation_alias="id")
+    event: str
+    created_at: datetime
+    user_id: uuid.UUID | None
+    actor_id: uuid.UUID | None
+    address: str | None
+    request_id: str | None
+    details: dict[str, Any]
