@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import ClassVar
+from typing import Annotated, ClassVar
 
+from fastapi import Depends
 from pydantic import SecretStr
 from pydantic_settings import SettingsConfigDict
 
-from apikit.settings import ServiceSettings
+from apikit.settings import ServiceSettings, SettingsDep
 
 
 class AlloySettings(ServiceSettings):
@@ -29,3 +30,11 @@ class AlloySettings(ServiceSettings):
     register_rate_per_address: str = "5/minute"
     # Building a program is the heaviest request a user can make.
     program_create_rate: str = "10/minute"
+
+
+async def _alloy_settings(settings: SettingsDep) -> AlloySettings:
+    assert isinstance(settings, AlloySettings)  # the app is Alloy's: create_alloy_app made it
+    return settings
+
+
+AlloySettingsDep = Annotated[AlloySettings, Depends(_alloy_settings)]

@@ -62,7 +62,8 @@ def create_app(
     ``app.state`` holds what request code needs: ``settings``, ``database``, ``redis`` (or None),
     ``metrics``, ``cursor_codec``, ``rate_limiter``, ``cache``, ``internal_tokens``,
     ``spent_internal_tokens``, ``readiness_checks`` and ``purgeable_kinds`` (purged by the ``purge``
-    command, and every ``purge_interval_minutes`` while the app runs).
+    command, and every ``purge_interval_minutes`` while the app runs). Request code reads each
+    through its typed dependency (``SettingsDep``, ``DatabaseDep``, ``CacheDep`` …), never here.
     """
     configure_logging(json_lines=settings.json_logs, level=settings.log_level)
     database = database or Database(

@@ -17,8 +17,8 @@ from fastapi import Depends
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 from sqlalchemy.ext.asyncio import AsyncSession
-from starlette.requests import Request
 
+from apikit.context import app_state
 from apikit.db.engine import after_commit
 from apikit.logging import get_logger
 
@@ -103,9 +103,4 @@ class Cache:
         return self._generations.get(scope, 0)
 
 
-async def cache_of(request: Request) -> Cache:
-    cache: Cache = request.app.state.cache
-    return cache
-
-
-CacheDep = Annotated[Cache, Depends(cache_of)]
+CacheDep = Annotated[Cache, Depends(app_state("cache"))]

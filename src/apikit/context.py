@@ -1,10 +1,13 @@
-"""Per-request values kept in the ASGI scope: the request id and the warnings for the caller."""
+"""Per-request values kept in the ASGI scope: the request id and the warnings for the caller;
+and, for request code, what the app installed at start-up (``app_state``)."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import MutableMapping
+from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
+
+from starlette.requests import Request
 
 from apikit.ids import new_id
 
@@ -43,3 +46,14 @@ def add_warning(scope: MutableMapping[str, Any], warning: str) -> None:
 
 def warnings_of(scope: MutableMapping[str, Any]) -> list[str]:
     return list(_state(scope).get("warnings", ()))
+
+
+def app_state(name: str) -> Callable[[Request], Awaitable[Any]]:
+    """The dependency reading ``app.state.<name>``, set once at start-up. Declare it once, behind a
+    typed alias named for the thing (``CacheDep = Annotated[Cache, Depends(app_state("cache"))]``):
+    endpoints then say what they use, and nothing else reads ``app.state``."""
+
+    async def installed(request: Request) -> Any:  # async: a plain def would run in a worker thread
+        return getattr(request.app.state, name)
+
+    return installed

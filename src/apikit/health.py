@@ -5,12 +5,13 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Literal
+from typing import Annotated, Literal
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
+from apikit.context import app_state
 from apikit.logging import get_logger
 
 log = get_logger("apikit.health")
@@ -41,6 +42,8 @@ class ReadinessResponse(BaseModel):
     dependencies: dict[str, DependencyState]
 
 
+ReadinessChecks = Annotated[list[ReadinessCheck], Depends(app_state("readiness_checks"))]
+
 router = APIRouter(tags=["operations"])
 
 
@@ -61,8 +64,7 @@ async def check_health() -> HealthResponse:
     operation_id="check_readiness",
     responses={503: {"model": ReadinessResponse, "description": "A dependency is unavailable"}},
 )
-async def check_readiness(request: Request) -> JSONResponse:
-    checks: list[ReadinessCheck] = request.app.state.readiness_checks
+async def check_readiness(checks: ReadinessChecks) -> JSONResponse:
     states = await asyncio.gather(*(_probe(check) for check in checks))
     body = ReadinessResponse(
         status="ready" if all(state.status == "ok" for state in states) else "unavailable",

@@ -34,9 +34,10 @@ from sqlalchemy.orm import Mapped, declared_attr, mapped_column
 from starlette.responses import JSONResponse
 
 from apikit.db.base import IdMixin
-from apikit.db.engine import Database, database_of
+from apikit.db.engine import Database, DatabaseDep
 from apikit.errors import ConflictError, ValidationError
 from apikit.ids import utcnow
+from apikit.settings import ServiceSettings, SettingsDep
 
 HEADER = "Idempotency-Key"
 REPLAYED_HEADER = "Idempotent-Replayed"
@@ -175,7 +176,9 @@ def idempotency(
     """
 
     @asynccontextmanager
-    async def guard(request: Request, key: str | None) -> AsyncIterator[IdempotencyGuard]:
+    async def guard(
+        request: Request, key: str | None, database: Database, settings: ServiceSettings
+    ) -> AsyncIterator[IdempotencyGuard]:
         if key is None:
             if required:
                 raise ValidationError(
@@ -189,9 +192,8 @@ def idempotency(
                 code="VAL_IDEMPOTENCY_KEY",
                 details={"header": HEADER},
             )
-        database = database_of(request)
         caller, print_ = caller_of(request), fingerprint(request, request.url.path, await request.body())
-        lease = timedelta(seconds=request.app.state.settings.idempotency_lease_seconds)
+        lease = timedelta(seconds=settings.idempotency_lease_seconds)
         row_id = await _claim(database, model, caller, key, print_, lease)
         try:
             yield IdempotencyGuard(model, row_id, IdempotentOperation.of(caller, key, print_))
@@ -200,14 +202,20 @@ def idempotency(
             raise
 
     # `async with`, so an exception from the endpoint reaches the guard and releases the claim.
-    async def from_header(request: Request, header: KeyHeader = None) -> AsyncIterator[IdempotencyGuard]:
-        async with guard(request, header) as claimed:
+    async def from_header(
+        request: Request, database: DatabaseDep, settings: SettingsDep, header: KeyHeader = None
+    ) -> AsyncIterator[IdempotencyGuard]:
+        async with guard(request, header, database, settings) as claimed:
             yield claimed
 
     async def from_header_or_query(
-        request: Request, header: KeyHeader = None, query: KeyQuery = None
+        request: Request,
+        database: DatabaseDep,
+        settings: SettingsDep,
+        header: KeyHeader = None,
+        query: KeyQuery = None,
     ) -> AsyncIterator[IdempotencyGuard]:
-        async with guard(request, header or query) as claimed:
+        async with guard(request, header or query, database, settings) as claimed:
             yield claimed
 
     return from_header_or_query if accept_query else from_header

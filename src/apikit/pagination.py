@@ -21,12 +21,13 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Annotated, Any, Generic, Literal, Self, TypeVar
 
-from fastapi import Depends, Query, Request
+from fastapi import Depends, Query
 from pydantic import BaseModel
 from sqlalchemy import Select, bindparam, tuple_
 from sqlalchemy.orm import InstrumentedAttribute
 from sqlalchemy.types import TypeDecorator
 
+from apikit.context import app_state
 from apikit.db.engine import ReadSession
 from apikit.errors import ValidationError
 from apikit.schemas import in_utc, storable_text
@@ -138,9 +139,7 @@ class PageRequest:
     codec: CursorCodec
 
 
-def _codec(request: Request) -> CursorCodec:
-    codec: CursorCodec = request.app.state.cursor_codec
-    return codec
+CursorCodecDep = Annotated[CursorCodec, Depends(app_state("cursor_codec"))]  # the app's, keyed by its secret
 
 
 def coerce_limit(limit: int, maximum: int = MAX_LIMIT) -> int:
@@ -150,17 +149,17 @@ def coerce_limit(limit: int, maximum: int = MAX_LIMIT) -> int:
 
 
 async def _page_request(
-    request: Request,
+    codec: CursorCodecDep,
     limit: Annotated[
         int, Query(ge=1, description=f"Page size; values above {MAX_LIMIT} are served as {MAX_LIMIT}")
     ] = DEFAULT_LIMIT,
     cursor: Annotated[str | None, Query(description="`next_cursor` of the previous page")] = None,
 ) -> PageRequest:
-    return PageRequest(coerce_limit(limit), cursor, None, _codec(request))
+    return PageRequest(coerce_limit(limit), cursor, None, codec)
 
 
 async def _bidirectional_page_request(
-    request: Request,
+    codec: CursorCodecDep,
     limit: Annotated[
         int, Query(ge=1, description=f"Page size; values above {MAX_LIMIT} are served as {MAX_LIMIT}")
     ] = DEFAULT_LIMIT,
@@ -173,7 +172,7 @@ async def _bidirectional_page_request(
         Query(description="Defaults to the cursor's own; `prev` without a cursor starts at the end"),
     ] = None,
 ) -> PageRequest:
-    return PageRequest(coerce_limit(limit), cursor, direction, _codec(request))
+    return PageRequest(coerce_limit(limit), cursor, direction, codec)
 
 
 PageParams = Annotated[PageRequest, Depends(_page_request)]

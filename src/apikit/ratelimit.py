@@ -11,7 +11,10 @@ import math
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from operator import attrgetter
+from typing import Annotated, Any
 
+from fastapi import Depends
 from limits import RateLimitItem, WindowStats, parse
 from limits.aio.storage import MemoryStorage, RedisStorage, Storage
 from limits.aio.strategies import MovingWindowRateLimiter
@@ -19,8 +22,10 @@ from redis.exceptions import RedisError
 from starlette.requests import Request
 from starlette.responses import Response
 
+from apikit.context import app_state
 from apikit.errors import DependencyUnavailableError, RateLimitedError
 from apikit.metrics import Metrics
+from apikit.settings import SettingsDep
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,16 +121,22 @@ def client_address(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
-def rate_limit(setting: str, scope: str) -> Callable[[Request, Response], Awaitable[None]]:
-    """A route dependency counting each request against the rate in ``settings.<setting>``, per user
-    (declare it after the authentication dependency) or per address for anonymous callers. The
-    answer carries the ``RateLimit-*`` headers; past the limit it is a 429."""
+RateLimiterDep = Annotated[RateLimiter, Depends(app_state("rate_limiter"))]
 
-    async def limited(request: Request, response: Response) -> None:
-        rate: str = getattr(request.app.state.settings, setting)
+
+def rate_limit(rate: Callable[[Any], str] | str, scope: str) -> Callable[..., Awaitable[None]]:
+    """A route dependency counting each request against the rate ``rate`` reads from the service's
+    settings (a typed function: ``settings.register_rate_per_address``), per user (declare it after
+    the authentication dependency) or per address for anonymous callers. The answer carries the
+    ``RateLimit-*`` headers; past the limit it is a 429. A settings field's name is still taken
+    for the routers not yet moved to a typed reader."""
+    rate_of = attrgetter(rate) if isinstance(rate, str) else rate
+
+    async def limited(
+        request: Request, response: Response, settings: SettingsDep, limiter: RateLimiterDep
+    ) -> None:
         caller = request.scope.get("state", {}).get("user_id") or client_address(request)
-        limiter: RateLimiter = request.app.state.rate_limiter
-        state = await limiter.hit(rate, scope, str(caller))
+        state = await limiter.hit(rate_of(settings), scope, str(caller))
         response.headers.update(state.headers())
 
     return limited

@@ -6,10 +6,13 @@ import json
 import os
 import secrets
 from pathlib import Path
-from typing import Any, ClassVar, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
+from fastapi import Depends
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from apikit.context import app_state
 
 Environment = Literal["development", "test", "production"]
 
@@ -114,6 +117,10 @@ class ServiceSettings(BaseSettings):
         value = getattr(self, name)
         assert isinstance(value, SecretStr), f"{name} is not a resolved secret"
         return value.get_secret_value().encode()
+
+
+# The app's settings; a service narrows the type with a dependency of its own.
+SettingsDep = Annotated[ServiceSettings, Depends(app_state("settings"))]
 
 
 def _load_or_create_secrets(path: Path, names: list[str]) -> dict[str, Any]:

@@ -53,7 +53,7 @@ def create_firemode_app(settings: FireModeSettings | None = None) -> FastAPI:
         body_limit_for=lambda path: upload_cap if path == "/v1/evidence" else None,
     )
     install_identity(app, IDENTITY_MODELS)
-    app.state.sync_limits = limits_from(app.state.settings)
+    app.state.sync_limits = limits_from(settings)
     app.state.merge_boundary = merge_boundary_for(app)
     app.state.evidence_store = store_from_settings(settings.evidence_store_url, settings.data_dir)
     app.state.readiness_checks.extend(dependency_checks(app))

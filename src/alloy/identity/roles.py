@@ -13,10 +13,10 @@ from typing import Annotated
 from fastapi import Depends, Header, Request, Response
 from fastapi.security import HTTPBearer
 
-from alloy.settings import AlloySettings
-from apikit.auth.dependencies import Principal, bearer_principal, identity_of, require_roles
+from alloy.settings import AlloySettings, AlloySettingsDep
+from apikit.auth.dependencies import IdentityDep, Principal, bearer_principal, require_roles
+from apikit.auth.identity import Identity
 from apikit.context import add_warning
-from apikit.db.engine import database_of
 from apikit.errors import ApiError, AuthenticationError
 from apikit.ratelimit import client_address
 
@@ -46,49 +46,54 @@ LegacyAdminToken = Annotated[
 ]
 
 
-async def _admin(request: Request, response: Response, legacy: LegacyAdminToken = None) -> Principal | None:
+async def _admin(
+    request: Request,
+    response: Response,
+    settings: AlloySettingsDep,
+    identity: IdentityDep,
+    legacy: LegacyAdminToken = None,
+) -> Principal | None:
     """An admin by role; or, during the deprecation window, the shared admin token (→ None).
 
     Every answer to a request that uses the token carries ``Deprecation`` and ``Sunset``, errors
     included. Wrong tokens are audited and count per address (``ALLOY_ADMIN_TOKEN_RATE_PER_ADDRESS``);
     once that window is full the token is not even compared (429).
     """
-    settings: AlloySettings = request.app.state.settings
     configured = settings.admin_token.get_secret_value() if settings.admin_token else None
     if not configured or not legacy or "Authorization" in request.headers:
-        return await _admin_by_role(await current_principal(request, None))
+        return await _admin_by_role(await current_principal(request, None, identity))
     deprecation = {
         "Deprecation": "true",
         "Sunset": settings.admin_token_sunset.strftime("%a, %d %b %Y 00:00:00 GMT"),
     }
     try:
-        await _check_admin_token(request, settings, legacy, configured)
+        await _check_admin_token(request, settings, identity, legacy, configured)
     except ApiError as error:
         error.headers.update(deprecation)
         raise
     response.headers.update(deprecation)
     add_warning(request.scope, "X-Admin-Token is deprecated; log in as an admin and use a bearer token")
-    await _audit(request, "deprecated_credential_used")
+    await _audit(request, identity, "deprecated_credential_used")
     return None
 
 
 async def _check_admin_token(
-    request: Request, settings: AlloySettings, presented: str, configured: str
+    request: Request, settings: AlloySettings, identity: Identity, presented: str, configured: str
 ) -> None:
-    limiter, address = identity_of(request).limiter, client_address(request)
+    limiter, address = identity.limiter, client_address(request)
     rate, scope = settings.admin_token_rate_per_address, "admin-token:address"
     await limiter.check(rate, scope, address)
     if hmac.compare_digest(presented.encode(), configured.encode()):
         return
     await limiter.count(rate, scope, address)
-    await _audit(request, "admin_token_rejected")
+    await _audit(request, identity, "admin_token_rejected")
     raise AuthenticationError("The X-Admin-Token is not valid", code="AUTH_INVALID_TOKEN")
 
 
-async def _audit(request: Request, event: str) -> None:
+async def _audit(request: Request, identity: Identity, event: str) -> None:
     # Its own unit of work, committed whatever the request's answer turns out to be.
-    async with database_of(request).transactional() as session:
-        await identity_of(request).audit.record(session, event, request=request, credential="X-Admin-Token")
+    async with identity.database.transactional() as session:
+        await identity.audit.record(session, event, request=request, credential="X-Admin-Token")
 
 
 AdminUser = Annotated[Principal | None, Depends(_admin)]

@@ -23,7 +23,8 @@ from alloy.identity.schemas import (
     UserUpdateRequest,
 )
 from alloy.identity.service import AccountService, NewAccount, new_account
-from apikit.auth.dependencies import identity_of
+from alloy.settings import AlloySettings, AlloySettingsDep
+from apikit.auth.dependencies import IdentityDep
 from apikit.auth.identity import CheckedPassword, TokenPair
 from apikit.context import add_warning
 from apikit.db.engine import WriteSession
@@ -34,11 +35,17 @@ from apikit.ratelimit import rate_limit
 router = APIRouter(prefix="/v1", tags=["identity"])
 
 
-async def accounts(request: Request, session: WriteSession) -> AccountService:
-    return AccountService(session, identity_of(request), request.app.state.settings)
+async def accounts(
+    session: WriteSession, identity: IdentityDep, settings: AlloySettingsDep
+) -> AccountService:
+    return AccountService(session, identity, settings)
 
 
 Accounts = Annotated[AccountService, Depends(accounts)]
+
+
+def _register_rate(settings: AlloySettings) -> str:
+    return settings.register_rate_per_address
 
 
 def tokens_out(pair: TokenPair) -> TokensOut:
@@ -63,9 +70,9 @@ def user_out(user: User) -> UserOut:
     )
 
 
-async def registration(request: Request, body: RegisterRequest) -> NewAccount:
+async def registration(body: RegisterRequest, identity: IdentityDep) -> NewAccount:
     # A dependency, so the password is hashed before the unit of work (Accounts) opens.
-    return await new_account(identity_of(request), email=body.email, password=body.password, name=body.name)
+    return await new_account(identity, email=body.email, password=body.password, name=body.name)
 
 
 @router.post(
@@ -75,7 +82,7 @@ async def registration(request: Request, body: RegisterRequest) -> NewAccount:
     summary="Create an account and log in",
     responses=error_responses(400, 409, 429, 503),
     # Before anything else: a refused sign-up costs no hash.
-    dependencies=[Depends(rate_limit("register_rate_per_address", "register:address"))],
+    dependencies=[Depends(rate_limit(_register_rate, "register:address"))],
 )
 async def register(
     request: Request, account: Annotated[NewAccount, Depends(registration)], service: Accounts
@@ -84,9 +91,9 @@ async def register(
     return envelope(request, RegisteredOut(user=user_out(user), tokens=tokens_out(pair)))
 
 
-async def checked_login(request: Request, body: LoginRequest) -> CheckedPassword:
+async def checked_login(request: Request, body: LoginRequest, identity: IdentityDep) -> CheckedPassword:
     # A dependency, so the password is checked before the unit of work (Accounts) opens.
-    return await identity_of(request).check_password(request, body.email, body.password)
+    return await identity.check_password(request, body.email, body.password)
 
 
 @router.post(
@@ -114,9 +121,9 @@ async def log_in(
     responses=error_responses(401),
 )
 async def refresh_tokens(
-    request: Request, body: RefreshRequest, session: WriteSession
+    request: Request, body: RefreshRequest, session: WriteSession, identity: IdentityDep
 ) -> Envelope[TokensOut]:
-    pair = await identity_of(request).refresh(session, request, body.refresh_token)
+    pair = await identity.refresh(session, request, body.refresh_token)
     return envelope(request, tokens_out(pair))
 
 
@@ -127,9 +134,11 @@ async def refresh_tokens(
     summary="Revoke this access token and its refresh family",
     responses=error_responses(401),
 )
-async def log_out(request: Request, caller: CurrentUser, session: WriteSession) -> Response:
+async def log_out(
+    request: Request, caller: CurrentUser, session: WriteSession, identity: IdentityDep
+) -> Response:
     assert caller.claims is not None  # a bearer login always has them
-    await identity_of(request).logout(session, request, caller.claims)
+    await identity.logout(session, request, caller.claims)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 

@@ -21,6 +21,7 @@ from starlette.requests import Request
 from apikit.auth.identity import Identity
 from apikit.auth.replay import SpentTokens
 from apikit.auth.tokens import AccessClaims, InternalTokens
+from apikit.context import app_state
 from apikit.errors import AuthenticationError, AuthorizationError
 
 
@@ -36,16 +37,9 @@ class Principal:
 PrincipalDependency = Callable[..., Awaitable[Principal]]
 
 
-def identity_of(request: Request) -> Identity:
-    identity: Identity = request.app.state.identity
-    return identity
-
-
-async def _identity(request: Request) -> Identity:
-    return identity_of(request)  # async: FastAPI runs a plain def dependency in a worker thread
-
-
-IdentityDep = Annotated[Identity, Depends(_identity)]
+IdentityDep = Annotated[Identity, Depends(app_state("identity"))]
+InternalTokensDep = Annotated[InternalTokens, Depends(app_state("internal_tokens"))]
+SpentInternalTokens = Annotated[SpentTokens, Depends(app_state("spent_internal_tokens"))]
 
 
 def _bearer_token(request: Request) -> str:
@@ -63,8 +57,9 @@ def bearer_principal(scheme: SecurityBase) -> PrincipalDependency:
     (so Swagger's Authorize works) — the header is read and checked here, one way for both services.
     """
 
-    async def current_principal(request: Request, _documented: Annotated[Any, Security(scheme)]) -> Principal:
-        identity = identity_of(request)
+    async def current_principal(
+        request: Request, _documented: Annotated[Any, Security(scheme)], identity: IdentityDep
+    ) -> Principal:
         claims = identity.access_tokens.decode(_bearer_token(request))
         await identity.revocations.assert_valid(claims)
         request.scope.setdefault("state", {})["user_id"] = claims.sub
@@ -88,17 +83,17 @@ def require_roles(principal: PrincipalDependency, *roles: str) -> PrincipalDepen
     return role_principal
 
 
-def internal_caller(audience: str) -> Callable[[Request], Awaitable[dict[str, Any]]]:
+def internal_caller(audience: str) -> Callable[..., Awaitable[dict[str, Any]]]:
     """For routes our own processes call: an internal token for ``audience``, nothing else, and
     each token once (a captured one replayed within its five minutes is refused)."""
 
-    async def verify_internal(request: Request) -> dict[str, Any]:
+    async def verify_internal(
+        request: Request, internal: InternalTokensDep, spent: SpentInternalTokens
+    ) -> dict[str, Any]:
         token = request.headers.get(InternalTokens.HEADER)
         if not token:
             raise AuthenticationError("An internal token is required", code="AUTH_MISSING_TOKEN")
-        internal: InternalTokens = request.app.state.internal_tokens
         claims = internal.verify(token, audience=audience)
-        spent: SpentTokens = request.app.state.spent_internal_tokens
         await spent.spend(str(claims["jti"]), datetime.fromtimestamp(float(claims["exp"]), tz=UTC))
         return claims
 

@@ -25,6 +25,7 @@ from sqlalchemy.ext.asyncio import (
 )
 
 from apikit import jsoncodec
+from apikit.context import app_state
 from apikit.errors import ApiError, DependencyTimeoutError, DependencyUnavailableError
 
 IsolationLevel = str  # "SERIALIZABLE", "REPEATABLE READ", "READ COMMITTED"
@@ -244,12 +245,15 @@ async def _translated_errors() -> AsyncIterator[None]:
 
 
 def database_of(request: Request) -> Database:
+    # Still called by routers not yet moved to DatabaseDep.
     database: Database = request.app.state.database
     return database
 
 
-async def _write_session(request: Request) -> AsyncIterator[AsyncSession]:
-    database = database_of(request)
+DatabaseDep = Annotated[Database, Depends(app_state("database"))]  # for a unit of work of one's own
+
+
+async def _write_session(database: DatabaseDep) -> AsyncIterator[AsyncSession]:
     async with _translated_errors(), database.writer_turn(), database.sessions() as session:
         try:
             yield session
@@ -262,10 +266,10 @@ async def _write_session(request: Request) -> AsyncIterator[AsyncSession]:
             raise
 
 
-async def _read_session(request: Request) -> AsyncIterator[_ReadMethods]:
+async def _read_session(database: DatabaseDep) -> AsyncIterator[_ReadMethods]:
     # Autocommit reads: closing returns the connection; loaded objects stay readable afterwards
     # (a response streamed after the endpoint returned may still use them).
-    async with database_of(request).read_sessions() as session, _translated_errors():
+    async with database.read_sessions() as session, _translated_errors():
         yield session
 
 

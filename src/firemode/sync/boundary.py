@@ -17,15 +17,16 @@ import asyncio
 import uuid
 import weakref
 from collections.abc import Sequence
-from typing import Annotated, Protocol, cast
+from typing import Annotated, Protocol
 
 import httpx
-from fastapi import Depends, Request
+from fastapi import Depends
 from prometheus_client import Counter
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from apikit.auth.dependencies import Principal
 from apikit.auth.tokens import InternalTokens
+from apikit.context import app_state
 from apikit.errors import (
     ApiError,
     AuthenticationError,
@@ -93,16 +94,9 @@ class InProcessMerge:
             )
 
 
-def _merge_boundary(request: Request) -> MergeBoundary:
-    return cast(MergeBoundary, request.app.state.merge_boundary)
-
-
-def _changes_merged(request: Request) -> Counter:
-    return cast(Counter, request.app.state.changes_merged)
-
-
-Boundary = Annotated[MergeBoundary, Depends(_merge_boundary)]  # the app's: in process or the worker
-ChangesMerged = Annotated[Counter, Depends(_changes_merged)]  # the metric of changes accepted
+# The app's merge: in process or the worker; the metric of changes accepted.
+Boundary = Annotated[MergeBoundary, Depends(app_state("merge_boundary"))]
+ChangesMerged = Annotated[Counter, Depends(app_state("changes_merged"))]
 
 
 # The worker's error answers (FR-5) become the same errors here.
