@@ -5,18 +5,15 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request, Response, status
+from fastapi import APIRouter, Depends, Request, status
 
-from alloy.identity.models import User
-from alloy.identity.roles import CurrentUser, Role, SuperAdmin
+from alloy.identity.roles import CurrentUser, SuperAdmin, current_principal
 from alloy.identity.schemas import (
     AdminUserUpdateRequest,
     LoginRequest,
     OtpRequest,
-    RefreshRequest,
     RegisteredOut,
     RegisterRequest,
-    TokensOut,
     TwoFactorSetupOut,
     TwoFactorStateOut,
     UserOut,
@@ -25,7 +22,8 @@ from alloy.identity.schemas import (
 from alloy.identity.service import AccountService, NewAccount, new_account
 from alloy.settings import AlloySettings, AlloySettingsDep
 from apikit.auth.dependencies import IdentityDep
-from apikit.auth.identity import CheckedPassword, TokenPair
+from apikit.auth.identity import CheckedPassword, RefreshRequest, TokenResponse
+from apikit.auth.setup import add_logout_route
 from apikit.context import add_warning
 from apikit.db.engine import WriteSession
 from apikit.envelope import Envelope, envelope
@@ -48,28 +46,6 @@ def _register_rate(settings: AlloySettings) -> str:
     return settings.register_rate_per_address
 
 
-def tokens_out(pair: TokenPair) -> TokensOut:
-    return TokensOut(
-        access_token=pair.access_token, refresh_token=pair.refresh_token, expires_in=pair.expires_in
-    )
-
-
-def user_out(user: User) -> UserOut:
-    return UserOut(
-        user_id=user.id,
-        email=user.email,
-        name=user.name,
-        role=Role(user.role),
-        is_active=user.is_active,
-        units=user.units,
-        e1rm_formula=user.e1rm_formula,
-        equipment=user.equipment,
-        two_factor_enabled=user.totp_enabled,
-        created_at=user.created_at,
-        updated_at=user.updated_at,
-    )
-
-
 async def registration(body: RegisterRequest, identity: IdentityDep) -> NewAccount:
     # A dependency, so the password is hashed before the unit of work (Accounts) opens.
     return await new_account(identity, email=body.email, password=body.password, name=body.name)
@@ -88,7 +64,7 @@ async def register(
     request: Request, account: Annotated[NewAccount, Depends(registration)], service: Accounts
 ) -> Envelope[RegisteredOut]:
     user, pair = await service.register(request, account)
-    return envelope(request, RegisteredOut(user=user_out(user), tokens=tokens_out(pair)))
+    return envelope(request, RegisteredOut(user=UserOut.model_validate(user), tokens=pair))
 
 
 async def checked_login(request: Request, body: LoginRequest, identity: IdentityDep) -> CheckedPassword:
@@ -98,7 +74,7 @@ async def checked_login(request: Request, body: LoginRequest, identity: Identity
 
 @router.post(
     "/auth/login",
-    response_model=Envelope[TokensOut],
+    response_model=Envelope[TokenResponse],
     summary="Log in with email, password and, when enabled, a one-time code",
     responses=error_responses(401, 429, 503),
 )
@@ -107,39 +83,26 @@ async def log_in(
     body: LoginRequest,
     checked: Annotated[CheckedPassword, Depends(checked_login)],
     service: Accounts,
-) -> Envelope[TokensOut]:
+) -> Envelope[TokenResponse]:
     login = await service.login(request, checked, body.otp)
     for warning in login.warnings:
         add_warning(request.scope, warning)
-    return envelope(request, tokens_out(login.tokens))
+    return envelope(request, login.tokens)
 
 
 @router.post(
     "/auth/refresh",
-    response_model=Envelope[TokensOut],
+    response_model=Envelope[TokenResponse],
     summary="Exchange a refresh token for a new pair (rotation; reuse revokes the family)",
     responses=error_responses(401),
 )
 async def refresh_tokens(
     request: Request, body: RefreshRequest, session: WriteSession, identity: IdentityDep
-) -> Envelope[TokensOut]:
-    pair = await identity.refresh(session, request, body.refresh_token)
-    return envelope(request, tokens_out(pair))
+) -> Envelope[TokenResponse]:
+    return envelope(request, await identity.refresh(session, request, body.refresh_token))
 
 
-@router.post(
-    "/auth/logout",
-    status_code=status.HTTP_204_NO_CONTENT,
-    response_class=Response,
-    summary="Revoke this access token and its refresh family",
-    responses=error_responses(401),
-)
-async def log_out(
-    request: Request, caller: CurrentUser, session: WriteSession, identity: IdentityDep
-) -> Response:
-    assert caller.claims is not None  # a bearer login always has them
-    await identity.logout(session, request, caller.claims)
-    return Response(status_code=status.HTTP_204_NO_CONTENT)
+add_logout_route(router, current_principal)
 
 
 @router.post(
@@ -188,7 +151,7 @@ async def disable_two_factor(
     responses=error_responses(401),
 )
 async def read_current_user(request: Request, caller: CurrentUser, service: Accounts) -> Envelope[UserOut]:
-    return envelope(request, user_out(await service.get_user(caller.user_id)))
+    return envelope(request, UserOut.model_validate(await service.get_user(caller.user_id)))
 
 
 @router.patch(
@@ -201,7 +164,7 @@ async def update_current_user(
     request: Request, body: UserUpdateRequest, caller: CurrentUser, service: Accounts
 ) -> Envelope[UserOut]:
     user = await service.update_preferences(caller.user_id, body.model_dump(exclude_none=True))
-    return envelope(request, user_out(user))
+    return envelope(request, UserOut.model_validate(user))
 
 
 @router.patch(
@@ -215,4 +178,4 @@ async def update_user(
 ) -> Envelope[UserOut]:
     changes = body.model_dump(exclude_none=True)
     user = await service.change_role_or_state(request, user_id, changes, actor_id=caller.user_id)
-    return envelope(request, user_out(user))
+    return envelope(request, UserOut.model_validate(user))

@@ -1,4 +1,4 @@
-"""What Alloy's identity endpoints promise."""
+"""What Alloy's identity endpoints promise (the token response and the refresh request are the kit's)."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, EmailStr, Field
 
 from alloy.catalogue.vocabulary import Equipment
 from alloy.identity.roles import Role
+from apikit.auth.identity import TokenResponse
 from apikit.schemas import ActiveFlagUpdate, Lax, RequestModel
 
 Units = Literal["kg", "lb"]
@@ -32,10 +33,6 @@ class LoginRequest(RequestModel):
     otp: OtpCode | None = None
 
 
-class RefreshRequest(RequestModel):
-    refresh_token: str = Field(min_length=1, max_length=512)
-
-
 class OtpRequest(RequestModel):
     code: OtpCode
 
@@ -51,15 +48,10 @@ class AdminUserUpdateRequest(ActiveFlagUpdate):
     role: Literal["user", "admin", "super_admin"] | None = None
 
 
-class TokensOut(BaseModel):
-    access_token: str
-    refresh_token: str
-    token_type: Literal["bearer"] = "bearer"  # noqa: S105 - the OAuth2 token type
-    expires_in: int
-
-
 class UserOut(BaseModel):
-    user_id: uuid.UUID
+    model_config = ConfigDict(from_attributes=True)
+
+    user_id: uuid.UUID = Field(validation_alias="id")
     email: str
     name: str
     role: Role
@@ -67,14 +59,14 @@ class UserOut(BaseModel):
     units: Units
     e1rm_formula: E1rmFormula
     equipment: list[Equipment]
-    two_factor_enabled: bool
+    two_factor_enabled: bool = Field(validation_alias="totp_enabled")
     created_at: datetime
     updated_at: datetime
 
 
 class RegisteredOut(BaseModel):
     user: UserOut
-    tokens: TokensOut
+    tokens: TokenResponse
 
 
 class TwoFactorSetupOut(BaseModel):

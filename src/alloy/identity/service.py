@@ -1,4 +1,5 @@
-"""Alloy accounts: registration, login with a second factor, preferences, roles."""
+"""Alloy accounts: registration, login with a second factor, preferences, roles (what both services
+share — the password policy, the duplicate email, role and active changes — is ``Identity``'s)."""
 
 from __future__ import annotations
 
@@ -13,10 +14,8 @@ from alloy.identity.models import User
 from alloy.identity.roles import ADMIN_ROLES, Role
 from alloy.identity.totp import TotpBox
 from alloy.settings import AlloySettings
-from apikit.auth.identity import CheckedPassword, Identity, TokenPair, normalize_email
-from apikit.auth.password_policy import password_problems
-from apikit.db.unique import add_unique
-from apikit.errors import AuthenticationError, ConflictError, NotFoundError, ValidationError
+from apikit.auth.identity import CheckedPassword, Identity, TokenResponse, normalize_email
+from apikit.errors import AuthenticationError, ConflictError
 from apikit.ids import utcnow
 
 ADMIN_WITHOUT_2FA = (
@@ -27,7 +26,7 @@ ADMIN_WITHOUT_2FA = (
 
 @dataclass(frozen=True)
 class Login:
-    tokens: TokenPair
+    tokens: TokenResponse
     warnings: list[str]
 
 
@@ -42,12 +41,8 @@ class NewAccount:
 
 
 async def new_account(identity: Identity, *, email: str, password: str, name: str) -> NewAccount:
-    email = normalize_email(email)
-    problems = password_problems(password, email=email, other_inputs=(name,))
-    if problems:
-        details = {"field": "password", "reasons": problems}
-        raise ValidationError("The password is too weak", code="VAL_PASSWORD", details=details)
-    return NewAccount(email=email, name=name, password_hash=await identity.hasher.hash(password))
+    password_hash = await identity.hash_new_password(password, email=email, other_inputs=(name,))
+    return NewAccount(email=normalize_email(email), name=name, password_hash=password_hash)
 
 
 class AccountService:
@@ -67,16 +62,10 @@ class AccountService:
         self, account: NewAccount, *, role: Role = Role.USER, request: Request | None = None
     ) -> User:
         user = User(email=account.email, password_hash=account.password_hash, name=account.name, role=role)
-        duplicate = ConflictError(
-            "An account with this email exists", code="CF_DUPLICATE_EMAIL", details={"field": "email"}
-        )
-        await add_unique(self.session, user, duplicate)
-        await self.identity.audit.record(
-            self.session, "user_created", request=request, user_id=user.id, role=role
-        )
+        await self.identity.add_user(self.session, user, request=request)
         return user
 
-    async def register(self, request: Request, account: NewAccount) -> tuple[User, TokenPair]:
+    async def register(self, request: Request, account: NewAccount) -> tuple[User, TokenResponse]:
         user = await self.add_account(account, request=request)
         return user, await self.identity.issue_pair(self.session, user)
 
@@ -94,9 +83,7 @@ class AccountService:
         return Login(await self.identity.complete_login(self.session, request, user), warnings)
 
     async def get_user(self, user_id: uuid.UUID) -> User:
-        user = await self.session.get(User, user_id)
-        if user is None:
-            raise NotFoundError("No such user", code="NF_USER")
+        user: User = await self.identity.get_user(self.session, user_id)
         return user
 
     async def start_two_factor(self, user_id: uuid.UUID) -> tuple[str, str]:
@@ -155,24 +142,5 @@ class AccountService:
     ) -> User:
         """Role and active flag (super admins, and `alloy users promote`); tokens are revoked."""
         user = await self.get_user(user_id)
-        audit = self.identity.audit
-        if "role" in changes and changes["role"] != user.role:
-            await audit.record(
-                self.session,
-                "role_changed",
-                request=request,
-                user_id=user.id,
-                actor_id=actor_id,
-                old=user.role,
-                new=changes["role"],
-            )
-            user.role = changes["role"]
-            await self.identity.revocations.revoke_user(self.session, user)
-        if "is_active" in changes and changes["is_active"] != user.is_active:
-            user.is_active = changes["is_active"]
-            event = "user_enabled" if user.is_active else "user_disabled"
-            await audit.record(self.session, event, request=request, user_id=user.id, actor_id=actor_id)
-            if not user.is_active:
-                await self.identity.revocations.revoke_user(self.session, user)
-        await self.session.flush()
+        await self.identity.change_access(self.session, user, changes, actor_id=actor_id, request=request)
         return user

@@ -2,6 +2,9 @@
 
 A service gives :class:`Identity` its own table classes (:class:`IdentityModels`); the endpoints
 stay the service's, because their shapes differ (FireMode's OAuth2 form, Alloy's envelope and 2FA).
+Accounts are made and changed here too (a new account's password policy and hash, the duplicate
+email, a role or active flag changed with its audit record and the tokens it revokes): a service
+adds only its own columns and rules.
 """
 
 from __future__ import annotations
@@ -11,21 +14,26 @@ import secrets
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any, NoReturn
+from typing import Any, Literal, NoReturn
 
+from pydantic import BaseModel, Field
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import Request
 
 from apikit.auth.audit import AuditLog
+from apikit.auth.models import UserColumns
+from apikit.auth.password_policy import password_problems
 from apikit.auth.passwords import PasswordHasher
 from apikit.auth.revocation import RevocationList
 from apikit.auth.tokens import AccessClaims, AccessTokens
-from apikit.db.engine import Database
-from apikit.errors import AuthenticationError
+from apikit.db.engine import Database, ReadSession
+from apikit.db.unique import add_unique
+from apikit.errors import AuthenticationError, ConflictError, NotFoundError, ValidationError
 from apikit.ids import new_id, utcnow
 from apikit.metrics import Metrics
 from apikit.ratelimit import RateLimiter, client_address
+from apikit.schemas import RequestModel
 
 INVALID_CREDENTIALS = "AUTH_INVALID_CREDENTIALS"
 
@@ -60,12 +68,17 @@ class CheckedPassword:
     new_hash: str | None  # set when the stored hash should be replaced (old algorithm or parameters)
 
 
-@dataclass(frozen=True, slots=True)
-class TokenPair:
+class TokenResponse(BaseModel):
+    """A login's tokens, as both services answer them."""
+
     access_token: str
     refresh_token: str
-    expires_in: int
-    token_type: str = "bearer"  # noqa: S105 - the OAuth2 token type, not a secret
+    token_type: Literal["bearer"] = "bearer"  # noqa: S105 - the OAuth2 token type, not a secret
+    expires_in: int = Field(description="Seconds until the access token expires")
+
+
+class RefreshRequest(RequestModel):
+    refresh_token: str = Field(min_length=1, max_length=512)
 
 
 def hash_refresh_token(token: str) -> str:
@@ -103,6 +116,72 @@ class Identity:
         self._logins_failed = metrics.counter("logins_failed", "Failed login attempts", ("reason",))
         self._logins = metrics.counter("logins_succeeded", "Successful logins")
         self._reuse = metrics.counter("refresh_token_reuse", "Used refresh tokens presented again")
+
+    async def hash_new_password(
+        self, password: str, *, email: str, other_inputs: tuple[str, ...] = ()
+    ) -> str:
+        """A new account's password checked against the policy (422 ``VAL_PASSWORD``), then
+        hashed. Call it before the request's unit of work opens: Argon2 never runs while the
+        request holds a database turn (SQLite's writer turn, a pooled connection)."""
+        problems = password_problems(password, email=normalize_email(email), other_inputs=other_inputs)
+        if problems:
+            details = {"field": "password", "reasons": problems}
+            raise ValidationError("The password is too weak", code="VAL_PASSWORD", details=details)
+        return await self.hasher.hash(password)
+
+    async def add_user(
+        self,
+        session: AsyncSession,
+        user: UserColumns,
+        *,
+        request: Request | None = None,
+        actor_id: uuid.UUID | None = None,
+    ) -> None:
+        """Insert a new account (a taken email is a 409) and audit it."""
+        duplicate = ConflictError(
+            "An account with this email exists", code="CF_DUPLICATE_EMAIL", details={"field": "email"}
+        )
+        await add_unique(session, user, duplicate)
+        await self.audit.record(
+            session, "user_created", request=request, user_id=user.id, actor_id=actor_id, role=user.role
+        )
+
+    async def get_user(self, session: ReadSession, user_id: uuid.UUID) -> Any:
+        user = await session.get(self.models.user, user_id)
+        if user is None:
+            raise NotFoundError("No such user", code="NF_USER")
+        return user
+
+    async def change_access(
+        self,
+        session: AsyncSession,
+        user: UserColumns,
+        changes: dict[str, Any],
+        *,
+        actor_id: uuid.UUID | None,
+        request: Request | None,
+    ) -> None:
+        """Apply ``role`` and ``is_active`` from ``changes``, each change audited. A new role or a
+        disabled account revokes every token the user holds (their tokens carry the old role)."""
+        if "role" in changes and changes["role"] != user.role:
+            await self.audit.record(
+                session,
+                "role_changed",
+                request=request,
+                user_id=user.id,
+                actor_id=actor_id,
+                old=user.role,
+                new=changes["role"],
+            )
+            user.role = changes["role"]
+            await self.revocations.revoke_user(session, user)
+        if "is_active" in changes and changes["is_active"] != user.is_active:
+            user.is_active = changes["is_active"]
+            event = "user_enabled" if user.is_active else "user_disabled"
+            await self.audit.record(session, event, request=request, user_id=user.id, actor_id=actor_id)
+            if not user.is_active:
+                await self.revocations.revoke_user(session, user)
+        await session.flush()
 
     async def find_user(self, session: AsyncSession, email: str) -> Any:
         statement = select(self.models.user).where(self.models.user.email == normalize_email(email))
@@ -148,14 +227,16 @@ class Identity:
             user.password_hash = checked.new_hash  # upgraded to the current algorithm and parameters
         return user
 
-    async def complete_login(self, session: AsyncSession, request: Request, user: Any) -> TokenPair:
+    async def complete_login(
+        self, session: AsyncSession, request: Request, user: UserColumns
+    ) -> TokenResponse:
         self._logins.inc()
         await self.audit.record(session, "login_succeeded", request=request, user_id=user.id)
         return await self.issue_pair(session, user)
 
     async def issue_pair(
-        self, session: AsyncSession, user: Any, family_id: uuid.UUID | None = None
-    ) -> TokenPair:
+        self, session: AsyncSession, user: UserColumns, family_id: uuid.UUID | None = None
+    ) -> TokenResponse:
         family_id = family_id or new_id()
         refresh_token = secrets.token_urlsafe(32)
         session.add(
@@ -168,13 +249,13 @@ class Identity:
         )
         access_token, _ = self.access_tokens.issue(str(user.id), user.role, sid=str(family_id))
         await session.flush()
-        return TokenPair(
+        return TokenResponse(
             access_token=access_token,
             refresh_token=refresh_token,
             expires_in=int(self.access_tokens.lifetime.total_seconds()),
         )
 
-    async def refresh(self, session: AsyncSession, request: Request, refresh_token: str) -> TokenPair:
+    async def refresh(self, session: AsyncSession, request: Request, refresh_token: str) -> TokenResponse:
         """Rotate: the presented token is spent and a new pair issued in the same family.
 
         A token presented twice means two parties hold it: the whole family is revoked, and so is

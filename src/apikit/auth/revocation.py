@@ -22,6 +22,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from apikit.auth.models import UserColumns
 from apikit.auth.tokens import AccessClaims
 from apikit.db.engine import Database
 from apikit.errors import AuthenticationError, DependencyUnavailableError
@@ -118,7 +119,7 @@ class RevocationList:
         await session.flush()
         await self._cache_token(claims.jti, claims.exp)
 
-    async def revoke_user(self, session: AsyncSession, user: Any) -> None:
+    async def revoke_user(self, session: AsyncSession, user: UserColumns) -> None:
         """Every token the user holds stops working (password change, disabled, role change)."""
         user.tokens_valid_after = utcnow()
         await session.flush()

@@ -1,15 +1,21 @@
-"""Wiring identity into a service's app."""
+"""Wiring identity into a service's app, and the one identity route both services answer alike.
 
-from __future__ import annotations
+No ``from __future__ import annotations`` here: the logout route's annotations name a local
+variable, which FastAPI must evaluate where it is defined.
+"""
 
 from datetime import timedelta
+from typing import Annotated
 
-from fastapi import FastAPI
+from fastapi import APIRouter, Depends, FastAPI, Request, Response, status
 
+from apikit.auth.dependencies import IdentityDep, Principal, PrincipalDependency
 from apikit.auth.identity import Identity, IdentityModels, LoginRates
 from apikit.auth.passwords import PasswordHasher
 from apikit.auth.revocation import RevocationList
 from apikit.auth.tokens import AccessTokens
+from apikit.db.engine import WriteSession
+from apikit.openapi import error_responses
 from apikit.purge import dead_refresh_families, expired_revocations
 from apikit.settings import ServiceSettings
 
@@ -59,3 +65,26 @@ def install_identity(app: FastAPI, models: IdentityModels) -> Identity:
         ]
     )
     return identity
+
+
+def add_logout_route(router: APIRouter, principal: PrincipalDependency) -> None:
+    """``POST <prefix>/auth/logout``, the same in every service: the caller's access token and
+    its refresh family stop working; 204 with no body (so no envelope either)."""
+    caller_of = Annotated[Principal, Depends(principal)]
+
+    async def log_out(
+        request: Request, caller: caller_of, session: WriteSession, identity: IdentityDep
+    ) -> Response:
+        assert caller.claims is not None  # a bearer login always has them
+        await identity.logout(session, request, caller.claims)
+        return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+    router.add_api_route(
+        "/auth/logout",
+        log_out,
+        methods=["POST"],
+        status_code=status.HTTP_204_NO_CONTENT,
+        response_class=Response,
+        summary="Revoke this access token and its refresh family",
+        responses=error_responses(401),
+    )

@@ -5,39 +5,20 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request, Response, status
+from fastapi import APIRouter, Depends, Request, status
 from fastapi.security import OAuth2PasswordRequestForm
 
 from apikit.auth.dependencies import IdentityDep
-from apikit.auth.identity import CheckedPassword
+from apikit.auth.identity import CheckedPassword, RefreshRequest, TokenResponse
+from apikit.auth.setup import add_logout_route
 from apikit.db.engine import ReadSession, WriteSession
-from apikit.errors import NotFoundError
 from apikit.openapi import error_responses
 from apikit.schemas import check_form_text
-from firemode.identity.models import User
-from firemode.identity.roles import Admin, CurrentUser, Role
-from firemode.identity.schemas import (
-    RefreshRequest,
-    TokenResponse,
-    UserCreateRequest,
-    UserResponse,
-    UserUpdateRequest,
-)
-from firemode.identity.service import UserService, new_password_hash
+from firemode.identity.roles import Admin, CurrentUser, Role, current_principal
+from firemode.identity.schemas import UserCreateRequest, UserResponse, UserUpdateRequest
+from firemode.identity.service import UserService
 
 router = APIRouter(prefix="/v1", tags=["identity"])
-
-
-def _user_response(user: User) -> UserResponse:
-    return UserResponse(
-        user_id=user.id,
-        email=user.email,
-        full_name=user.full_name,
-        role=Role(user.role),
-        is_active=user.is_active,
-        created_at=user.created_at,
-        updated_at=user.updated_at,
-    )
 
 
 async def checked_form(
@@ -61,10 +42,7 @@ async def issue_token(
     identity: IdentityDep,
 ) -> TokenResponse:
     user = await identity.authenticate(session, request, checked)
-    pair = await identity.complete_login(session, request, user)
-    return TokenResponse(
-        access_token=pair.access_token, expires_in=pair.expires_in, refresh_token=pair.refresh_token
-    )
+    return await identity.complete_login(session, request, user)
 
 
 @router.post(
@@ -76,25 +54,10 @@ async def issue_token(
 async def refresh_token(
     request: Request, body: RefreshRequest, session: WriteSession, identity: IdentityDep
 ) -> TokenResponse:
-    pair = await identity.refresh(session, request, body.refresh_token)
-    return TokenResponse(
-        access_token=pair.access_token, expires_in=pair.expires_in, refresh_token=pair.refresh_token
-    )
+    return await identity.refresh(session, request, body.refresh_token)
 
 
-@router.post(
-    "/auth/logout",
-    status_code=status.HTTP_204_NO_CONTENT,
-    response_class=Response,
-    summary="Revoke this access token and its refresh family",
-    responses=error_responses(401),
-)
-async def log_out(
-    request: Request, caller: CurrentUser, session: WriteSession, identity: IdentityDep
-) -> Response:
-    assert caller.claims is not None  # a bearer login always has them
-    await identity.logout(session, request, caller.claims)
-    return Response(status_code=status.HTTP_204_NO_CONTENT)
+add_logout_route(router, current_principal)
 
 
 @router.get(
@@ -103,16 +66,13 @@ async def log_out(
     summary="The calling user",
     responses=error_responses(401),
 )
-async def read_current_user(caller: CurrentUser, session: ReadSession) -> UserResponse:
-    user = await session.get(User, caller.user_id)
-    if user is None:
-        raise NotFoundError("No such user", code="NF_USER")
-    return _user_response(user)
+async def read_current_user(caller: CurrentUser, session: ReadSession, identity: IdentityDep) -> UserResponse:
+    return UserResponse.model_validate(await identity.get_user(session, caller.user_id))
 
 
 async def new_user_password(body: UserCreateRequest, _caller: Admin, identity: IdentityDep) -> str:
     # A dependency (after the admin check), so Argon2 runs before the unit of work opens.
-    return await new_password_hash(identity, email=body.email, password=body.password)
+    return await identity.hash_new_password(body.password, email=body.email)
 
 
 @router.post(
@@ -138,7 +98,7 @@ async def create_user(
         actor_id=caller.user_id,
         request=request,
     )
-    return _user_response(user)
+    return UserResponse.model_validate(user)
 
 
 @router.patch(
@@ -160,4 +120,4 @@ async def update_user(
     user = await UserService(session, identity).update_user(
         user_id, changes, actor_id=caller.user_id, request=request
     )
-    return _user_response(user)
+    return UserResponse.model_validate(user)

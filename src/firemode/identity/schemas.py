@@ -1,4 +1,4 @@
-"""What FireMode's identity endpoints promise."""
+"""What FireMode's identity endpoints promise (the token response and the refresh request are the kit's)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, EmailStr, Field
+from pydantic import BaseModel, ConfigDict, EmailStr, Field
 
 from apikit.schemas import ActiveFlagUpdate, RequestModel
 from firemode.identity.roles import Role
@@ -14,19 +14,10 @@ from firemode.identity.roles import Role
 ManagedRole = Literal["technician", "supervisor"]  # admins are made with `firemode users create`
 
 
-class TokenResponse(BaseModel):
-    access_token: str
-    token_type: Literal["bearer"] = "bearer"  # noqa: S105 - the OAuth2 token type
-    expires_in: int = Field(description="Seconds until the access token expires")
-    refresh_token: str
-
-
-class RefreshRequest(RequestModel):
-    refresh_token: str = Field(min_length=1, max_length=512)
-
-
 class UserResponse(BaseModel):
-    user_id: uuid.UUID
+    model_config = ConfigDict(from_attributes=True)
+
+    user_id: uuid.UUID = Field(validation_alias="id")
     email: str
     full_name: str | None
     role: Role
