@@ -1,4 +1,5 @@
-"""Alloy's identity tables (columns from the kit, plus preferences and TOTP)."""
+"""Alloy's identity tables: its users (columns from the kit, plus preferences and TOTP), and the
+kit's others."""
 
 from __future__ import annotations
 
@@ -8,8 +9,7 @@ from sqlalchemy import String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from alloy.database import Base
-from apikit.auth.identity import IdentityModels
-from apikit.auth.models import RefreshTokenColumns, RevokedTokenColumns, SecurityEventColumns, UserColumns
+from apikit.auth.models import UserColumns, identity_tables
 
 
 class User(UserColumns, Base):
@@ -26,18 +26,7 @@ class User(UserColumns, Base):
     totp_last_step: Mapped[int | None] = mapped_column(default=None)
 
 
-class RefreshToken(RefreshTokenColumns, Base):
-    __tablename__ = "refresh_tokens"
-
-
-class RevokedToken(RevokedTokenColumns, Base):
-    __tablename__ = "revoked_tokens"
-
-
-class SecurityEvent(SecurityEventColumns, Base):
-    __tablename__ = "security_events"
-
-
-IDENTITY_MODELS = IdentityModels(
-    user=User, refresh_token=RefreshToken, revoked_token=RevokedToken, security_event=SecurityEvent
-)
+IDENTITY_MODELS = identity_tables(Base, User)
+RefreshToken = IDENTITY_MODELS.refresh_token
+RevokedToken = IDENTITY_MODELS.revoked_token
+SecurityEvent = IDENTITY_MODELS.security_event

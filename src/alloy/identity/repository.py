@@ -5,18 +5,19 @@ from __future__ import annotations
 import uuid
 
 from alloy.identity.models import SecurityEvent
+from apikit.auth.models import SecurityEventColumns
 from apikit.db.repository import Repository
 from apikit.pagination import Keyset, Page, PageRequest, paginate
 
 EVENTS = Keyset("security_events", (SecurityEvent.created_at, SecurityEvent.id))
 
 
-class SecurityEventRepository(Repository[SecurityEvent]):
+class SecurityEventRepository(Repository[SecurityEventColumns]):
     model = SecurityEvent
 
     async def newest_first(
         self, page: PageRequest, *, event: str | None, user_id: uuid.UUID | None
-    ) -> Page[SecurityEvent]:
+    ) -> Page[SecurityEventColumns]:
         """One page of the log, optionally of one event or one user (each has its index)."""
         statement = self.query()
         if event is not None:

@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import Request
 
 from apikit.auth.audit import AuditLog
-from apikit.auth.models import UserColumns
+from apikit.auth.models import IdentityModels, UserColumns
 from apikit.auth.password_policy import password_problems
 from apikit.auth.passwords import PasswordHasher
 from apikit.auth.revocation import RevocationList
@@ -36,14 +36,6 @@ from apikit.ratelimit import RateLimiter, client_address
 from apikit.schemas import RequestModel
 
 INVALID_CREDENTIALS = "AUTH_INVALID_CREDENTIALS"
-
-
-@dataclass(frozen=True)
-class IdentityModels:
-    user: Any
-    refresh_token: Any
-    revoked_token: Any
-    security_event: Any
 
 
 @dataclass(frozen=True)

@@ -1,14 +1,16 @@
-"""The columns of the identity tables. Each service declares its own tables from these mixins,
-in its own database, so the kit's identity code works on both."""
+"""The identity tables. Each service declares its ``users`` table from :class:`UserColumns` with
+columns of its own, and the three others, the same everywhere, with :func:`identity_tables`: all
+four in the service's own metadata and database, so the kit's identity code works on both."""
 
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ForeignKey, Index, String
-from sqlalchemy.orm import Mapped, declared_attr, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
 
 from apikit.db.base import IdMixin, TimestampMixin
 from apikit.ids import utcnow
@@ -73,3 +75,28 @@ class SecurityEventColumns(IdMixin):
             Index(None, "user_id", "created_at", "id"),
             Index(None, "event", "created_at", "id"),
         )
+
+
+@dataclass(frozen=True)
+class IdentityModels:
+    """A service's four identity table classes, as the kit's identity code uses them."""
+
+    user: Any
+    refresh_token: Any
+    revoked_token: Any
+    security_event: Any
+
+
+def identity_tables(base: type[DeclarativeBase], user: type[UserColumns]) -> IdentityModels:
+    """``user`` with ``refresh_tokens``, ``revoked_tokens`` and ``security_events`` declared on the
+    service's ``base``."""
+
+    def table(columns: type, name: str, tablename: str) -> type:
+        return type(name, (columns, base), {"__tablename__": tablename, "__module__": user.__module__})
+
+    return IdentityModels(
+        user=user,
+        refresh_token=table(RefreshTokenColumns, "RefreshToken", "refresh_tokens"),
+        revoked_token=table(RevokedTokenColumns, "RevokedToken", "revoked_tokens"),
+        security_event=table(SecurityEventColumns, "SecurityEvent", "security_events"),
+    )

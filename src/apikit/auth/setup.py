@@ -10,7 +10,8 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, FastAPI, Request, Response, status
 
 from apikit.auth.dependencies import IdentityDep, Principal, PrincipalDependency
-from apikit.auth.identity import Identity, IdentityModels, LoginRates
+from apikit.auth.identity import Identity, LoginRates
+from apikit.auth.models import IdentityModels
 from apikit.auth.passwords import PasswordHasher
 from apikit.auth.revocation import RevocationList
 from apikit.auth.tokens import AccessTokens

@@ -1,12 +1,11 @@
-"""FireMode's identity tables (columns from the kit)."""
+"""FireMode's identity tables: its users (columns from the kit, and a name), and the kit's others."""
 
 from __future__ import annotations
 
 from sqlalchemy import String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from apikit.auth.identity import IdentityModels
-from apikit.auth.models import RefreshTokenColumns, RevokedTokenColumns, SecurityEventColumns, UserColumns
+from apikit.auth.models import UserColumns, identity_tables
 from firemode.database import Base
 
 
@@ -16,18 +15,7 @@ class User(UserColumns, Base):
     full_name: Mapped[str | None] = mapped_column(String(200), default=None)
 
 
-class RefreshToken(RefreshTokenColumns, Base):
-    __tablename__ = "refresh_tokens"
-
-
-class RevokedToken(RevokedTokenColumns, Base):
-    __tablename__ = "revoked_tokens"
-
-
-class SecurityEvent(SecurityEventColumns, Base):
-    __tablename__ = "security_events"
-
-
-IDENTITY_MODELS = IdentityModels(
-    user=User, refresh_token=RefreshToken, revoked_token=RevokedToken, security_event=SecurityEvent
-)
+IDENTITY_MODELS = identity_tables(Base, User)
+RefreshToken = IDENTITY_MODELS.refresh_token
+RevokedToken = IDENTITY_MODELS.revoked_token
+SecurityEvent = IDENTITY_MODELS.security_event
