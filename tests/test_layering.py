@@ -14,7 +14,6 @@ KNOWN_EXCEPTIONS = frozenset(
     {
         "firemode/evidence/router.py",
         "alloy/identity/audit_router.py",
-        "alloy/programs/router.py",
     }
 )
 

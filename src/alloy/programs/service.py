@@ -38,6 +38,7 @@ from alloy.programs.schemas import (
     GOAL_WEIGHT_TOTAL,
     SESSION_MINUTES,
     ProgramCreateRequest,
+    ProgramUpdateRequest,
     SessionUpdateRequest,
 )
 from apikit.cache import Cache
@@ -318,6 +319,18 @@ async def activate(session: AsyncSession, user_id: uuid.UUID, program_id: uuid.U
     return program
 
 
+async def update_program(
+    session: AsyncSession, user_id: uuid.UUID, program_id: uuid.UUID, body: ProgramUpdateRequest
+) -> Program:
+    program = await ProgramRepository(session, user_id).get_or_404(program_id, for_update=True)
+    if body.name is not None:
+        program.name = body.name
+    if body.notes is not None:
+        program.notes = body.notes
+    await session.flush()
+    return program
+
+
 async def delete_program(session: AsyncSession, user_id: uuid.UUID, program_id: uuid.UUID) -> None:
     program = await ProgramRepository(session, user_id).get_or_404(program_id, for_update=True)
     if program.is_active:
@@ -404,6 +417,7 @@ async def update_session(
     if body.exercises:
         await _re_estimate(session, user_id, found, exercises, {edit.exercise_id for edit in body.exercises})
     found.updated_at = utcnow()
+    await session.flush()
     return found
 
 
@@ -422,13 +436,13 @@ async def _re_estimate(
         movement = facts.get(exercise.movement_id) if exercise.id in edited and exercise.movement_id else None
         if movement is not None:
             work = Work(
-                exercise.sets,
-                exercise.reps_min,
-                exercise.reps_max,
-                exercise.duration_seconds,
-                exercise.distance_m,
-                exercise.target_rpe,
-                exercise.rest_seconds,
+                sets=exercise.sets,
+                reps_min=exercise.reps_min,
+                reps_max=exercise.reps_max,
+                duration_seconds=exercise.duration_seconds,
+                distance_m=exercise.distance_m,
+                rpe=exercise.target_rpe,
+                rest_seconds=exercise.rest_seconds,
             )
             exercise.estimated_seconds = exercise_seconds(movement, work) + TRANSITION_SECONDS
     found.estimated_minutes = math.ceil(sum(e.estimated_seconds for e in exercises) / 60)
@@ -443,6 +457,7 @@ async def complete_session(
     found.completed_at = found.updated_at = utcnow()
     if notes is not None:
         found.notes = notes
+    await session.flush()
     return found
 
 
