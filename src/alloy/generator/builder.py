@@ -38,12 +38,7 @@ from alloy.generator.model import (
     SessionPlan,
     WeekPlan,
 )
-from alloy.generator.prescription import (
-    Work,
-    dose_for,
-    progressed,
-    work_for,
-)
+from alloy.generator.prescription import dose_for, hold, progressed, work_for
 from alloy.generator.scoring import Scorer
 from alloy.generator.structure import (
     COOLDOWN,
@@ -441,10 +436,8 @@ class _Builder:
         loading_week = max(0, week_in_block - 1) if deload else week_in_block
         main_dose = progressed(dose_for(spec, Block.MAIN), spec.progression_style, loading_week)
         accessory_dose = progressed(dose_for(spec, Block.ACCESSORY), spec.progression_style, loading_week)
-        warmup = [Item(c, Work(1, None, None, WARMUP_SET_SECONDS, None, None, 0)) for c in choices.warmup]
-        cooldown = [
-            Item(c, Work(1, None, None, COOLDOWN_SET_SECONDS, None, None, 0)) for c in choices.cooldown
-        ]
+        warmup = [Item(c, hold(WARMUP_SET_SECONDS)) for c in choices.warmup]
+        cooldown = [Item(c, hold(COOLDOWN_SET_SECONDS)) for c in choices.cooldown]
         main = [Item(c, work_for(c.movement, main_dose)) for c in choices.main]
         accessories = [Item(c, work_for(c.movement, accessory_dose)) for c in choices.accessories]
         finisher = None if choices.finisher is None else replace(choices.finisher)
