@@ -6,9 +6,9 @@ from __future__ import annotations
 import uuid
 from collections import defaultdict
 from datetime import date
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, Table, func, insert, select, update
 from sqlalchemy.orm import joinedload, selectinload, with_expression
 
 from alloy.catalogue.models import Circuit, Movement, MovementDiscipline, MovementEquipment
@@ -18,6 +18,7 @@ from alloy.programs.models import Program, ProgramWeek, SessionExercise, Trainin
 from apikit.db.engine import ReadSession
 from apikit.db.repository import Repository
 from apikit.errors import NotFoundError
+from apikit.ids import utcnow
 from apikit.pagination import Keyset, Page, PageRequest, paginate
 
 NEWEST_FIRST = Keyset("programs", (Program.created_at, Program.id), descending=True)
@@ -55,6 +56,22 @@ class ProgramRepository(Repository[Program]):
         return await paginate(
             self.session, statement, keyset=NEWEST_FIRST, page=page, filters={"is_active": is_active}
         )
+
+    async def deactivate_all_but(self, program_id: uuid.UUID) -> None:
+        """The owner's other programs made inactive, before ``program_id`` is made the active one."""
+        await self.session.execute(
+            update(Program)
+            .where(Program.user_id == self.user_id, Program.is_active.is_(True), Program.id != program_id)
+            .values(is_active=False, updated_at=utcnow())
+        )
+
+    async def add_plan_rows(
+        self, weeks: list[dict[str, Any]], sessions: list[dict[str, Any]], exercises: list[dict[str, Any]]
+    ) -> None:
+        """A plan's rows as three multi-row inserts: Core executemany on the tables, since the ORM's
+        bulk path costs several times more (a 12-week, 6-day plan is ~800 rows)."""
+        for model, rows in ((ProgramWeek, weeks), (TrainingSession, sessions), (SessionExercise, exercises)):
+            await self.session.execute(insert(cast(Table, model.__table__)), rows)
 
     async def current(self, program_id: uuid.UUID, *, schedule: bool = False) -> Program:
         """The program as it now stands (a flush leaves its session count unloaded), with its
