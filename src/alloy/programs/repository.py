@@ -32,7 +32,7 @@ SESSION_COUNT = (
 
 
 class ProgramRepository(Repository[Program]):
-    """Programs with their session counts; ``detail`` with their weeks and sessions too."""
+    """Programs with their session counts; ``current(schedule=True)`` with their weeks and sessions."""
 
     model = Program
 
