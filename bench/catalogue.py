@@ -1,7 +1,7 @@
 """Alloy's catalogue reads: ``POST /v1/movements/query`` and ``GET /v1/movements`` at 32 clients.
 
 The targets are the catalogue issue's. The real Alloy app runs under uvicorn (one worker) in a
-subprocess on 127.0.0.1, on a database migrated as ``alloy migrate`` does (the migrations load the
+subprocess on 127.0.0.1, on a database migrated as ``alloy migrate`` does (the migrations, then the
 shipped catalogue: 259 movements with their equipment and disciplines), on SQLite (a file in a
 temporary directory) and, when it answers on 127.0.0.1:5432, on PostgreSQL (a scratch database
 ``bench_<hex>`` created from ``test`` and dropped at the end). No Redis: the app's page cache is its
@@ -91,12 +91,13 @@ from _common import (
 )
 from alloy.catalogue.models import Movement
 from alloy.catalogue.vocabulary import Pattern
+from alloy.cli import SERVICE as ALLOY
 from alloy.identity.models import User
 from alloy.identity.roles import Role
 from alloy.identity.service import AccountService
 from alloy.main import create_alloy_app
 from alloy.settings import AlloySettings
-from apikit import migrations
+from apikit.cli import migrate
 from apikit.db.engine import Database
 
 CONNECTIONS = 32
@@ -384,7 +385,7 @@ async def set_up(data_dir: Path, database_url: str, extra_users: int) -> Account
     """Migrate, check the catalogue is there, make the accounts and issue their tokens."""
     database = Database(database_url)
     try:
-        await migrations.upgrade(database, "alloy:migrations")
+        await migrate(ALLOY, database)
     finally:
         await database.dispose()
     settings = alloy_settings(data_dir, database_url).model_copy(update={"log_level": "WARNING"})

@@ -31,6 +31,7 @@ from httpx import ASGITransport, AsyncClient
 
 from _common import percentile, postgres_answers, scratch_database
 from alloy.catalogue.scoring_router import current_config
+from alloy.cli import SERVICE as ALLOY
 from alloy.generator import ProgramSpec, ScoringRules, build_plan
 from alloy.generator.model import Goal, SplitTemplate
 from alloy.identity.roles import Role
@@ -38,7 +39,7 @@ from alloy.identity.service import AccountService
 from alloy.main import create_alloy_app
 from alloy.programs.repository import load_snapshot
 from alloy.settings import AlloySettings
-from apikit import migrations
+from apikit.cli import migrate
 from apikit.db.engine import Database
 
 RUNS = 50
@@ -71,7 +72,7 @@ BODY: dict[str, Any] = {
 
 async def measure(url: str, data_dir: Path) -> dict[str, float]:
     database = Database(url)
-    await migrations.upgrade(database, "alloy:migrations")
+    await migrate(ALLOY, database)
     await database.dispose()
     settings = AlloySettings(
         env="test",

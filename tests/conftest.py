@@ -27,14 +27,17 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from alloy.catalogue.loader import load_shipped_catalogue
+from alloy.cli import SERVICE as ALLOY_ENTRY
 from alloy.database import Base as AlloyBase
 from alloy.main import ERROR_FORMAT as ALLOY_FORMAT
 from alloy.main import create_alloy_app
 from alloy.settings import AlloySettings
-from apikit import migrations
+from apikit.cli import ServiceEntry
+from apikit.cli import migrate as migrate_as_the_cli_does
 from apikit.db.engine import Database
 from apikit.error_formats import ErrorFormat
 from apikit.settings import ServiceSettings
+from firemode.cli import SERVICE as FIREMODE_ENTRY
 from firemode.database import Base as FireModeBase
 from firemode.main import ERROR_FORMAT as FIREMODE_FORMAT
 from firemode.main import create_firemode_app
@@ -54,7 +57,8 @@ class Service:
     metadata: MetaData
     migrations: str
     error_format: ErrorFormat
-    # What the migrations load besides the schema (Alloy's shipped catalogue), for a clean start
+    entry: ServiceEntry  # its command line's, for `migrate`
+    # What `migrate` loads besides the schema (Alloy's shipped catalogue), for a clean start
     # where tables are emptied rather than copied (PostgreSQL).
     reference_data: Callable[[Connection], object] | None = None
 
@@ -67,6 +71,7 @@ SERVICES = {
         FireModeBase.metadata,
         "firemode:migrations",
         FIREMODE_FORMAT,
+        FIREMODE_ENTRY,
     ),
     "alloy": Service(
         "alloy",
@@ -75,6 +80,7 @@ SERVICES = {
         AlloyBase.metadata,
         "alloy:migrations",
         ALLOY_FORMAT,
+        ALLOY_ENTRY,
         reference_data=load_shipped_catalogue,
     ),
 }
@@ -160,9 +166,14 @@ class MigratedTemplates:
         else:
             url = f"sqlite+aiosqlite:///{self._directory / f'{name}.sqlite3'}"
         database = Database(url)
-        await migrations.upgrade(database, SERVICES[name].migrations)
+        await migrate(SERVICES[name], database)
         await database.dispose()
         return url
+
+
+async def migrate(service: Service, database: Database) -> None:
+    """What the service's ``migrate`` command does: the schema, then its reference data."""
+    await migrate_as_the_cli_does(service.entry, database)
 
 
 @pytest.fixture(scope="session")
@@ -171,7 +182,7 @@ def migrated_templates(tmp_path_factory: pytest.TempPathFactory) -> MigratedTemp
 
 
 async def reset_postgres_database(url: str, service: Service) -> None:
-    """Empty every table, then put back what the migrations loaded, in one transaction."""
+    """Empty every table, then put back what `migrate` loaded, in one transaction."""
     names = ", ".join(f'"{table.name}"' for table in service.metadata.sorted_tables)
     engine = create_async_engine(url)
     async with engine.begin() as connection:

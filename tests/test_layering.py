@@ -13,7 +13,6 @@ SRC = ROOT / "src"
 KNOWN_EXCEPTIONS = frozenset(
     {
         "firemode/evidence/router.py",
-        "alloy/programs/router.py",
     }
 )
 

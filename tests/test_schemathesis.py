@@ -21,11 +21,10 @@ from schemathesis.specs.openapi.checks import negative_data_rejection, positive_
 
 from alloy.identity.roles import Role as AlloyRole
 from alloy.identity.service import AccountService as AlloyAccounts
-from apikit import migrations
 from apikit.db.engine import Database
 from firemode.identity.roles import Role as FireModeRole
 from firemode.identity.service import UserService as FireModeUsers
-from tests.conftest import SERVICES, settings_for
+from tests.conftest import SERVICES, migrate, settings_for
 
 STRONG_PASSWORD = "correct horse battery staple"
 
@@ -35,12 +34,12 @@ MAX_EXAMPLES = 30
 def _migrated_app(name: str, tmp_path: Path) -> FastAPI:
     url = f"sqlite+aiosqlite:///{tmp_path / name}.sqlite3"
 
-    async def migrate() -> None:
+    async def migrated() -> None:
         database = Database(url)
-        await migrations.upgrade(database, SERVICES[name].migrations)
+        await migrate(SERVICES[name], database)
         await database.dispose()
 
-    asyncio.run(migrate())
+    asyncio.run(migrated())
     return SERVICES[name].create_app(settings_for(name, tmp_path, url))
 
 

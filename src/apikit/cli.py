@@ -45,7 +45,8 @@ class ServiceEntry:
     roles: tuple[str, ...]
     create_user: CreateUser  # (session, identity, email, password, role)
     user_commands: tuple[Callable[..., None], ...] = ()  # more `users …` commands of the service
-    # Run after every migration (e.g. loading shipped reference data that arrived without one).
+    # Run after every migration to head: loads reference data (migrations stay schema-only, so a
+    # model's later column never breaks an old migration), idempotently.
     after_migrate: Callable[[Database], Awaitable[None]] | None = None
     # Demo accounts and data for `make run`: returns the lines to print (credentials, ids).
     seed_demo: Callable[[AsyncSession, Identity], Awaitable[list[str]]] | None = None
@@ -55,14 +56,20 @@ def database_for(settings: ServiceSettings) -> Database:
     return Database(settings.effective_database_url, timeout_seconds=settings.database_timeout_seconds)
 
 
+async def migrate(entry: ServiceEntry, database: Database, revision: str = "head") -> None:
+    """What ``migrate`` does to ``database``: the schema migrations, then (at head) the service's
+    ``after_migrate`` step, the one place reference data is loaded."""
+    await migrations.upgrade(database, entry.migrations, revision)
+    if entry.after_migrate is not None and revision == "head":
+        await entry.after_migrate(database)
+
+
 async def migrate_database(entry: ServiceEntry, revision: str = "head") -> None:
     settings = entry.settings()
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     database = database_for(settings)
     try:
-        await migrations.upgrade(database, entry.migrations, revision)
-        if entry.after_migrate is not None and revision == "head":
-            await entry.after_migrate(database)
+        await migrate(entry, database, revision)
     finally:
         await database.dispose()
 

@@ -71,6 +71,17 @@ class ActiveFlagUpdate(RequestModel):
         return self
 
 
+class Extended:
+    """``source``'s attributes and a few more, for a ``from_attributes`` response model to read when
+    some of its fields are not attributes of the row itself."""
+
+    def __init__(self, source: object, **more: Any) -> None:
+        self.__dict__.update(more, _source=source)
+
+    def __getattr__(self, name: str) -> Any:  # the names not given
+        return getattr(self._source, name)
+
+
 def storable_text(value: Any) -> Any:
     """The text rule of every request, JSON body or form field: ``value`` unchanged, or a
     ``ValueError``.
@@ -172,6 +183,7 @@ Lax = Field(strict=False)
 
 __all__ = [
     "Day",
+    "Extended",
     "Id",
     "IsoDateTime",
     "IsoTimestamp",

@@ -1,8 +1,9 @@
 """Loading the shipped catalogue into the database: idempotent, by slug, never overwriting.
 
-Run by the catalogue's migration (so an empty data directory serves a full catalogue at once) and
-again by ``alloy migrate`` and ``alloy seed-demo`` (so entries added to the data files later arrive
-without a migration). Rows that exist are left alone: an admin's edits are never undone.
+Run after the migrations by ``alloy migrate`` (and so by ``serve`` on an embedded database it
+migrates, and ``seed-demo``): a fresh database gets the whole catalogue, an existing one the
+entries added to the data files since. The migrations themselves stay schema-only. Rows that
+exist are left alone: an admin's edits are never undone.
 """
 
 from __future__ import annotations

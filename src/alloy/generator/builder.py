@@ -38,12 +38,7 @@ from alloy.generator.model import (
     SessionPlan,
     WeekPlan,
 )
-from alloy.generator.prescription import (
-    Work,
-    dose_for,
-    progressed,
-    work_for,
-)
+from alloy.generator.prescription import dose_for, hold, progressed, work_for
 from alloy.generator.scoring import Scorer
 from alloy.generator.structure import (
     COOLDOWN,
@@ -163,7 +158,7 @@ class _Builder:
             counts.update(pin.id for pin in day_pins)
         week = []
         for day, name in enumerate(foci):
-            choices = self._choose_session(FOCI[name], counts, previous_main, pins[day])
+            choices = _SessionChooser(self, FOCI[name], counts, pins[day]).choose(previous_main)
             previous_main = choices.main_pattern
             week.append(choices)
         return week
@@ -191,95 +186,6 @@ class _Builder:
             day = min(candidates, key=lambda d: (len(pins[d]), d))
             pins[day].append(movement)
         return pins
-
-    def _choose_session(
-        self,
-        focus: Focus,
-        counts: Counter[uuid.UUID],
-        previous_main: str | None,
-        pins: list[MovementFacts],
-    ) -> _SessionChoices:
-        used: set[uuid.UUID] = {pin.id for pin in pins}
-        covered: set[str] = set()
-        relaxations: list[Relaxation] = []
-
-        def take(choice: Choice | None) -> Choice | None:
-            if choice is None:
-                return None
-            used.add(choice.movement.id)
-            covered.add(choice.movement.primary_muscle)
-            counts[choice.movement.id] += 1
-            if choice.relaxation is not None and choice.relaxation not in relaxations:
-                relaxations.append(choice.relaxation)
-            return choice
-
-        def pick(slot: Slot, index: int, avoid: str | None = None) -> Choice | None:
-            return self._pick(focus.name, index, slot, used, frozenset(covered), counts, avoid)
-
-        main: list[Choice] = []
-        for index, slot in enumerate(focus.main):
-            pinned = next((pin for pin in pins if pin.pattern in slot.patterns), None)
-            if pinned is not None and not (index == 0 and pinned.pattern == previous_main):
-                pins.remove(pinned)
-                main.append(self._pinned(slot, pinned, frozenset(covered)))
-                covered.add(pinned.primary_muscle)
-                continue
-            choice = take(pick(slot, index, previous_main if index == 0 else None))
-            if choice is not None:
-                main.append(choice)
-        if not main or (previous_main is not None and main[0].movement.pattern == previous_main):
-            main.insert(0, self._lead(focus, used, counts, previous_main, relaxations))
-            covered.add(main[0].movement.primary_muscle)
-        accessories: list[Choice] = []
-        for pin in pins:
-            home = next((s for s in focus.accessories if pin.pattern in s.patterns + s.wider_patterns), None)
-            accessories.append(self._pinned(home or focus.accessories[0], pin, frozenset(covered)))
-            covered.add(pin.primary_muscle)
-        for index, slot in enumerate(focus.accessories):
-            if any(pin.pattern in slot.patterns for pin in pins):
-                continue  # a hard_yes movement fills this slot
-            choice = take(pick(slot, index))
-            if choice is None:
-                if Relaxation.REDUCED_VOLUME not in relaxations:
-                    relaxations.append(Relaxation.REDUCED_VOLUME)
-                continue
-            accessories.append(choice)
-        extras = [
-            choice
-            for index, slot in enumerate(focus.extras)
-            if (choice := take(pick(slot, len(focus.accessories) + index))) is not None
-            and choice.relaxation is None
-        ]
-        warmup_slot = replace(WARMUP, muscles=focus.muscles)  # mobility for the muscles of the day
-        warmup = [c for c in (take(pick(warmup_slot, 0)), take(pick(warmup_slot, 1))) if c is not None]
-        if self.primer and not focus.conditioning:
-            primer = take(pick(PRIMER, 0))
-            if primer is not None and primer.relaxation is None:
-                warmup.append(primer)
-        cooldown = [c for c in (take(pick(replace(COOLDOWN, muscles=focus.muscles), 0)),) if c is not None]
-        choices = _SessionChoices(
-            focus=focus,
-            warmup=warmup,
-            main=main,
-            accessories=accessories,
-            extras=extras,
-            cooldown=cooldown,
-            finisher=self._choose_finisher(used, counts),
-            relaxations=relaxations,
-        )
-        while _distinct(choices) < MIN_DISTINCT:
-            filler = self._filler(focus, used, counts)
-            if filler is None:
-                break
-            take(filler)
-            accessories.append(filler)
-            if Relaxation.REDUCED_VOLUME not in relaxations:
-                relaxations.append(Relaxation.REDUCED_VOLUME)
-        return choices
-
-    def _pinned(self, slot: Slot, movement: MovementFacts, covered: frozenset[str]) -> Choice:
-        dimensions = self.scorer.dimensions(slot, movement, covered)
-        return Choice(slot, movement, dimensions, self.scorer.score(dimensions), pinned=True)
 
     def _pick(
         self,
@@ -348,27 +254,6 @@ class _Builder:
             m for m in self.by_pattern.get("isolation", ()) if m.id not in seen and eligible(m)
         ]
         yield Relaxation.ISOLATION_MOVEMENTS, isolation, True, True
-
-    def _lead(
-        self,
-        focus: Focus,
-        used: set[uuid.UUID],
-        counts: Counter[uuid.UUID],
-        previous_main: str | None,
-        relaxations: list[Relaxation],
-    ) -> Choice:
-        """A main movement whose pattern differs from yesterday's, when the focus's own could not
-        be had: the best-scoring eligible compound, whatever its pattern."""
-        slot = Slot(Block.MAIN, focus.main[0].patterns, focus.muscles)
-        choice = self._filler(focus, used, counts, slot=slot, avoid=previous_main)
-        if choice is None:  # pragma: no cover - the catalogue always has a bodyweight movement left
-            raise RuntimeError("no eligible movement for the session's main block")
-        used.add(choice.movement.id)
-        counts[choice.movement.id] += 1
-        if Relaxation.WIDER_PATTERN not in relaxations:
-            relaxations.append(Relaxation.WIDER_PATTERN)
-        choice.relaxation = Relaxation.WIDER_PATTERN
-        return choice
 
     def _filler(
         self,
@@ -441,10 +326,8 @@ class _Builder:
         loading_week = max(0, week_in_block - 1) if deload else week_in_block
         main_dose = progressed(dose_for(spec, Block.MAIN), spec.progression_style, loading_week)
         accessory_dose = progressed(dose_for(spec, Block.ACCESSORY), spec.progression_style, loading_week)
-        warmup = [Item(c, Work(1, None, None, WARMUP_SET_SECONDS, None, None, 0)) for c in choices.warmup]
-        cooldown = [
-            Item(c, Work(1, None, None, COOLDOWN_SET_SECONDS, None, None, 0)) for c in choices.cooldown
-        ]
+        warmup = [Item(c, hold(WARMUP_SET_SECONDS)) for c in choices.warmup]
+        cooldown = [Item(c, hold(COOLDOWN_SET_SECONDS)) for c in choices.cooldown]
         main = [Item(c, work_for(c.movement, main_dose)) for c in choices.main]
         accessories = [Item(c, work_for(c.movement, accessory_dose)) for c in choices.accessories]
         finisher = None if choices.finisher is None else replace(choices.finisher)
@@ -473,6 +356,129 @@ class _Builder:
         )
 
 
-def _distinct(choices: _SessionChoices) -> int:
-    items = choices.warmup + choices.main + choices.accessories + choices.cooldown
-    return len({choice.movement.id for choice in items})
+class _SessionChooser:
+    """One session's movements, chosen slot by slot. Its state is explicit: the movements the
+    session uses, the muscles it covers, the relaxations it needed, and the week's counts it
+    shares with the other sessions of the week."""
+
+    def __init__(
+        self, builder: _Builder, focus: Focus, counts: Counter[uuid.UUID], pins: list[MovementFacts]
+    ) -> None:
+        self.builder = builder
+        self.focus = focus
+        self.counts = counts
+        self.pins = list(pins)  # the day's hard_yes movements not placed yet
+        self.used: set[uuid.UUID] = {pin.id for pin in pins}
+        self.covered: set[str] = set()
+        self.relaxations: list[Relaxation] = []
+
+    def choose(self, previous_main: str | None) -> _SessionChoices:
+        main = self._main(previous_main)
+        accessories = self._accessories()
+        extras = self._extras()
+        warmup = self._warmup()
+        cooldown = self._cooldown()
+        finisher = self.builder._choose_finisher(self.used, self.counts)
+        while len({c.movement.id for c in warmup + main + accessories + cooldown}) < MIN_DISTINCT:
+            filler = self.builder._filler(self.focus, self.used, self.counts)
+            if filler is None:
+                break
+            accessories.append(self._take(filler))  # its relaxation is reduced volume
+        return _SessionChoices(
+            focus=self.focus,
+            warmup=warmup,
+            main=main,
+            accessories=accessories,
+            extras=extras,
+            cooldown=cooldown,
+            finisher=finisher,
+            relaxations=self.relaxations,
+        )
+
+    def _relaxed(self, step: Relaxation) -> None:
+        if step not in self.relaxations:
+            self.relaxations.append(step)
+
+    def _take(self, choice: Choice) -> Choice:
+        self.used.add(choice.movement.id)
+        self.covered.add(choice.movement.primary_muscle)
+        self.counts[choice.movement.id] += 1
+        if choice.relaxation is not None:
+            self._relaxed(choice.relaxation)
+        return choice
+
+    def _best(self, slot: Slot, index: int, avoid: str | None = None) -> Choice | None:
+        """The best movement for the slot, taken; None when there is none (the slot is dropped)."""
+        choice = self.builder._pick(
+            self.focus.name, index, slot, self.used, frozenset(self.covered), self.counts, avoid
+        )
+        return None if choice is None else self._take(choice)
+
+    def _pinned(self, slot: Slot, movement: MovementFacts) -> Choice:
+        """A hard_yes movement in ``slot`` (already counted for the week)."""
+        scorer = self.builder.scorer
+        dimensions = scorer.dimensions(slot, movement, frozenset(self.covered))
+        self.covered.add(movement.primary_muscle)
+        return Choice(slot, movement, dimensions, scorer.score(dimensions), pinned=True)
+
+    def _main(self, previous_main: str | None) -> list[Choice]:
+        main: list[Choice] = []
+        for index, slot in enumerate(self.focus.main):
+            pin = next((pin for pin in self.pins if pin.pattern in slot.patterns), None)
+            if pin is not None and not (index == 0 and pin.pattern == previous_main):
+                self.pins.remove(pin)
+                main.append(self._pinned(slot, pin))
+            elif (choice := self._best(slot, index, previous_main if index == 0 else None)) is not None:
+                main.append(choice)
+        if not main or (previous_main is not None and main[0].movement.pattern == previous_main):
+            main.insert(0, self._lead(previous_main))
+        return main
+
+    def _lead(self, previous_main: str | None) -> Choice:
+        """A main movement whose pattern differs from yesterday's, when the focus's own could not
+        be had: the best-scoring eligible compound, whatever its pattern."""
+        slot = Slot(Block.MAIN, self.focus.main[0].patterns, self.focus.muscles)
+        choice = self.builder._filler(self.focus, self.used, self.counts, slot=slot, avoid=previous_main)
+        if choice is None:  # pragma: no cover - the catalogue always has a bodyweight movement left
+            raise RuntimeError("no eligible movement for the session's main block")
+        choice.relaxation = Relaxation.WIDER_PATTERN
+        return self._take(choice)
+
+    def _accessories(self) -> list[Choice]:
+        """The hard_yes movements main did not take, then the focus's accessory slots (in the
+        order the time budget keeps them)."""
+        accessories = []
+        for pin in self.pins:
+            home = next(
+                (s for s in self.focus.accessories if pin.pattern in s.patterns + s.wider_patterns), None
+            )
+            accessories.append(self._pinned(home or self.focus.accessories[0], pin))
+        for index, slot in enumerate(self.focus.accessories):
+            if any(pin.pattern in slot.patterns for pin in self.pins):
+                continue  # a hard_yes movement fills this slot
+            choice = self._best(slot, index)
+            if choice is None:
+                self._relaxed(Relaxation.REDUCED_VOLUME)
+            else:
+                accessories.append(choice)
+        return accessories
+
+    def _extras(self) -> list[Choice]:
+        """Accessories used only when the time budget has room; a relaxed one is taken (so no
+        other slot uses it) but not offered."""
+        first = len(self.focus.accessories)
+        taken = [self._best(slot, first + index) for index, slot in enumerate(self.focus.extras)]
+        return [choice for choice in taken if choice is not None and choice.relaxation is None]
+
+    def _warmup(self) -> list[Choice]:
+        slot = replace(WARMUP, muscles=self.focus.muscles)  # mobility for the muscles of the day
+        warmup = [choice for choice in (self._best(slot, 0), self._best(slot, 1)) if choice is not None]
+        if self.builder.primer and not self.focus.conditioning:
+            primer = self._best(PRIMER, 0)
+            if primer is not None and primer.relaxation is None:
+                warmup.append(primer)
+        return warmup
+
+    def _cooldown(self) -> list[Choice]:
+        choice = self._best(replace(COOLDOWN, muscles=self.focus.muscles), 0)
+        return [] if choice is None else [choice]

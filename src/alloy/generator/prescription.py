@@ -76,16 +76,16 @@ def progressed(dose: Dose, style: ProgressionStyle, week_in_block: int) -> Dose:
     return dose  # double progression: the same range; reps climb, then the load
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Work:
-    """One exercise's prescription as the builder writes it."""
+    """One exercise's prescription as the builder writes it: reps, a duration or a distance."""
 
     sets: int
-    reps_min: int | None
-    reps_max: int | None
-    duration_seconds: int | None
-    distance_m: int | None
-    rpe: float | None
+    reps_min: int | None = None
+    reps_max: int | None = None
+    duration_seconds: int | None = None
+    distance_m: int | None = None
+    rpe: float | None = None
     rest_seconds: int
 
     @property
@@ -103,12 +103,17 @@ def deloaded(work: Work) -> Work:
 
 
 def work_for(movement: MovementFacts, dose: Dose) -> Work:
+    work = Work(sets=dose.sets, rpe=dose.rpe, rest_seconds=dose.rest_seconds)
     if movement.metric_type == "time":
-        return Work(dose.sets, None, None, dose.work_seconds, None, dose.rpe, dose.rest_seconds)
+        return replace(work, duration_seconds=dose.work_seconds)
     if movement.metric_type == "distance":
-        metres = DISTANCE_METRES.get(movement.pattern, 40)
-        return Work(dose.sets, None, None, None, metres, dose.rpe, dose.rest_seconds)
-    return Work(dose.sets, dose.reps[0], dose.reps[1], None, None, dose.rpe, dose.rest_seconds)
+        return replace(work, distance_m=DISTANCE_METRES.get(movement.pattern, 40))
+    return replace(work, reps_min=dose.reps[0], reps_max=dose.reps[1])
+
+
+def hold(seconds: int) -> Work:
+    """One unloaded set held for ``seconds``, no rest: a warm-up or cool-down movement."""
+    return Work(sets=1, duration_seconds=seconds, rest_seconds=0)
 
 
 def set_seconds(movement: MovementFacts, work: Work) -> int:

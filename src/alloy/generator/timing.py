@@ -9,10 +9,10 @@ single sets, shorter holds. Filling: extra accessories, then one set more on eac
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from alloy.generator.model import Block, CircuitFacts, ExercisePlan, MovementFacts, Relaxation
-from alloy.generator.prescription import Dose, Work, deloaded, exercise_seconds, superset_seconds
+from alloy.generator.prescription import Dose, Work, deloaded, exercise_seconds, hold, superset_seconds
 from alloy.generator.structure import Slot
 
 MIN_DISTINCT = 4
@@ -155,7 +155,7 @@ class TimedSession:
                 if item.work.sets >= dose.sets + 1:
                     continue
                 before = item.work
-                item.work = with_sets(item.work, item.work.sets + 1)
+                item.work = replace(item.work, sets=item.work.sets + 1)
                 if self.seconds() > budget:
                     item.work = before
                     return
@@ -187,7 +187,7 @@ class TimedSession:
         if not candidates:
             return False
         item = max(reversed(candidates), key=lambda i: i.work.sets)
-        item.work = with_sets(item.work, item.work.sets - 1)
+        item.work = replace(item.work, sets=item.work.sets - 1)
         return True
 
     @staticmethod
@@ -216,7 +216,9 @@ class TimedSession:
         changed = False
         for item in self.main + self.accessories:
             if item.work.rest_seconds > MIN_REST_SECONDS:
-                item.work = with_rest(item.work, max(MIN_REST_SECONDS, item.work.rest_seconds // 2))
+                item.work = replace(
+                    item.work, rest_seconds=max(MIN_REST_SECONDS, item.work.rest_seconds // 2)
+                )
                 changed = True
         return changed
 
@@ -231,7 +233,7 @@ class TimedSession:
         changed = False
         for item in self.warmup + self.cooldown:
             if item.work.duration_seconds and item.work.duration_seconds > 30:
-                item.work = Work(1, None, None, 30, None, None, 0)
+                item.work = hold(30)
                 changed = True
         return changed
 
@@ -246,28 +248,10 @@ class TimedSession:
             for item in items:
                 out.append(exercise_plan(block, len(out) + 1, item, timed[id(item)]))
         if self.finisher is not None:
-            out.append(_finisherexercise_plan(len(out) + 1, self.finisher))
+            out.append(finisher_plan(len(out) + 1, self.finisher))
         for item in self.cooldown:
             out.append(exercise_plan(Block.COOLDOWN, len(out) + 1, item, timed[id(item)]))
         return out
-
-
-def with_sets(work: Work, sets: int) -> Work:
-    return Work(
-        sets,
-        work.reps_min,
-        work.reps_max,
-        work.duration_seconds,
-        work.distance_m,
-        work.rpe,
-        work.rest_seconds,
-    )
-
-
-def with_rest(work: Work, rest: int) -> Work:
-    return Work(
-        work.sets, work.reps_min, work.reps_max, work.duration_seconds, work.distance_m, work.rpe, rest
-    )
 
 
 def reason_for(block: Block, choice: Choice) -> str:
@@ -308,7 +292,7 @@ def exercise_plan(block: Block, position: int, item: Item, seconds: int) -> Exer
     )
 
 
-def _finisherexercise_plan(position: int, finisher: Finisher) -> ExercisePlan:
+def finisher_plan(position: int, finisher: Finisher) -> ExercisePlan:
     if finisher.circuit is not None:
         circuit = finisher.circuit
         return ExercisePlan(

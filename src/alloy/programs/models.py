@@ -7,8 +7,9 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import Boolean, Float, ForeignKey, Index, Integer, String, UniqueConstraint, text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, query_expression
 
+from alloy.catalogue.models import Circuit, Movement
 from alloy.database import Base
 from apikit.db.base import IdMixin, TimestampMixin, relationship
 from apikit.idempotency import IdempotencyKeyColumns
@@ -45,10 +46,19 @@ class Program(IdMixin, TimestampMixin, Base):
     progression_style: Mapped[str] = mapped_column(String(16))
     scoring_version: Mapped[int] = mapped_column(Integer)
     is_active: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Loaded by the program queries (ProgramRepository), never stored.
+    session_count: Mapped[int] = query_expression()
 
     weeks: Mapped[list[ProgramWeek]] = relationship(
         cascade="all, delete-orphan", passive_deletes=True, order_by="ProgramWeek.week_number"
     )
+
+
+# A session belongs to its program's week by (program_id, week_number): read-only links both ways.
+_SAME_WEEK = (
+    "and_(ProgramWeek.program_id == foreign(TrainingSession.program_id), "
+    "ProgramWeek.week_number == foreign(TrainingSession.week_number))"
+)
 
 
 class ProgramWeek(IdMixin, Base):
@@ -58,6 +68,12 @@ class ProgramWeek(IdMixin, Base):
     program_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("programs.id", ondelete="CASCADE"))
     week_number: Mapped[int] = mapped_column(Integer)
     is_deload: Mapped[bool] = mapped_column(Boolean)
+
+    sessions: Mapped[list[TrainingSession]] = relationship(
+        primaryjoin=_SAME_WEEK,
+        viewonly=True,
+        order_by="(TrainingSession.scheduled_date, TrainingSession.id)",
+    )
 
 
 class TrainingSession(IdMixin, TimestampMixin, Base):
@@ -79,6 +95,12 @@ class TrainingSession(IdMixin, TimestampMixin, Base):
     status: Mapped[str] = mapped_column(String(12), default="planned")
     completed_at: Mapped[datetime | None] = mapped_column(default=None)
     notes: Mapped[str] = mapped_column(String(2000), default="")
+
+    program: Mapped[Program] = relationship(viewonly=True)
+    week: Mapped[ProgramWeek] = relationship(primaryjoin=_SAME_WEEK, viewonly=True)
+    exercises: Mapped[list[SessionExercise]] = relationship(
+        viewonly=True, order_by="SessionExercise.position"
+    )
 
 
 class SessionExercise(IdMixin, Base):
@@ -106,6 +128,9 @@ class SessionExercise(IdMixin, Base):
     score: Mapped[float | None] = mapped_column(Float, default=None)
     dimensions: Mapped[dict[str, Any] | None] = mapped_column(default=None)
     reason: Mapped[str] = mapped_column(String(200), default="")
+
+    movement: Mapped[Movement | None] = relationship(viewonly=True)
+    circuit: Mapped[Circuit | None] = relationship(viewonly=True)
 
 
 class ProgramIdempotencyKey(IdempotencyKeyColumns, Base):

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
-from typing import Any
+from datetime import date
+from typing import Any, cast
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, Table, func, insert, select, update
+from sqlalchemy.orm import joinedload, selectinload, with_expression
 
 from alloy.catalogue.models import Circuit, Movement, MovementDiscipline, MovementEquipment
 from alloy.catalogue.repository import visible_to
@@ -16,9 +18,22 @@ from alloy.programs.models import Program, ProgramWeek, SessionExercise, Trainin
 from apikit.db.engine import ReadSession
 from apikit.db.repository import Repository
 from apikit.errors import NotFoundError
+from apikit.ids import utcnow
+from apikit.pagination import Keyset, Page, PageRequest, paginate
+
+NEWEST_FIRST = Keyset("programs", (Program.created_at, Program.id), descending=True)
+BY_DATE = Keyset("program-sessions", (TrainingSession.scheduled_date, TrainingSession.id), descending=False)
+SESSION_COUNT = (
+    select(func.count())
+    .where(TrainingSession.program_id == Program.id)
+    .correlate_except(TrainingSession)
+    .scalar_subquery()
+)
 
 
 class ProgramRepository(Repository[Program]):
+    """Programs with their session counts; ``current(schedule=True)`` with their weeks and sessions."""
+
     model = Program
 
     def __init__(self, session: ReadSession, user_id: uuid.UUID) -> None:
@@ -31,29 +46,43 @@ class ProgramRepository(Repository[Program]):
     def not_found(self, object_id: uuid.UUID) -> NotFoundError:
         return NotFoundError("No such program", code="NF_PROGRAM", details={"program_id": str(object_id)})
 
-    async def session_counts(self, program_ids: list[uuid.UUID]) -> dict[uuid.UUID, int]:
-        if not program_ids:
-            return {}
-        rows = await self.session.execute(
-            select(TrainingSession.program_id, func.count())
-            .where(TrainingSession.program_id.in_(program_ids))
-            .group_by(TrainingSession.program_id)
-        )
-        return dict(rows.all())
+    def query(self) -> Select[Any]:
+        return super().query().options(with_expression(Program.session_count, SESSION_COUNT))
 
-    async def weeks_of(self, program_id: uuid.UUID) -> list[ProgramWeek]:
-        statement = (
-            select(ProgramWeek).where(ProgramWeek.program_id == program_id).order_by(ProgramWeek.week_number)
+    async def newest_first(self, page: PageRequest, is_active: bool | None) -> Page[Program]:
+        statement = self.query()
+        if is_active is not None:
+            statement = statement.where(Program.is_active.is_(is_active))
+        return await paginate(
+            self.session, statement, keyset=NEWEST_FIRST, page=page, filters={"is_active": is_active}
         )
-        return list((await self.session.execute(statement)).scalars())
 
-    async def sessions_of(self, program_id: uuid.UUID) -> list[TrainingSession]:
-        statement = (
-            select(TrainingSession)
-            .where(TrainingSession.program_id == program_id)
-            .order_by(TrainingSession.scheduled_date, TrainingSession.id)
+    async def deactivate_all_but(self, program_id: uuid.UUID) -> None:
+        """The owner's other programs made inactive, before ``program_id`` is made the active one."""
+        await self.session.execute(
+            update(Program)
+            .where(Program.user_id == self.user_id, Program.is_active.is_(True), Program.id != program_id)
+            .values(is_active=False, updated_at=utcnow())
         )
-        return list((await self.session.execute(statement)).scalars())
+
+    async def add_plan_rows(
+        self, weeks: list[dict[str, Any]], sessions: list[dict[str, Any]], exercises: list[dict[str, Any]]
+    ) -> None:
+        """A plan's rows as three multi-row inserts: Core executemany on the tables, since the ORM's
+        bulk path costs several times more (a 12-week, 6-day plan is ~800 rows)."""
+        for model, rows in ((ProgramWeek, weeks), (TrainingSession, sessions), (SessionExercise, exercises)):
+            await self.session.execute(insert(cast(Table, model.__table__)), rows)
+
+    async def current(self, program_id: uuid.UUID, *, schedule: bool = False) -> Program:
+        """The program as it now stands (a flush leaves its session count unloaded), with its
+        weeks and their sessions when ``schedule``."""
+        statement = self.query().where(Program.id == program_id).execution_options(populate_existing=True)
+        if schedule:
+            statement = statement.options(selectinload(Program.weeks).selectinload(ProgramWeek.sessions))
+        found: Program | None = (await self.session.execute(statement)).scalar_one_or_none()
+        if found is None:
+            raise self.not_found(program_id)
+        return found
 
 
 class TrainingSessionRepository(Repository[TrainingSession]):
@@ -69,6 +98,43 @@ class TrainingSessionRepository(Repository[TrainingSession]):
     def not_found(self, object_id: uuid.UUID) -> NotFoundError:
         return NotFoundError("No such session", code="NF_SESSION", details={"session_id": str(object_id)})
 
+    async def of_program(
+        self, program_id: uuid.UUID, page: PageRequest, first: date | None, last: date | None
+    ) -> Page[TrainingSession]:
+        """The program's sessions by date, between ``first`` and ``last`` (inclusive) when given."""
+        await ProgramRepository(self.session, self.user_id).get_or_404(program_id)
+        statement = self.query().where(TrainingSession.program_id == program_id)
+        if first is not None:
+            statement = statement.where(TrainingSession.scheduled_date >= first)
+        if last is not None:
+            statement = statement.where(TrainingSession.scheduled_date <= last)
+        filters = {
+            "program": str(program_id),
+            "from": first and first.isoformat(),
+            "to": last and last.isoformat(),
+        }
+        return await paginate(self.session, statement, keyset=BY_DATE, page=page, filters=filters)
+
+    async def detail(self, session_id: uuid.UUID) -> TrainingSession:
+        """The session as it now stands, in one query: its program, week and exercises (with the
+        names of their movements and circuits) loaded with it."""
+        statement = (
+            self.query()
+            .where(TrainingSession.id == session_id)
+            .options(
+                joinedload(TrainingSession.program),
+                joinedload(TrainingSession.week),
+                joinedload(TrainingSession.exercises).options(
+                    joinedload(SessionExercise.movement), joinedload(SessionExercise.circuit)
+                ),
+            )
+            .execution_options(populate_existing=True)
+        )
+        found: TrainingSession | None = (await self.session.execute(statement)).unique().scalar_one_or_none()
+        if found is None:
+            raise self.not_found(session_id)
+        return found
+
     async def exercises_of(self, session_id: uuid.UUID) -> list[SessionExercise]:
         statement = (
             select(SessionExercise)
@@ -76,17 +142,6 @@ class TrainingSessionRepository(Repository[TrainingSession]):
             .order_by(SessionExercise.position)
         )
         return list((await self.session.execute(statement)).scalars())
-
-    async def plan_context(self, found: TrainingSession) -> tuple[int, bool]:
-        """The scoring version the session was built with, and whether its week is a deload."""
-        row = (
-            await self.session.execute(
-                select(Program.scoring_version, ProgramWeek.is_deload)
-                .join(ProgramWeek, ProgramWeek.program_id == Program.id)
-                .where(Program.id == found.program_id, ProgramWeek.week_number == found.week_number)
-            )
-        ).one()
-        return int(row.scoring_version), bool(row.is_deload)
 
     async def day_taken(self, found: TrainingSession, day: Any) -> bool:
         """Whether the session's program already trains on ``day`` (another session)."""

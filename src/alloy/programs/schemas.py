@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, Self
 
-from pydantic import BaseModel, Field
+from pydantic import AliasPath, BaseModel, BeforeValidator, ConfigDict, Field
 
 from alloy.catalogue.vocabulary import Discipline, Equipment
 from alloy.generator.model import Goal, ProgressionStyle, SplitTemplate
-from apikit.schemas import Day, Id, Lax, RequestModel
+from apikit.schemas import Day, Extended, Id, Lax, RequestModel
 
 DURATION_WEEKS = (8, 12)
 DAYS_PER_WEEK = (2, 7)
@@ -87,7 +87,9 @@ class MovementRuleOut(BaseModel):
 
 
 class SessionSummary(BaseModel):
-    session_id: uuid.UUID
+    model_config = ConfigDict(from_attributes=True)
+
+    session_id: uuid.UUID = Field(validation_alias="id")
     day_number: int
     scheduled_date: date
     focus: str
@@ -96,13 +98,17 @@ class SessionSummary(BaseModel):
 
 
 class WeekOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
     week_number: int
     is_deload: bool
     sessions: list[SessionSummary]
 
 
 class ProgramOut(BaseModel):
-    program_id: uuid.UUID
+    model_config = ConfigDict(from_attributes=True)
+
+    program_id: uuid.UUID = Field(validation_alias="id")
     name: str
     notes: str
     goals: list[GoalOut]
@@ -125,17 +131,24 @@ class ProgramOut(BaseModel):
 
 
 class ProgramDetailOut(ProgramOut):
-    schedule: list[WeekOut]
+    schedule: list[WeekOut] = Field(validation_alias="weeks")
+
+
+def _name_of(row: Any) -> Any:
+    """A movement's or circuit's name, read from the row loaded with the exercise (None: none)."""
+    return getattr(row, "name", row)
 
 
 class ExerciseOut(BaseModel):
-    exercise_id: uuid.UUID
+    model_config = ConfigDict(from_attributes=True)
+
+    exercise_id: uuid.UUID = Field(validation_alias="id")
     block: str
     position: int
     movement_id: uuid.UUID | None
-    movement_name: str | None
+    movement_name: Annotated[str | None, BeforeValidator(_name_of)] = Field(validation_alias="movement")
     circuit_id: uuid.UUID | None
-    circuit_name: str | None
+    circuit_name: Annotated[str | None, BeforeValidator(_name_of)] = Field(validation_alias="circuit")
     sets: int
     reps_min: int | None
     reps_max: int | None
@@ -149,6 +162,8 @@ class ExerciseOut(BaseModel):
 
 
 class ExerciseExplanation(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
     position: int
     movement_id: uuid.UUID | None
     block: str
@@ -158,26 +173,36 @@ class ExerciseExplanation(BaseModel):
 
 
 class SessionExplanation(BaseModel):
-    scoring_version: int
+    model_config = ConfigDict(from_attributes=True)
+
+    scoring_version: int = Field(validation_alias=AliasPath("program", "scoring_version"))
     relaxations: list[str] = Field(description="The relaxation steps this session needed, in order")
     exercises: list[ExerciseExplanation]
 
 
 class SessionOut(BaseModel):
-    session_id: uuid.UUID
+    # Read from the row TrainingSessionRepository.detail loads with its program, week and exercises.
+    model_config = ConfigDict(from_attributes=True)
+
+    session_id: uuid.UUID = Field(validation_alias="id")
     program_id: uuid.UUID
     week_number: int
     day_number: int
     scheduled_date: date
     focus: str
     main_pattern: str | None
-    is_deload: bool
+    is_deload: bool = Field(validation_alias=AliasPath("week", "is_deload"))
     estimated_minutes: int
     status: Literal["planned", "completed"]
     completed_at: datetime | None
     notes: str
     exercises: list[ExerciseOut]
     explanation: SessionExplanation
+
+    @classmethod
+    def of(cls, row: object) -> Self:
+        """The explanation is the same row read for what the generator decided."""
+        return cls.model_validate(Extended(row, explanation=row))
 
 
 class ExerciseEdit(RequestModel):

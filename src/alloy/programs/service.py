@@ -11,13 +11,10 @@ import math
 import uuid
 from collections import defaultdict
 from datetime import date, timedelta
-from typing import cast
 
-from sqlalchemy import Table, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from alloy.catalogue.models import Movement
-from alloy.catalogue.repository import ScoringConfigRepository, visible_to
+from alloy.catalogue.repository import MovementRepository, ScoringConfigRepository
 from alloy.generator import (
     Plan,
     ProgramSpec,
@@ -28,8 +25,7 @@ from alloy.generator.model import Goal
 from alloy.generator.prescription import Work, exercise_seconds
 from alloy.generator.structure import default_split
 from alloy.generator.timing import TRANSITION_SECONDS
-from alloy.identity.models import User
-from alloy.programs.models import Program, ProgramWeek, SessionExercise, TrainingSession
+from alloy.programs.models import Program, SessionExercise, TrainingSession
 from alloy.programs.repository import ProgramRepository, TrainingSessionRepository, load_snapshot
 from alloy.programs.schemas import (
     DAYS_PER_WEEK,
@@ -38,11 +34,12 @@ from alloy.programs.schemas import (
     GOAL_WEIGHT_TOTAL,
     SESSION_MINUTES,
     ProgramCreateRequest,
+    ProgramUpdateRequest,
     SessionUpdateRequest,
 )
 from apikit.cache import Cache
 from apikit.db.unique import add_unique
-from apikit.errors import BusinessRuleError, ConflictError, NotFoundError, UnprocessableError, ValidationError
+from apikit.errors import BusinessRuleError, ConflictError, UnprocessableError, ValidationError
 from apikit.ids import new_id, utcnow
 
 MAX_HARD_YES_PER_TRAINING_DAY = 2
@@ -155,12 +152,10 @@ async def create_program(session: AsyncSession, user_id: uuid.UUID, body: Progra
     request's transaction (nothing is visible until all of it commits)."""
     checked_request(body)
     weeks, end = checked_duration(body)
-    user = await session.get(User, user_id)
-    if user is None:  # pragma: no cover - a valid token names an existing user
-        raise NotFoundError("No such user", code="NF_USER")
-    equipment = sorted(
-        {str(item) for item in (body.equipment if body.equipment is not None else user.equipment)}
-    )
+    if body.equipment is not None:
+        equipment = sorted({str(item) for item in body.equipment})
+    else:  # the equipment on the caller's profile
+        equipment = sorted(set(await MovementRepository(session, user_id).equipment_of_caller()))
     snapshot = await load_snapshot(session, user_id)
     by_id = snapshot.by_id()
     rules: dict[str, set[uuid.UUID]] = defaultdict(set)
@@ -237,7 +232,7 @@ async def create_program(session: AsyncSession, user_id: uuid.UUID, body: Progra
 
 
 async def _store_plan(session: AsyncSession, program: Program, plan: Plan) -> None:
-    """Weeks, sessions and exercises as three multi-row inserts: a 12-week, 6-day plan is ~800 rows."""
+    """The plan's weeks, sessions and exercises, as rows of the program."""
     now = utcnow()
     weeks, sessions, exercises = [], [], []
     for week in plan.weeks:
@@ -294,19 +289,14 @@ async def _store_plan(session: AsyncSession, program: Program, plan: Plan) -> No
                         "reason": exercise.reason,
                     }
                 )
-    # Core inserts on the tables (plain executemany): the ORM's bulk path costs several times more.
-    for model, rows in ((ProgramWeek, weeks), (TrainingSession, sessions), (SessionExercise, exercises)):
-        await session.execute(insert(cast(Table, model.__table__)), rows)
+    await ProgramRepository(session, program.user_id).add_plan_rows(weeks, sessions, exercises)
 
 
 async def activate(session: AsyncSession, user_id: uuid.UUID, program_id: uuid.UUID) -> Program:
     """One active program per user: the others are deactivated first, in the same transaction."""
-    program = await ProgramRepository(session, user_id).get_or_404(program_id, for_update=True)
-    await session.execute(
-        update(Program)
-        .where(Program.user_id == user_id, Program.is_active.is_(True), Program.id != program_id)
-        .values(is_active=False, updated_at=utcnow())
-    )
+    programs = ProgramRepository(session, user_id)
+    program = await programs.get_or_404(program_id, for_update=True)
+    await programs.deactivate_all_but(program_id)
     if not program.is_active:
         program.is_active = True
         program.updated_at = utcnow()
@@ -315,6 +305,18 @@ async def activate(session: AsyncSession, user_id: uuid.UUID, program_id: uuid.U
             program,
             ConflictError("Another program was activated at the same time; retry", retryable=True),
         )
+    return program
+
+
+async def update_program(
+    session: AsyncSession, user_id: uuid.UUID, program_id: uuid.UUID, body: ProgramUpdateRequest
+) -> Program:
+    program = await ProgramRepository(session, user_id).get_or_404(program_id, for_update=True)
+    if body.name is not None:
+        program.name = body.name
+    if body.notes is not None:
+        program.notes = body.notes
+    await session.flush()
     return program
 
 
@@ -370,10 +372,7 @@ async def update_session(
                 details={"exercise_id": str(edit.exercise_id)},
             )
         if edit.movement_id is not None and edit.movement_id != exercise.movement_id:
-            visible = await session.scalar(
-                select(func.count()).where(Movement.id == edit.movement_id, visible_to(user_id))
-            )
-            if not visible:
+            if not await MovementRepository(session, user_id).is_visible(edit.movement_id):
                 raise UnprocessableError(
                     "No such movement", code="NF_MOVEMENT", details={"movement_id": str(edit.movement_id)}
                 )
@@ -404,6 +403,7 @@ async def update_session(
     if body.exercises:
         await _re_estimate(session, user_id, found, exercises, {edit.exercise_id for edit in body.exercises})
     found.updated_at = utcnow()
+    await session.flush()
     return found
 
 
@@ -422,13 +422,13 @@ async def _re_estimate(
         movement = facts.get(exercise.movement_id) if exercise.id in edited and exercise.movement_id else None
         if movement is not None:
             work = Work(
-                exercise.sets,
-                exercise.reps_min,
-                exercise.reps_max,
-                exercise.duration_seconds,
-                exercise.distance_m,
-                exercise.target_rpe,
-                exercise.rest_seconds,
+                sets=exercise.sets,
+                reps_min=exercise.reps_min,
+                reps_max=exercise.reps_max,
+                duration_seconds=exercise.duration_seconds,
+                distance_m=exercise.distance_m,
+                rpe=exercise.target_rpe,
+                rest_seconds=exercise.rest_seconds,
             )
             exercise.estimated_seconds = exercise_seconds(movement, work) + TRANSITION_SECONDS
     found.estimated_minutes = math.ceil(sum(e.estimated_seconds for e in exercises) / 60)
@@ -443,6 +443,7 @@ async def complete_session(
     found.completed_at = found.updated_at = utcnow()
     if notes is not None:
         found.notes = notes
+    await session.flush()
     return found
 
 

@@ -11,7 +11,6 @@ import sqlalchemy as sa
 from alembic import op
 
 import apikit.db.types
-from alloy.catalogue.loader import load_shipped_catalogue
 
 revision: str = "0002"
 down_revision: str | None = "0001"
@@ -141,9 +140,6 @@ def upgrade() -> None:
             ["equipment", "movement_id"],
             unique=False,
         )
-
-    # The shipped catalogue (idempotent: `alloy migrate` loads later additions the same way).
-    load_shipped_catalogue(op.get_bind())
 
 
 def downgrade() -> None:
