@@ -13,7 +13,7 @@ from alloy.catalogue.vocabulary import CircuitType
 from alloy.identity.roles import AdminUser, CurrentUser
 from apikit.cache import CacheDep
 from apikit.conditional import etag_of, not_modified
-from apikit.db.engine import ReadOnlySession, WriteSession
+from apikit.db.engine import ReadSession, WriteSession
 from apikit.envelope import Envelope, envelope, enveloped_json
 from apikit.openapi import error_responses
 from apikit.pagination import BidirectionalPageParams, CursorPage
@@ -31,7 +31,7 @@ router = APIRouter(prefix="/v1/circuits", tags=["circuits"])
 async def list_circuits(
     request: Request,
     _caller: CurrentUser,
-    session: ReadOnlySession,
+    session: ReadSession,
     cache: CacheDep,
     page: BidirectionalPageParams,
     circuit_type: Annotated[Annotated[CircuitType, Lax] | None, Query(alias="type")] = None,
@@ -46,7 +46,7 @@ async def list_circuits(
     responses={304: {"description": "Not modified"}, **error_responses(401, 404)},
 )
 async def read_circuit(
-    request: Request, circuit_id: uuid.UUID, _caller: CurrentUser, session: ReadOnlySession, cache: CacheDep
+    request: Request, circuit_id: uuid.UUID, _caller: CurrentUser, session: ReadSession, cache: CacheDep
 ) -> Response:
     data = await CircuitReader(session, cache).detail(circuit_id)
     etag = etag_of(data)
@@ -74,7 +74,7 @@ async def create_circuit(
     responses=error_responses(401, 403, 404),
 )
 async def read_circuit_for_admin(
-    request: Request, circuit_id: uuid.UUID, _admin: AdminUser, session: ReadOnlySession, cache: CacheDep
+    request: Request, circuit_id: uuid.UUID, _admin: AdminUser, session: ReadSession, cache: CacheDep
 ) -> Envelope[CircuitOut]:
     circuit = await CircuitReader(session, cache).uncached(circuit_id)
     return envelope(request, CircuitOut.model_validate(circuit))

@@ -20,7 +20,7 @@ from alloy.catalogue.service import MovementReader, MovementService
 from alloy.identity.roles import CurrentUser
 from apikit.cache import CacheDep
 from apikit.conditional import etag_of, not_modified
-from apikit.db.engine import ReadOnlySession, WriteSession
+from apikit.db.engine import ReadSession, WriteSession
 from apikit.envelope import Envelope, envelope, enveloped_json
 from apikit.filtering import FilterRequest, ListResponseWrapper
 from apikit.openapi import error_responses
@@ -38,7 +38,7 @@ router = APIRouter(prefix="/v1/movements", tags=["catalogue"])
 async def list_movements(
     request: Request,
     caller: CurrentUser,
-    session: ReadOnlySession,
+    session: ReadSession,
     cache: CacheDep,
     page: BidirectionalPageParams,
     pattern: Annotated[LaxPattern | None, Query()] = None,
@@ -59,7 +59,7 @@ async def list_movements(
     responses=error_responses(400, 401),
 )
 async def query_movements(
-    request: Request, body: FilterRequest, caller: CurrentUser, session: ReadOnlySession, cache: CacheDep
+    request: Request, body: FilterRequest, caller: CurrentUser, session: ReadSession, cache: CacheDep
 ) -> Envelope[ListResponseWrapper[MovementOut]]:
     return envelope(request, await MovementReader(session, cache, caller).query(body))
 
@@ -71,7 +71,7 @@ async def query_movements(
     responses={304: {"description": "Not modified"}, **error_responses(401, 404)},
 )
 async def read_movement(
-    request: Request, movement_id: uuid.UUID, caller: CurrentUser, session: ReadOnlySession, cache: CacheDep
+    request: Request, movement_id: uuid.UUID, caller: CurrentUser, session: ReadSession, cache: CacheDep
 ) -> Response:
     data = await MovementReader(session, cache, caller).detail(movement_id)
     etag = etag_of(data)
@@ -85,7 +85,7 @@ async def read_movement(
     responses=error_responses(401, 404),
 )
 async def list_substitutes(
-    request: Request, movement_id: uuid.UUID, caller: CurrentUser, session: ReadOnlySession, cache: CacheDep
+    request: Request, movement_id: uuid.UUID, caller: CurrentUser, session: ReadSession, cache: CacheDep
 ) -> Envelope[list[MovementOut]]:
     substitutes = await MovementReader(session, cache, caller).substitutes(movement_id)
     return envelope(request, [MovementOut.model_validate(movement) for movement in substitutes])

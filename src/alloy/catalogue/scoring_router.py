@@ -9,7 +9,7 @@ from alloy.catalogue.schemas import ScoringConfigOut, ScoringConfigRequest, Scor
 from alloy.catalogue.service import ScoringService, validated
 from alloy.identity.roles import AdminUser
 from apikit.cache import CacheDep
-from apikit.db.engine import ReadOnlySession, WriteSession
+from apikit.db.engine import ReadSession, WriteSession
 from apikit.envelope import Envelope, envelope
 from apikit.openapi import error_responses
 
@@ -23,7 +23,7 @@ router = APIRouter(prefix="/v1/scoring/config", tags=["scoring"])
     responses=error_responses(401, 403),
 )
 async def read_scoring_config(
-    request: Request, _admin: AdminUser, session: ReadOnlySession
+    request: Request, _admin: AdminUser, session: ReadSession
 ) -> Envelope[ScoringConfigOut]:
     config = await ScoringConfigRepository(session).current()
     return envelope(request, ScoringConfigOut.model_validate(config))
@@ -62,7 +62,7 @@ async def validate_scoring_config(
     responses=error_responses(401, 403),
 )
 async def list_scoring_versions(
-    request: Request, _admin: AdminUser, session: ReadOnlySession
+    request: Request, _admin: AdminUser, session: ReadSession
 ) -> Envelope[list[ScoringConfigOut]]:
     configs = await ScoringConfigRepository(session).list_newest_first()
     return envelope(request, [ScoringConfigOut.model_validate(config) for config in configs])

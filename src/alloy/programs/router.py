@@ -24,9 +24,10 @@ from alloy.programs.schemas import (
     SessionSummary,
     SessionUpdateRequest,
 )
+from alloy.settings import AlloySettings
 from apikit.cache import CacheDep
 from apikit.conditional import etag_of, not_modified
-from apikit.db.engine import ReadOnlySession, ReadSession, WriteSession
+from apikit.db.engine import ReadSession, WriteSession
 from apikit.envelope import Envelope, envelope, enveloped_json
 from apikit.idempotency import IdempotencyGuard, idempotency
 from apikit.openapi import error_responses
@@ -43,7 +44,11 @@ Idempotency = Annotated[
         scope="function",
     ),
 ]
-CreateRate = Annotated[None, Depends(rate_limit("program_create_rate", "programs:create"))]
+def _create_rate(settings: AlloySettings) -> str:
+    return settings.program_create_rate
+
+
+CreateRate = Annotated[None, Depends(rate_limit(_create_rate, "programs:create"))]
 
 
 async def program_detail(db: ReadSession, user_id: uuid.UUID, program_id: uuid.UUID) -> ProgramDetailOut:
@@ -88,7 +93,7 @@ async def create_program(
 async def list_programs(
     request: Request,
     caller: CurrentUser,
-    db: ReadOnlySession,
+    db: ReadSession,
     page: BidirectionalPageParams,
     is_active: Annotated[bool | None, Query()] = None,
 ) -> Envelope[CursorPage[ProgramOut]]:
@@ -105,7 +110,7 @@ async def list_programs(
     responses={304: {"description": "Not modified"}, **error_responses(401, 404)},
 )
 async def read_program(
-    request: Request, program_id: uuid.UUID, caller: CurrentUser, db: ReadOnlySession, cache: CacheDep
+    request: Request, program_id: uuid.UUID, caller: CurrentUser, db: ReadSession, cache: CacheDep
 ) -> Response:
 
     async def build() -> bytes:
@@ -177,7 +182,7 @@ async def list_sessions(
     request: Request,
     program_id: uuid.UUID,
     caller: CurrentUser,
-    db: ReadOnlySession,
+    db: ReadSession,
     page: BidirectionalPageParams,
     from_: Annotated[date | None, Query(alias="from", description="First day, inclusive")] = None,
     to: Annotated[date | None, Query(description="Last day, inclusive")] = None,
@@ -194,7 +199,7 @@ async def list_sessions(
     responses={304: {"description": "Not modified"}, **error_responses(401, 404)},
 )
 async def read_session(
-    request: Request, session_id: uuid.UUID, caller: CurrentUser, db: ReadOnlySession
+    request: Request, session_id: uuid.UUID, caller: CurrentUser, db: ReadSession
 ) -> Response:
     data = (await session_detail(db, caller.user_id, session_id)).model_dump_json().encode()
     etag = etag_of(data)
