@@ -49,10 +49,6 @@ class SessionRepository(Repository[TestSession]):
     def not_found(object_id: uuid.UUID) -> NotFoundError:
         return NotFoundError("No such test session", details={"session_id": str(object_id)})
 
-    async def get_visible(self, session_id: uuid.UUID, caller: Principal) -> TestSession | None:
-        """The evidence router's call, until it builds the repository with its caller."""
-        return await SessionRepository(self.session, caller).get(session_id)
-
     async def newest_first(
         self,
         page: PageRequest,
