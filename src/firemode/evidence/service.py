@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
 from typing import Annotated, cast
 
 from fastapi import Depends, Request
@@ -32,18 +33,16 @@ from firemode.settings import FireModeSettings
 _TYPE_BY_MEDIA = {"image": "photo", "video": "video", "application/pdf": "document"}
 
 
+@dataclass
 class EvidenceUploads:
     """A request's uploads. A blob new to the store is remembered, so that it can be removed
     (:meth:`remove_new_blobs`) should the request fail after storing it."""
 
-    def __init__(
-        self, database: Database, store: EvidenceStore, settings: FireModeSettings, stored_bytes: Counter
-    ) -> None:
-        self.database = database
-        self.store = store
-        self.settings = settings
-        self.stored_bytes = stored_bytes
-        self.new_blobs: list[str] = []
+    database: Database
+    store: EvidenceStore
+    settings: FireModeSettings
+    stored_bytes: Counter
+    new_blobs: list[str] = field(default_factory=list)
 
     async def upload(
         self, chunks: AsyncIterator[bytes], content_type_header: str, caller: Principal
@@ -53,8 +52,10 @@ class EvidenceUploads:
         limit = self.settings.evidence_upload_timeout_seconds
         deadline = asyncio.get_running_loop().time() + limit
         # The bytes arrive before any database work: a slow upload must not hold a connection, nor
-        # SQLite's single writer turn, while it streams.
-        async with upload_deadline(deadline, lambda: _upload_timed_out(limit)):
+        # SQLite's single writer turn, while it streams. Too slow is retryable: a better connection
+        # gets it through.
+        timed_out = UploadTimedOutError(details={"timeout_seconds": limit}, retryable=True)
+        async with upload_deadline(deadline, lambda: timed_out):
             received = await receive_upload(
                 chunks,
                 content_type_header,
@@ -71,7 +72,7 @@ class EvidenceUploads:
     async def _record(self, received: ReceivedUpload, caller: Principal, deadline: float) -> Evidence:
         content_type = check_content_type(received)
         verify_hash(received, received.fields.get("sha256_hash"))
-        session_id = _uuid_field(received.fields.get("session_id"), "session_id")
+        session_id = _session_id(received.fields.get("session_id"))
         # The deadline inside the unit of work: reached, it rolls the work back; the commit is not cut.
         async with self.database.transactional() as session, upload_deadline(deadline, _store_timed_out):
             if session_id is not None:
@@ -89,9 +90,8 @@ class EvidenceUploads:
             session.add(row)
             await session.flush()
             # Last: the blob moves into place only once the row is sure to be written (the
-            # commit follows). A blob new to the store is removed again should the commit fail.
-            # The blob's guard, held from the decision to reuse stored bytes until the commit,
-            # keeps a sweep of unreferenced blobs from deleting them in between.
+            # commit follows). The blob's guard, held from the decision to reuse stored bytes
+            # until the commit, keeps a sweep of unreferenced blobs from deleting them in between.
             await hold_blob(session, received.sha256)
             if not await self.store.exists(received.sha256):
                 self.new_blobs.append(received.sha256)
@@ -106,26 +106,21 @@ class EvidenceUploads:
             await remove_if_unreferenced(self.database, self.store, sha256)
 
 
-def _upload_timed_out(limit: float) -> UploadTimedOutError:
-    # Retryable: the same upload on a better connection succeeds.
-    return UploadTimedOutError(details={"timeout_seconds": limit}, retryable=True)
-
-
 def _store_timed_out() -> DependencyTimeoutError:
     return DependencyTimeoutError("The evidence store did not finish storing the upload in time")
 
 
-def _uuid_field(value: str | None, name: str) -> uuid.UUID | None:
-    if value is None or value == "":
+def _session_id(value: str | None) -> uuid.UUID | None:
+    if not value:
         return None
     try:
         return uuid.UUID(value)
     except ValueError:
-        raise ValidationError(f"{name} is not a UUID", details={"field": name}) from None
+        raise ValidationError("session_id is not a UUID", details={"field": "session_id"}) from None
 
 
 def _evidence_type(value: str | None, content_type: str) -> str:
-    if value is None or value == "":
+    if not value:
         return _TYPE_BY_MEDIA.get(content_type) or _TYPE_BY_MEDIA.get(content_type.split("/")[0], "other")
     if value not in {"photo", "video", "document", "other"}:
         raise ValidationError(
