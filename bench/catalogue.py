@@ -99,6 +99,7 @@ from alloy.main import create_alloy_app
 from alloy.settings import AlloySettings
 from apikit.cli import migrate
 from apikit.db.engine import Database
+from apikit.jsoncodec import canonical
 
 CONNECTIONS = 32
 TARGET_P95_MS = 100.0
@@ -271,14 +272,13 @@ class BareCatalogue:
         return items
 
     def digest(self, filters: dict[str, Any]) -> str:
-        canonical = json.dumps(filters, sort_keys=True, separators=(",", ":"), default=str)
-        return b64(hashlib.sha256(canonical.encode()).digest()[:12])
+        return b64(hashlib.sha256(canonical(filters, default=str).encode()).digest()[:12])
 
     def cursor(self, last: dict[str, Any]) -> str:
         """What ``apikit.pagination`` signs for the next page after ``last``, signed the same way."""
         key = [last["name"], {"u": uuid.UUID(last["movement_id"]).hex}]
         payload = {"v": 1, "l": "movements", "f": self.no_filters, "d": "next", "k": key}
-        body = json.dumps(payload, separators=(",", ":"), sort_keys=True).encode()
+        body = canonical(payload).encode()
         signature = hmac.new(self.cursor_key, body, hashlib.sha256).digest()[:16]
         return f"{b64(body)}.{b64(signature)}"
 

@@ -8,14 +8,6 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 SRC = ROOT / "src"
 
-# Routers still running their own queries, each to leave this list when its domain is reshaped
-# (router → service → repository). A router that is done must not come back here.
-KNOWN_EXCEPTIONS = frozenset(
-    {
-        "firemode/evidence/router.py",
-    }
-)
-
 
 def imported_modules(path: Path) -> set[str]:
     modules: set[str] = set()
@@ -38,18 +30,22 @@ def relative(path: Path) -> str:
 
 def test_the_walk_finds_the_routers() -> None:
     found = {relative(path) for path in router_modules()}
-    assert {"alloy/catalogue/router.py", "alloy/catalogue/scoring_router.py"} <= found
-    assert found >= KNOWN_EXCEPTIONS  # a router that moved or went leaves the list too
+    assert {
+        "alloy/catalogue/router.py",
+        "alloy/catalogue/scoring_router.py",
+        "alloy/programs/router.py",
+        "firemode/evidence/router.py",
+    } <= found
 
 
 def test_routers_do_not_import_sqlalchemy() -> None:
+    """Every router speaks HTTP only: its queries live in the domain's repository."""
     offenders = {
         relative(path)
         for path in router_modules()
         if any(module.split(".")[0] == "sqlalchemy" for module in imported_modules(path))
     }
-    assert offenders - KNOWN_EXCEPTIONS == set()
-    assert KNOWN_EXCEPTIONS - offenders == set(), "a reshaped router leaves KNOWN_EXCEPTIONS"
+    assert offenders == set()
 
 
 def test_services_do_not_import_routers() -> None:

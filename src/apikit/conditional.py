@@ -7,6 +7,9 @@ One reading of the validators for every single resource a service serves, JSON o
 - ``If-Range`` uses the strong comparison: only the exact current strong ETag keeps the ``Range``;
   a weak tag, another tag, a list or a date (no resource here sends ``Last-Modified``) asks for the
   whole representation, a 200.
+- ``Range``: one ``bytes=`` range is served in part (206); several ranges, or another unit, get the
+  whole representation (RFC 9110 lets a server ignore ``Range``); one that starts past the end is
+  a 416.
 - A 304 carries the 200's ``ETag`` and ``Cache-Control``, and no body.
 """
 
@@ -19,12 +22,21 @@ from pydantic import BaseModel
 from starlette.requests import Request
 from starlette.responses import Response
 
+from apikit.errors import ApiError
+
 # JSON resources: the client may keep them, and asks each time whether they are still current.
 REVALIDATE = "private, no-cache"
 
 _OPAQUE_TAG = r'"[\x21\x23-\x7e\x80-\xff]*"'  # etagc: visible characters but DQUOTE, and obs-text
 _ENTITY_TAG = re.compile(rf"(W/)?({_OPAQUE_TAG})")
 _TAG_LIST = re.compile(rf"[ \t,]*(?:(?:W/)?{_OPAQUE_TAG}[ \t]*(?:,[ \t,]*|\Z))*")
+_BYTE_RANGE = re.compile(r"^bytes=([0-9]*)-([0-9]*)$")  # ASCII digits: \d matches every script's
+_BEYOND_ANY_SIZE = 2**63  # a position with more digits than int() reads stands for this
+
+
+class RangeNotSatisfiableError(ApiError):
+    status_code = 416
+    default_message = "The requested range is not satisfiable"
 
 
 def etag_of(content: bytes) -> str:
@@ -49,13 +61,34 @@ def none_match(header: str | None, etag: str) -> bool:
     return any(opaque == current for _, opaque in _ENTITY_TAG.findall(header))
 
 
-def range_applies(request: Request, etag: str) -> bool:
-    """Whether the request's ``Range`` may be answered in part: without ``If-Range``, or when
-    ``If-Range`` is exactly ``etag`` and ``etag`` is strong (the strong comparison)."""
+def byte_range(request: Request, etag: str, size: int) -> tuple[int, int] | None:
+    """The part of a ``size``-byte representation the request asks for, as ``(first, last)``
+    (inclusive), or None for the whole of it: no ``Range``, one that is not a single ``bytes=``
+    range, or an ``If-Range`` other than the current strong ``etag`` (the strong comparison).
+    A range that starts past the end is a 416 (:class:`RangeNotSatisfiableError`)."""
     held = request.headers.getlist("If-Range")
-    if not held:
-        return True
-    return len(held) == 1 and not etag.startswith("W/") and held[0].strip() == etag
+    if held and (len(held) != 1 or etag.startswith("W/") or held[0].strip() != etag):
+        return None
+    match = _BYTE_RANGE.match((request.headers.get("Range") or "").strip())
+    if match is None:
+        return None
+    first, last = match.groups()
+    if first == "" and last == "":
+        return None
+    unsatisfiable = RangeNotSatisfiableError(headers={"Content-Range": f"bytes */{size}"})
+    if first == "":
+        if _position(last) == 0:
+            raise unsatisfiable
+        return max(0, size - _position(last)), size - 1
+    start, end = _position(first), min(_position(last), size - 1) if last else size - 1
+    if start >= size or end < start:
+        raise unsatisfiable
+    return start, end
+
+
+def _position(digits: str) -> int:
+    # int() refuses more than 4,300 digits (a ValueError, so a 500); no size comes near 19.
+    return int(digits) if len(digits.lstrip("0")) < 19 else _BEYOND_ANY_SIZE
 
 
 def not_modified(request: Request, etag: str, *, cache_control: str = REVALIDATE) -> Response | None:

@@ -37,6 +37,7 @@ from apikit.db.base import IdMixin
 from apikit.db.engine import Database, DatabaseDep
 from apikit.errors import ConflictError, ValidationError
 from apikit.ids import utcnow
+from apikit.jsoncodec import canonical
 from apikit.settings import ServiceSettings, SettingsDep
 
 HEADER = "Idempotency-Key"
@@ -137,11 +138,11 @@ def fingerprint(request: Request, target: str, body: bytes) -> str:
     path, not the route's template: one key sent for two sessions is two requests (a 409), never
     the first session's answer replayed for the second."""
     try:
-        canonical = json.dumps(json.loads(body), sort_keys=True, separators=(",", ":")).encode()
+        text = canonical(json.loads(body)).encode()
     except ValueError:
-        canonical = body
+        text = body
     digest = hashlib.sha256()
-    for part in (request.method.encode(), target.encode(), canonical):
+    for part in (request.method.encode(), target.encode(), text):
         digest.update(len(part).to_bytes(8, "big") + part)
     return digest.hexdigest()
 

@@ -30,6 +30,7 @@ from sqlalchemy.types import TypeDecorator
 from apikit.context import app_state
 from apikit.db.engine import ReadSession
 from apikit.errors import ValidationError
+from apikit.jsoncodec import canonical
 from apikit.schemas import in_utc, storable_text
 
 T = TypeVar("T")
@@ -51,7 +52,7 @@ class CursorCodec:
         self._key = hashlib.sha256(b"apikit.cursor\x00" + secret).digest()
 
     def encode(self, payload: Mapping[str, Any]) -> str:
-        body = json.dumps(payload, separators=(",", ":"), sort_keys=True).encode()
+        body = canonical(payload).encode()
         return f"{_b64(body)}.{_b64(self._sign(body))}"
 
     def decode(self, token: str) -> dict[str, Any]:
@@ -124,8 +125,7 @@ def _decode_value(raw: Any) -> Any:
 
 def filters_digest(filters: Mapping[str, Any]) -> str:
     """A short digest of the filters a page was made under (lists are compared as given)."""
-    canonical = json.dumps(filters, sort_keys=True, separators=(",", ":"), default=str)
-    return _b64(hashlib.sha256(canonical.encode()).digest()[:12])
+    return _b64(hashlib.sha256(canonical(filters, default=str).encode()).digest()[:12])
 
 
 # --- Requests and pages -------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""FireMode's buildings, sessions and results sync keep the project's one shape: routers speak
+"""FireMode's buildings, sessions, results sync and evidence keep the project's one shape: routers speak
 HTTP only, services hold the rules, repositories the queries (on the kit's base)."""
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import pytest
 from apikit.db.repository import Repository
 
 SRC = Path(__file__).resolve().parents[2] / "src"
-DOMAINS = ("buildings", "sessions", "sync")
+DOMAINS = ("buildings", "sessions", "sync", "evidence")
 ROUTERS = [SRC / "firemode" / domain / "router.py" for domain in DOMAINS] + [SRC / "firemode/sync/worker.py"]
 
 

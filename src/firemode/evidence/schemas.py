@@ -4,13 +4,15 @@ import uuid
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict, Field
 
 EvidenceType = Literal["photo", "video", "document", "other"]
 
 
 class EvidenceOut(BaseModel):
-    evidence_id: uuid.UUID
+    model_config = ConfigDict(from_attributes=True)
+
+    evidence_id: uuid.UUID = Field(validation_alias="id")
     sha256: str
     size_bytes: int
     content_type: str
@@ -23,7 +25,9 @@ class EvidenceOut(BaseModel):
 
 
 class EvidencePage(BaseModel):
-    data: list[EvidenceOut]
+    model_config = ConfigDict(from_attributes=True)
+
+    data: list[EvidenceOut] = Field(validation_alias="items")  # read from the kit's Page
     next_cursor: str | None
 
 

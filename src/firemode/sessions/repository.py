@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, exists, select
-from sqlalchemy.orm import load_only
+from sqlalchemy.orm import QueryableAttribute, load_only
 
 from apikit.auth.dependencies import Principal
 from apikit.db.engine import ReadSession
@@ -23,7 +23,9 @@ SEES_EVERY_SESSION = frozenset({Role.SUPERVISOR, Role.ADMIN})
 SESSIONS = Keyset("test_sessions", (TestSession.created_at, TestSession.id))
 
 
-def sees_session(caller: Principal, session_id: Any) -> ColumnElement[bool] | None:
+def sees_session(
+    caller: Principal, session_id: QueryableAttribute[uuid.UUID | None]
+) -> ColumnElement[bool] | None:
     """Whether ``caller`` sees the session whose id is in ``session_id`` (a column of any table):
     supervisors and admins see every one (None: no condition), others those they take part in."""
     if caller.role in SEES_EVERY_SESSION:
@@ -48,10 +50,6 @@ class SessionRepository(Repository[TestSession]):
     @staticmethod
     def not_found(object_id: uuid.UUID) -> NotFoundError:
         return NotFoundError("No such test session", details={"session_id": str(object_id)})
-
-    async def get_visible(self, session_id: uuid.UUID, caller: Principal) -> TestSession | None:
-        """The evidence router's call, until it builds the repository with its caller."""
-        return await SessionRepository(self.session, caller).get(session_id)
 
     async def newest_first(
         self,

@@ -8,6 +8,7 @@ from typing import Any, Literal, Self
 from pydantic import BaseModel, ConfigDict, Field
 
 from apikit.schemas import Id, RequestModel
+from firemode.sessions.models import TestSession
 
 
 class SessionStatus(StrEnum):
@@ -81,7 +82,7 @@ class SessionDetail(SessionSummary):
     checkpoint: int
 
     @classmethod
-    def of(cls, row: object, participants: list[uuid.UUID]) -> Self:
+    def of(cls, row: TestSession, participants: list[uuid.UUID]) -> Self:
         """The session ``row`` with its participants, which are rows of their own."""
         return cls.model_validate(_With(row, participants=participants))
 

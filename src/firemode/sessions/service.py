@@ -18,8 +18,6 @@ from firemode.sessions.models import SessionParticipant, TestSession
 from firemode.sessions.repository import SEES_EVERY_SESSION, SessionRepository
 from firemode.sessions.schemas import TRANSITIONS, SessionStatus
 
-not_found = SessionRepository.not_found  # the evidence router's import
-
 
 def device_actor(user_id: uuid.UUID) -> str:
     """The actor the server stamps on a caller's changes that name none."""

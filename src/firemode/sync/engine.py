@@ -10,11 +10,12 @@ timestamps).
 from __future__ import annotations
 
 import copy
-import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, Literal
+
+from apikit.jsoncodec import canonical
 
 Op = Literal["set", "delete"]
 Key = tuple[int, str]  # (counter, actor): the total order of changes
@@ -71,12 +72,8 @@ class Change:
         return (
             self.op == other.op
             and self.path == other.path
-            and canonical(self.value) == canonical(other.value)
+            and canonical(self.value, ensure_ascii=False) == canonical(other.value, ensure_ascii=False)
         )
-
-
-def canonical(value: Any) -> str:
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
 def apply(document: dict[str, Any], change: Change) -> None:

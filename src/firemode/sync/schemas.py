@@ -8,7 +8,9 @@ from pydantic import BaseModel, ConfigDict, Field, JsonValue, model_validator
 
 from apikit.schemas import Id, RequestModel
 from firemode.identity.roles import Role
+from firemode.sessions.models import TestSession
 from firemode.sync.engine import MAX_COUNTER
+from firemode.sync.models import SessionChange
 
 
 class ChangeIn(RequestModel):
@@ -71,7 +73,7 @@ class ChangesPage(BaseModel):
     has_more: bool
 
     @classmethod
-    def of(cls, session: Any, changes: list[Any], *, since: int, has_more: bool) -> Self:
+    def of(cls, session: TestSession, changes: list[SessionChange], *, since: int, has_more: bool) -> Self:
         """Changes pulled after ``since``; with none, the checkpoint stays (or falls to the session's)."""
         checkpoint = changes[-1].seq if changes else min(since, session.checkpoint)
         return cls(data=changes, checkpoint=checkpoint, vector_clock=session.vector_clock, has_more=has_more)

@@ -390,9 +390,7 @@ class ResultsService:
 
 def _key_reused() -> ConflictError:
     return ConflictError(
-        f"This {IDEMPOTENCY_HEADER} was used for a different request",
-        code="CF_IDEMPOTENCY_KEY_REUSED",
-        details={"header": IDEMPOTENCY_HEADER},
+        f"This {IDEMPOTENCY_HEADER} was used for a different request", details={"header": IDEMPOTENCY_HEADER}
     )
 
 

@@ -341,7 +341,11 @@ async def test_an_existing_blob_survives_a_failed_twin(firemode: ServiceClient, 
 
 
 async def test_evidence_follows_its_session(
-    firemode: ServiceClient, technician: Account, other_technician: Account, supervisor: Account
+    firemode: ServiceClient,
+    technician: Account,
+    other_technician: Account,
+    supervisor: Account,
+    admin: Account,
 ) -> None:
     session_id = await new_session(firemode, technician)
     in_session = (await upload(firemode, technician, JPEG, session_id=session_id)).json()
@@ -351,6 +355,7 @@ async def test_evidence_follows_its_session(
             path = f"/v1/evidence/{evidence['evidence_id']}{suffix}"
             assert (await firemode.get(path, headers=technician.headers)).status_code == 200
             assert (await firemode.get(path, headers=supervisor.headers)).status_code == 200
+            assert (await firemode.get(path, headers=admin.headers)).status_code == 200
             hidden = await firemode.get(path, headers=other_technician.headers)
             assert hidden.status_code == 404
     listing = f"/v1/tests/sessions/{session_id}/evidence"
@@ -360,6 +365,29 @@ async def test_evidence_follows_its_session(
     assert (await firemode.get(listing, headers=other_technician.headers)).status_code == 404
     refused = await upload(firemode, other_technician, JPEG, session_id=session_id)
     assert refused.status_code == 404
+
+
+async def test_a_participant_sees_the_sessions_evidence_whoever_uploaded_it(
+    firemode: ServiceClient, technician: Account, other_technician: Account
+) -> None:
+    """Visibility is the session's rule, not the uploader's: joining a session shows its evidence."""
+    session_id = await new_session(firemode, technician)
+    evidence = (await upload(firemode, technician, JPEG, session_id=session_id)).json()
+    path = f"/v1/evidence/{evidence['evidence_id']}"
+    assert (await firemode.get(path, headers=other_technician.headers)).status_code == 404
+    added = await firemode.post(
+        f"/v1/tests/sessions/{session_id}/participants",
+        json={"user_id": str(other_technician.user_id)},
+        headers=technician.headers,
+    )
+    assert added.status_code == 201
+    assert (await firemode.get(path, headers=other_technician.headers)).json() == evidence
+    listing = await firemode.get(
+        f"/v1/tests/sessions/{session_id}/evidence", headers=other_technician.headers
+    )
+    assert [e["evidence_id"] for e in listing.json()["data"]] == [evidence["evidence_id"]]
+    joined = await upload(firemode, other_technician, PDF, filename="joined.pdf", session_id=session_id)
+    assert joined.status_code == 201
 
 
 @pytest.mark.parametrize(
