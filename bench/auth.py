@@ -18,7 +18,7 @@ Redis whether its token is revoked, and every login counts its attempts there.
   from the one address would be a 429; the limiter still runs on every login.
 * **Authenticated-request overhead**: ``GET /v1/users/me`` with a valid bearer token (from a real
   login) against a bench-only route added to the same app, ``GET /bench/users/{id}``, which does
-  the same ``session.get(User, id)`` through ``ReadOnlySession`` and returns the same
+  the same ``session.get(User, id)`` through ``ReadSession`` and returns the same
   ``UserResponse`` (byte for byte) without the auth dependency. Loaded with wrk (else the asyncio
   client), 8 keep-alive connections; the two routes alternate round by round and the median is
   reported. Target: authentication costs at most 1.3× (unauthenticated rps / authenticated rps).
@@ -81,7 +81,7 @@ from _common import (
     serve_app,
     serving,
 )
-from apikit.db.engine import ReadOnlySession
+from apikit.db.engine import ReadSession
 from apikit.errors import NotFoundError
 from firemode.identity.models import User
 from firemode.identity.roles import Role
@@ -113,7 +113,7 @@ def build_app(data_dir: Path, database_url: str, redis_url: str | None, namespac
     )
     app = create_firemode_app(settings)
 
-    async def read_user_unauthenticated(user_id: uuid.UUID, session: ReadOnlySession) -> UserResponse:
+    async def read_user_unauthenticated(user_id: uuid.UUID, session: ReadSession) -> UserResponse:
         user = await session.get(User, user_id)  # what read_current_user does, minus CurrentUser
         if user is None:
             raise NotFoundError("No such user", code="NF_USER")

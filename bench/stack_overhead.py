@@ -6,7 +6,7 @@ Two endpoints, each measured on the kit and on a bare reference in the same run:
   middleware — request context with its access log line and metrics, error boundary, gzip, body
   limit) against a bare Starlette app (no FastAPI, no middleware) returning the same JSON.
 * ``GET /bench/rows/42``, a one-row read by primary key. On the FireMode app it is a bench-only
-  route taking ``ReadOnlySession`` (SQLAlchemy's async engine, as the kit configures it); on the bare
+  route taking ``ReadSession`` (SQLAlchemy's async engine, as the kit configures it); on the bare
   app a handler runs the same SQL on the raw driver: one shared aiosqlite connection, or an asyncpg
   pool (as large as the kit's) whose release skips asyncpg's reset query. It runs on SQLite always,
   and on PostgreSQL too when it answers on 127.0.0.1:5432 (database ``test``, in a table this
@@ -68,7 +68,7 @@ from _common import (
     serve_app,
     serving,
 )
-from apikit.db.engine import ReadOnlySession
+from apikit.db.engine import ReadSession
 from apikit.errors import NotFoundError
 from firemode.main import create_firemode_app
 from firemode.settings import FireModeSettings
@@ -161,7 +161,7 @@ class BenchRow(BaseModel):
 
 
 def build_kit_app(data_dir: Path, database: Database) -> FastAPI:
-    """The real FireMode app, plus one bench-only route reading a row through ``ReadOnlySession``."""
+    """The real FireMode app, plus one bench-only route reading a row through ``ReadSession``."""
     settings = FireModeSettings(
         _env_file=None,  # no developer .env in a benchmark
         data_dir=data_dir,
@@ -171,7 +171,7 @@ def build_kit_app(data_dir: Path, database: Database) -> FastAPI:
     app = create_firemode_app(settings)
     query = text(select_row_sql(database.table, ":id"))
 
-    async def read_bench_row(row_id: int, session: ReadOnlySession) -> BenchRow:
+    async def read_bench_row(row_id: int, session: ReadSession) -> BenchRow:
         row = (await session.execute(query, {"id": row_id})).one_or_none()
         if row is None:
             raise NotFoundError("No such bench row")

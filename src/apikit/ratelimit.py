@@ -11,7 +11,6 @@ import math
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from operator import attrgetter
 from typing import Annotated, Any
 
 from fastapi import Depends
@@ -124,19 +123,17 @@ def client_address(request: Request) -> str:
 RateLimiterDep = Annotated[RateLimiter, Depends(app_state("rate_limiter"))]
 
 
-def rate_limit(rate: Callable[[Any], str] | str, scope: str) -> Callable[..., Awaitable[None]]:
+def rate_limit(rate: Callable[[Any], str], scope: str) -> Callable[..., Awaitable[None]]:
     """A route dependency counting each request against the rate ``rate`` reads from the service's
     settings (a typed function: ``settings.register_rate_per_address``), per user (declare it after
     the authentication dependency) or per address for anonymous callers. The answer carries the
-    ``RateLimit-*`` headers; past the limit it is a 429. A settings field's name is still taken
-    for the routers not yet moved to a typed reader."""
-    rate_of = attrgetter(rate) if isinstance(rate, str) else rate
+    ``RateLimit-*`` headers; past the limit it is a 429."""
 
     async def limited(
         request: Request, response: Response, settings: SettingsDep, limiter: RateLimiterDep
     ) -> None:
         caller = request.scope.get("state", {}).get("user_id") or client_address(request)
-        state = await limiter.hit(rate_of(settings), scope, str(caller))
+        state = await limiter.hit(rate(settings), scope, str(caller))
         response.headers.update(state.headers())
 
     return limited

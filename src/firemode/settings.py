@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from typing import ClassVar, Final
+from typing import Annotated, ClassVar, Final
 
+from fastapi import Depends
 from pydantic import Field, model_validator
 from pydantic_settings import SettingsConfigDict
 
+from apikit.context import app_state
 from apikit.settings import ServiceSettings
 
 # An upload's temporary file may outlive its time limit by the commit (bounded by the database
@@ -52,3 +54,6 @@ class FireModeSettings(ServiceSettings):
                 "timeout plus twice the database timeout)"
             )
         return self
+
+
+FireModeSettingsDep = Annotated[FireModeSettings, Depends(app_state("settings"))]

@@ -13,7 +13,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext
 from typing import Annotated, Any, Protocol
 
-from fastapi import Depends, Request
+from fastapi import Depends
 from sqlalchemy import event, text
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
@@ -244,12 +244,6 @@ async def _translated_errors() -> AsyncIterator[None]:
         raise DependencyUnavailableError("The database is unavailable") from exc
 
 
-def database_of(request: Request) -> Database:
-    # Still called by routers not yet moved to DatabaseDep.
-    database: Database = request.app.state.database
-    return database
-
-
 DatabaseDep = Annotated[Database, Depends(app_state("database"))]  # for a unit of work of one's own
 
 
@@ -277,4 +271,3 @@ async def _read_session(database: DatabaseDep) -> AsyncIterator[_ReadMethods]:
 WriteSession = Annotated[AsyncSession, Depends(_write_session, scope="function")]
 # One name for the read session, as an endpoint's dependency and as the type a repository takes.
 ReadSession = Annotated[_ReadMethods, Depends(_read_session, scope="function")]
-ReadOnlySession = ReadSession  # the former name, still read by modules being reshaped elsewhere

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Request, Response, status
 from fastapi.responses import StreamingResponse
 
 from apikit.conditional import byte_range, json_with_etag, not_modified, validators
-from apikit.db.engine import ReadOnlySession
+from apikit.db.engine import ReadSession
 from apikit.openapi import error_responses
 from apikit.pagination import Page, PageParams
 from firemode.evidence.models import Evidence
@@ -44,7 +44,7 @@ async def upload_evidence(request: Request, caller: CurrentUser, uploads: Upload
     responses={304: {"description": "Not modified"}, **error_responses(401, 404)},
 )
 async def read_evidence(
-    request: Request, evidence_id: uuid.UUID, caller: CurrentUser, session: ReadOnlySession
+    request: Request, evidence_id: uuid.UUID, caller: CurrentUser, session: ReadSession
 ) -> Response:
     row = await EvidenceRepository(session, caller).get_or_404(evidence_id)
     return json_with_etag(request, EvidenceOut.model_validate(row))
@@ -67,7 +67,7 @@ def _disposition(filename: str) -> str:
     },
 )
 async def download_evidence(
-    request: Request, evidence_id: uuid.UUID, caller: CurrentUser, session: ReadOnlySession, store: Store
+    request: Request, evidence_id: uuid.UUID, caller: CurrentUser, session: ReadSession, store: Store
 ) -> Response:
     row = await EvidenceRepository(session, caller).get_or_404(evidence_id)
     etag = f'"{row.sha256}"'
@@ -105,7 +105,7 @@ async def download_evidence(
     responses=error_responses(400, 401, 404),
 )
 async def list_session_evidence(
-    session_id: uuid.UUID, caller: CurrentUser, session: ReadOnlySession, page: PageParams
+    session_id: uuid.UUID, caller: CurrentUser, session: ReadSession, page: PageParams
 ) -> Page[Evidence]:
     await SessionRepository(session, caller).get_or_404(session_id)
     return await EvidenceRepository(session, caller).of_session_newest_first(session_id, page)

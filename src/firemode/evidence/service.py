@@ -8,13 +8,14 @@ import asyncio
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
-from typing import Annotated, cast
+from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends
 from prometheus_client import Counter
 
 from apikit.auth.dependencies import Principal
-from apikit.db.engine import Database, database_of
+from apikit.context import app_state
+from apikit.db.engine import Database, DatabaseDep
 from apikit.errors import DependencyTimeoutError, ValidationError
 from firemode.evidence.models import Evidence
 from firemode.evidence.orphans import hold_blob, remove_if_unreferenced
@@ -28,7 +29,7 @@ from firemode.evidence.upload import (
     verify_hash,
 )
 from firemode.sessions.repository import SessionRepository
-from firemode.settings import FireModeSettings
+from firemode.settings import FireModeSettings, FireModeSettingsDep
 
 _TYPE_BY_MEDIA = {"image": "photo", "video": "video", "application/pdf": "document"}
 
@@ -132,13 +133,14 @@ def _evidence_type(value: str | None, content_type: str) -> str:
 # What the endpoints take from the app, as typed dependencies.
 
 
-def _store(request: Request) -> EvidenceStore:
-    return cast(EvidenceStore, request.app.state.evidence_store)
+Store = Annotated[EvidenceStore, Depends(app_state("evidence_store"))]  # a local directory or an object store
+_StoredBytes = Annotated[Counter, Depends(app_state("evidence_bytes"))]
 
 
-async def _uploads(request: Request) -> AsyncIterator[EvidenceUploads]:
-    state = request.app.state
-    uploads = EvidenceUploads(database_of(request), _store(request), state.settings, state.evidence_bytes)
+async def _uploads(
+    database: DatabaseDep, store: Store, settings: FireModeSettingsDep, stored_bytes: _StoredBytes
+) -> AsyncIterator[EvidenceUploads]:
+    uploads = EvidenceUploads(database, store, settings, stored_bytes)
     try:
         yield uploads
     except BaseException:
@@ -146,6 +148,5 @@ async def _uploads(request: Request) -> AsyncIterator[EvidenceUploads]:
         raise
 
 
-Store = Annotated[EvidenceStore, Depends(_store)]  # the app's: a local directory or an object store
 # scope="function": a failed upload's new blobs are removed before its error answer is sent.
 Uploads = Annotated[EvidenceUploads, Depends(_uploads, scope="function")]
