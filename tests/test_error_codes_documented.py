@@ -64,11 +64,11 @@ def test_every_alloy_code_is_documented() -> None:
 
 def test_firemode_names_no_code_its_format_would_drop() -> None:
     # FireErrorFormat writes FIRE-<status> whatever code an error carries: a code named in FireMode
-    # is dead, and would read as a promise the docs do not make. (identity/ is left to its reshape.)
+    # is dead, and would read as a promise the docs do not make.
     named = {
         str(path.relative_to(ROOT)): codes
         for path in sorted((ROOT / "src" / "firemode").rglob("*.py"))
-        if "identity" not in path.parts and (codes := codes_in(path))
+        if (codes := codes_in(path))
     }
     assert named == {}
 

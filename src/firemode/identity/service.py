@@ -24,7 +24,6 @@ async def acting_for(session: AsyncSession, user_id: uuid.UUID, role: Role) -> P
     if user is None or not user.is_active or user.role != role:
         raise AuthenticationError(
             "The caller is not an active user with this role",
-            code="AUTH_INVALID_TOKEN",
             details={"caller_id": str(user_id)},  # the user's 401, not the API's (see SyncWorkerClient)
         )
     return Principal(user_id=user.id, role=user.role)

@@ -7,7 +7,7 @@ from typing import Any, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from apikit.schemas import Id, RequestModel
+from apikit.schemas import Extended, Id, RequestModel
 from firemode.sessions.models import TestSession
 
 
@@ -84,17 +84,7 @@ class SessionDetail(SessionSummary):
     @classmethod
     def of(cls, row: TestSession, participants: list[uuid.UUID]) -> Self:
         """The session ``row`` with its participants, which are rows of their own."""
-        return cls.model_validate(_With(row, participants=participants))
-
-
-class _With:
-    """``source``'s attributes and a few more, for ``from_attributes`` to read."""
-
-    def __init__(self, source: object, **more: Any) -> None:
-        self.__dict__.update(more, _source=source)
-
-    def __getattr__(self, name: str) -> Any:  # the names not given
-        return getattr(self._source, name)
+        return cls.model_validate(Extended(row, participants=participants))
 
 
 class ParticipantsResponse(BaseModel):
