@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import Date, Float, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from apikit.db.base import IdMixin, TimestampMixin
+from apikit.db.base import IdMixin, TimestampMixin, relationship
 from firemode.database import Base
 
 TAG_MAX = 64
@@ -49,6 +49,8 @@ class Asset(IdMixin, TimestampMixin, Base):
     # search_key(tag), search_key(location): what ``q`` matches (casefolding may lengthen text).
     tag_key: Mapped[str] = mapped_column(String(3 * TAG_MAX))
     location_key: Mapped[str] = mapped_column(String(3 * LOCATION_MAX))
+
+    baseline: Mapped[AssetBaseline | None] = relationship(uselist=False)
 
 
 class AssetBaseline(TimestampMixin, Base):

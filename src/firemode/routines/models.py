@@ -6,6 +6,7 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
+from apikit.db.base import relationship
 from apikit.ids import utcnow
 from firemode.database import Base
 
@@ -20,6 +21,8 @@ class RoutineVersion(Base):
     # None: a shipped version, not an admin's
     created_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"), default=None)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    routines: Mapped[list[Routine]] = relationship(order_by="(Routine.asset_type, Routine.interval_months)")
 
 
 class Routine(Base):
