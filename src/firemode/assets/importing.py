@@ -14,6 +14,7 @@ import io
 import re
 from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
 from typing import Any, BinaryIO
 
 from pydantic import ValidationError
@@ -176,9 +177,7 @@ def _read_row(sheet: Sheet, line: int, header: list[str | None], cells: list[str
     for name in sorted(set(values) - set(applicable)):
         sheet.refuse(line, name, f"{name} does not apply to {asset_type.value}")
     try:
-        details = validate_details(
-            asset_type, {k: v for k, v in values.items() if k in applicable}, strict=False
-        )
+        details = _details(asset_type, tuple(sorted((k, v) for k, v in values.items() if k in applicable)))
     except ValidationError as exc:
         for error in exc.errors():
             column = str(error["loc"][0]) if error["loc"] else None
@@ -188,6 +187,14 @@ def _read_row(sheet: Sheet, line: int, header: list[str | None], cells: list[str
     return None
 
 
+@lru_cache(maxsize=4096)
+def _details(asset_type: AssetType, cells: tuple[tuple[str, str], ...]) -> dict[str, Any]:
+    """A type's details from its cells. A register repeats the same equipment many times, so each
+    distinct set of cells is validated once; rows that share one share the (never mutated) dict."""
+    return validate_details(asset_type, dict(cells), strict=False)
+
+
+@lru_cache(maxsize=256)
 def _asset_type(text: str) -> AssetType | None:
     try:
         return AssetType(column_name(text))
