@@ -69,7 +69,7 @@ async def list_building_assets(
         "surrounding spaces, and spaces, underscores or hyphens between words. A bad file is a 422 "
         "listing every bad line with its number (the header is line 1) and why."
     ),
-    responses=error_responses(401, 403, 404, 409, 413, 415),
+    responses=error_responses(400, 401, 403, 404, 409, 413, 415),
 )
 async def import_assets(
     building_id: uuid.UUID,

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import uuid
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request, Response
 
+from apikit.conditional import json_with_etag
 from apikit.db.engine import ReadOnlySession, WriteSession
 from apikit.openapi import error_responses
 from firemode.assets.models import Asset, AssetBaseline
@@ -19,10 +20,16 @@ router = APIRouter(prefix="/v1/assets", tags=["assets"])
 
 
 @router.get(
-    "/{asset_id}", response_model=AssetResponse, summary="One asset", responses=error_responses(401, 404)
+    "/{asset_id}",
+    response_model=AssetResponse,
+    summary="One asset (ETag; If-None-Match answers 304)",
+    responses={304: {"description": "Not modified"}, **error_responses(401, 404)},
 )
-async def read_asset(asset_id: uuid.UUID, _caller: CurrentUser, session: ReadOnlySession) -> Asset:
-    return await AssetRepository(session).get_or_404(asset_id)
+async def read_asset(
+    request: Request, asset_id: uuid.UUID, _caller: CurrentUser, session: ReadOnlySession
+) -> Response:
+    asset = await AssetRepository(session).get_or_404(asset_id)
+    return json_with_etag(request, AssetResponse.model_validate(asset))
 
 
 @router.patch(

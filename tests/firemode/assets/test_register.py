@@ -14,6 +14,7 @@ from firemode.assets.asset_types import DETAILS, AssetType, validate_details
 from tests.conftest import ServiceClient
 from tests.firemode.assets.conftest import EXTINGUISHER, assets_url
 from tests.firemode.conftest import Account
+from tests.validators import assert_conditional_get, assert_etag_changed
 
 
 async def register(client: ServiceClient, building: dict[str, Any], who: Account, **fields: Any) -> Any:
@@ -48,6 +49,18 @@ async def test_register_read_update(
     assert body["installed_on"] is None
     assert body["details"] == {"agent": "carbon_dioxide", "capacity_kg": 5.0}
     assert body["updated_at"] > asset["updated_at"]
+
+
+async def test_an_asset_answers_conditional_requests(
+    firemode: ServiceClient, building: dict[str, Any], supervisor: Account, technician: Account
+) -> None:
+    asset = await register(firemode, building, supervisor)
+    url = f"/v1/assets/{asset['asset_id']}"
+    first = await assert_conditional_get(firemode, url, technician.headers)
+    assert first.json() == asset
+    decommissioned = await firemode.post(f"{url}/decommission", headers=supervisor.headers)
+    changed = await assert_etag_changed(firemode, url, technician.headers, first.headers["ETag"])
+    assert changed.json() == decommissioned.json()
 
 
 async def test_technicians_read_but_do_not_write(
