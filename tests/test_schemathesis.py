@@ -112,6 +112,13 @@ SEMANTIC_VALIDATION = {
     ("PATCH", "/v1/sessions/{session_id}"),
     # A filter's value is typed by its field, and fields and sort keys come from an allow-list.
     ("POST", "/v1/movements/query"),
+    # An asset's details are checked against its type (the asset's own for a PATCH), and an
+    # extinguisher's capacity unit against its agent; an import's file must be a CSV sheet.
+    ("POST", "/v1/buildings/{building_id}/assets"),
+    ("PATCH", "/v1/assets/{asset_id}"),
+    ("POST", "/v1/buildings/{building_id}/assets/import"),
+    # A routine's tolerance stays under half its interval; a type and frequency appear once.
+    ("PUT", "/v1/routines"),
 }
 
 

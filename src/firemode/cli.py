@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from apikit.auth.identity import Identity
 from apikit.cli import ServiceEntry, database_for, proxy_options, service_cli
+from apikit.db.engine import Database
 from apikit.logging import configure_logging
 from firemode.demo import seed_demo
 from firemode.evidence.models import Evidence
@@ -22,6 +23,7 @@ from firemode.identity.models import User
 from firemode.identity.roles import Role
 from firemode.identity.service import UserService
 from firemode.main import create_app_from_env
+from firemode.routines.defaults import load_shipped_routines
 from firemode.settings import FireModeSettings
 
 
@@ -29,6 +31,13 @@ async def _create_user(
     session: AsyncSession, identity: Identity, email: str, password: str, role: str
 ) -> User:
     return await UserService(session, identity).create_user(email=email, password=password, role=Role(role))
+
+
+async def load_routines_into(database: Database) -> None:
+    """The shipped routine table, into a database that has none yet."""
+    async with database.engine.begin() as connection:
+        if await connection.run_sync(load_shipped_routines):
+            typer.echo("firemode: routines version 1 loaded")
 
 
 SERVICE = ServiceEntry(
@@ -40,6 +49,7 @@ SERVICE = ServiceEntry(
     default_port=8000,
     roles=tuple(Role),
     create_user=_create_user,
+    after_migrate=load_routines_into,
     seed_demo=seed_demo,
 )
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from fastapi import FastAPI
 
 from apikit.app import create_app
@@ -9,6 +11,9 @@ from apikit.auth.setup import install_identity
 from apikit.health import ReadinessCheck
 from apikit.logging import get_logger
 from apikit.purge import BATCH_SIZE, PurgeableKind, expired_idempotency_keys, expired_rows
+from firemode.assets.asset_types_router import router as asset_types_router
+from firemode.assets.register_router import router as register_router
+from firemode.assets.router import router as assets_router
 from firemode.buildings.router import router as buildings_router
 from firemode.errors import ERROR_FORMAT
 from firemode.evidence.orphans import remove_unreferenced_blobs
@@ -22,6 +27,7 @@ from firemode.evidence.storage import (
 from firemode.evidence.upload import remove_stale_uploads
 from firemode.identity.models import IDENTITY_MODELS
 from firemode.identity.router import router as identity_router
+from firemode.routines.router import router as routines_router
 from firemode.sessions.router import router as sessions_router
 from firemode.settings import FireModeSettings
 from firemode.sync.boundary import InProcessMerge, MergeBoundary, SyncWorkerClient
@@ -41,16 +47,25 @@ Every error has the FR-5 shape `{transaction_id, error_code, message, retryable,
 
 def create_firemode_app(settings: FireModeSettings | None = None) -> FastAPI:
     settings = settings or FireModeSettings()
-    upload_cap = settings.evidence_max_bytes + 64 * 1024  # room for the multipart envelope
     app = create_app(
         settings=settings,
         title="FireMode",
         version="1.0.0",
         description=DESCRIPTION,
         error_format=ERROR_FORMAT,
-        routers=[identity_router, buildings_router, sessions_router, results_router, evidence_router],
+        routers=[
+            identity_router,
+            buildings_router,
+            register_router,
+            assets_router,
+            asset_types_router,
+            routines_router,
+            sessions_router,
+            results_router,
+            evidence_router,
+        ],
         # Uploads stream past the general body cap; their own cap applies while the bytes arrive.
-        body_limit_for=lambda path: upload_cap if path == "/v1/evidence" else None,
+        body_limit_for=lambda path: upload_limit(settings, path),
     )
     install_identity(app, IDENTITY_MODELS)
     app.state.sync_limits = limits_from(settings)
@@ -73,6 +88,19 @@ def create_firemode_app(settings: FireModeSettings | None = None) -> FastAPI:
     app.state.evidence_bytes = metrics.counter("evidence_bytes_stored", "Evidence bytes uploaded")
     app.state.changes_merged = metrics.counter("changes_merged", "Result changes accepted into sessions")
     return app
+
+
+_ASSET_IMPORT = re.compile(r"^/v1/buildings/[^/]+/assets/import$")
+_MULTIPART_ROOM = 64 * 1024  # the multipart envelope around the file
+
+
+def upload_limit(settings: FireModeSettings, path: str) -> int | None:
+    """The body cap of the routes that take a file (None: the general one)."""
+    if path == "/v1/evidence":
+        return settings.evidence_max_bytes + _MULTIPART_ROOM
+    if _ASSET_IMPORT.match(path):
+        return settings.asset_import_max_bytes + _MULTIPART_ROOM
+    return None
 
 
 def dependency_checks(app: FastAPI) -> list[ReadinessCheck]:

@@ -37,6 +37,9 @@ class FireModeSettings(ServiceSettings):
     # An upload (receiving the body, then storing it) ends within this or fails (408 / 504), so a
     # temporary file older than it (and a grace) belongs to no live upload and can be swept.
     evidence_upload_timeout_seconds: float = Field(default=3600.0, gt=0)
+    # A CSV import of a building's assets: rows past the first (the header) and the file's size.
+    asset_import_max_rows: int = Field(default=10_000, ge=1)
+    asset_import_max_bytes: int = Field(default=5 * 1024 * 1024, ge=1024)
 
     @property
     def stale_upload_seconds(self) -> float:

@@ -36,6 +36,25 @@ def _prepared(
     ]
 
 
+def _driver_values(
+    rows: Sequence[Mapping[str, Any]], parameters: list[tuple[str, Callable[[Any], Any]]]
+) -> list[tuple[Any, ...]]:
+    """Each row as the driver's tuple. A value that is the very object the row before held (the
+    batch's timestamp, its parent's id, ``None``) is converted once, not once per row."""
+    names = [name for name, _ in parameters]
+    processes = [process for _, process in parameters]
+    held: list[Any] = [object()] * len(names)  # nothing a row holds
+    converted: list[Any] = [None] * len(names)
+    values = []
+    for row in rows:
+        for index, name in enumerate(names):
+            value = row[name]
+            if value is not held[index]:
+                held[index], converted[index] = value, processes[index](value)
+        values.append(tuple(converted))
+    return values
+
+
 async def insert_rows(session: AsyncSession, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
     """Write every row (all with the same keys) into ``table``: one ``COPY`` on PostgreSQL
     (asyncpg), one ``executemany`` of the compiled ``INSERT`` elsewhere."""
@@ -43,7 +62,7 @@ async def insert_rows(session: AsyncSession, table: Table, rows: Sequence[Mappin
         return
     connection = await session.connection()
     statement, parameters = _prepared(table, tuple(rows[0]), connection.dialect)
-    values = [tuple(process(row[name]) for name, process in parameters) for row in rows]
+    values = _driver_values(rows, parameters)
     if connection.dialect.driver == "asyncpg":
         raw = await connection.get_raw_connection()
         await raw.driver_connection.copy_records_to_table(  # type: ignore[union-attr]

@@ -1,0 +1,1 @@
+"""Service records: what a completed session did to each asset, kept immutable."""
