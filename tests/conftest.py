@@ -36,6 +36,7 @@ from apikit.db.engine import Database
 from apikit.error_formats import ErrorFormat
 from apikit.settings import ServiceSettings
 from firemode.database import Base as FireModeBase
+from firemode.defects.shipped_rules import load_shipped_rules
 from firemode.main import ERROR_FORMAT as FIREMODE_FORMAT
 from firemode.main import create_firemode_app
 from firemode.settings import FireModeSettings
@@ -54,8 +55,9 @@ class Service:
     metadata: MetaData
     migrations: str
     error_format: ErrorFormat
-    # What the migrations load besides the schema (Alloy's shipped catalogue), for a clean start
-    # where tables are emptied rather than copied (PostgreSQL).
+    # What migrating loads besides the schema (Alloy's shipped catalogue, FireMode's classification
+    # rules): put in the template after migrating, and again where tables are emptied rather than
+    # copied.
     reference_data: Callable[[Connection], object] | None = None
 
 
@@ -67,6 +69,7 @@ SERVICES = {
         FireModeBase.metadata,
         "firemode:migrations",
         FIREMODE_FORMAT,
+        reference_data=load_shipped_rules,
     ),
     "alloy": Service(
         "alloy",
@@ -161,6 +164,10 @@ class MigratedTemplates:
             url = f"sqlite+aiosqlite:///{self._directory / f'{name}.sqlite3'}"
         database = Database(url)
         await migrations.upgrade(database, SERVICES[name].migrations)
+        reference_data = SERVICES[name].reference_data
+        if reference_data is not None:
+            async with database.engine.begin() as connection:
+                await connection.run_sync(reference_data)
         await database.dispose()
         return url
 

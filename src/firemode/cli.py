@@ -12,7 +12,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from apikit.auth.identity import Identity
 from apikit.cli import ServiceEntry, database_for, proxy_options, service_cli
+from apikit.db.engine import Database
 from apikit.logging import configure_logging
+from firemode.defects.shipped_rules import load_shipped_rules
 from firemode.demo import seed_demo
 from firemode.evidence.models import Evidence
 from firemode.evidence.storage import store_from_settings
@@ -31,6 +33,13 @@ async def _create_user(
     return await UserService(session, identity).create_user(email=email, password=password, role=Role(role))
 
 
+async def load_rules_into(database: Database) -> None:
+    """The shipped classification rules, into a database that has none yet."""
+    async with database.engine.begin() as connection:
+        if await connection.run_sync(load_shipped_rules):
+            typer.echo("firemode: classification rules version 1 loaded")
+
+
 SERVICE = ServiceEntry(
     name="firemode",
     settings=FireModeSettings,
@@ -40,6 +49,7 @@ SERVICE = ServiceEntry(
     default_port=8000,
     roles=tuple(Role),
     create_user=_create_user,
+    after_migrate=load_rules_into,
     seed_demo=seed_demo,
 )
 

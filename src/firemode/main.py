@@ -10,6 +10,8 @@ from apikit.health import ReadinessCheck
 from apikit.logging import get_logger
 from apikit.purge import BATCH_SIZE, PurgeableKind, expired_idempotency_keys, expired_rows
 from firemode.buildings.router import router as buildings_router
+from firemode.defects.router import router as defects_router
+from firemode.defects.rules_router import router as rules_router
 from firemode.errors import ERROR_FORMAT
 from firemode.evidence.orphans import remove_unreferenced_blobs
 from firemode.evidence.router import router as evidence_router
@@ -48,7 +50,15 @@ def create_firemode_app(settings: FireModeSettings | None = None) -> FastAPI:
         version="1.0.0",
         description=DESCRIPTION,
         error_format=ERROR_FORMAT,
-        routers=[identity_router, buildings_router, sessions_router, results_router, evidence_router],
+        routers=[
+            identity_router,
+            buildings_router,
+            sessions_router,
+            results_router,
+            evidence_router,
+            defects_router,
+            rules_router,
+        ],
         # Uploads stream past the general body cap; their own cap applies while the bytes arrive.
         body_limit_for=lambda path: upload_cap if path == "/v1/evidence" else None,
     )
@@ -59,7 +69,8 @@ def create_firemode_app(settings: FireModeSettings | None = None) -> FastAPI:
     app.state.readiness_checks.extend(dependency_checks(app))
     app.state.startup_hooks.append(lambda: sweep_dead_uploads(app.state.evidence_store, settings))
     app.state.startup_hooks.append(lambda: sweep_unreferenced_blobs(app))
-    # Never a kind from the 7-year record set (sessions, changes, evidence, security events).
+    # Never a kind from the 7-year record set (sessions, changes, evidence, defects and their
+    # transitions, service records, security events): tests/firemode/defects/test_retention.py checks.
     app.state.purgeable_kinds.extend(
         [
             expired_idempotency_keys(app.state.database, IdempotencyKey),

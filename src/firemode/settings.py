@@ -35,6 +35,8 @@ class FireModeSettings(ServiceSettings):
     # An upload (receiving the body, then storing it) ends within this or fails (408 / 504), so a
     # temporary file older than it (and a grace) belongs to no live upload and can be swept.
     evidence_upload_timeout_seconds: float = Field(default=3600.0, gt=0)
+    # A non-critical defect is due this many days after it is opened (AS 1851 practice: 30).
+    defect_rectify_days: int = Field(default=30, ge=1, le=366)
 
     @property
     def stale_upload_seconds(self) -> float:
