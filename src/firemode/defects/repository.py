@@ -104,7 +104,9 @@ class DefectRepository(Repository[Defect]):
         return found
 
     async def unseen_evidence(self, evidence_ids: Iterable[uuid.UUID]) -> list[uuid.UUID]:
-        """Those of ``evidence_ids`` that do not exist or that the caller may not see."""
+        """Those of ``evidence_ids`` that do not exist or that the caller may not see, by the evidence
+        domain's one rule (``visible_evidence``, kept in its router until that domain has a
+        repository of its own)."""
         wanted = list(dict.fromkeys(evidence_ids))
         if not wanted:
             return []
