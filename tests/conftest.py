@@ -41,7 +41,7 @@ from firemode.cli import SERVICE as FIREMODE_ENTRY
 from firemode.database import Base as FireModeBase
 from firemode.main import ERROR_FORMAT as FIREMODE_FORMAT
 from firemode.main import create_firemode_app
-from firemode.routines.defaults import load_shipped_routines
+from firemode.reference_data import load_shipped_reference_data
 from firemode.settings import FireModeSettings
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
@@ -59,8 +59,8 @@ class Service:
     migrations: str
     error_format: ErrorFormat
     entry: ServiceEntry  # its command line's, for `migrate`
-    # What `migrate` loads besides the schema (Alloy's shipped catalogue, FireMode's routines), for a
-    # clean start where tables are emptied rather than copied (PostgreSQL).
+    # What `migrate` loads besides the schema (Alloy's shipped catalogue, FireMode's routines and
+    # classification rules), for a clean start where tables are emptied rather than copied (PostgreSQL).
     reference_data: Callable[[Connection], object] | None = None
 
 
@@ -73,7 +73,7 @@ SERVICES = {
         "firemode:migrations",
         FIREMODE_FORMAT,
         FIREMODE_ENTRY,
-        reference_data=load_shipped_routines,
+        reference_data=load_shipped_reference_data,
     ),
     "alloy": Service(
         "alloy",

@@ -99,6 +99,11 @@ SEMANTIC_VALIDATION = {
     ("POST", "/v1/tests/sessions/{session_id}/results"),
     # The device's SHA-256 must match the bytes: a fuzzed hash is rightly refused with 422.
     ("POST", "/v1/evidence"),
+    # A defect names an asset that exists, and a severity or a condition the rules classify; rules
+    # name each (asset type, condition) once; a defect moves one step along its lifecycle.
+    ("POST", "/v1/defects"),
+    ("POST", "/v1/defects/{defect_id}/transitions"),
+    ("PUT", "/v1/rules"),
     # Progression / regression links and circuit movements must name movements that exist; a
     # circuit movement has exactly one measure; scoring weights name the seven known dimensions.
     ("POST", "/v1/movements"),

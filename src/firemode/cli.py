@@ -23,7 +23,7 @@ from firemode.identity.models import User
 from firemode.identity.roles import Role
 from firemode.identity.service import UserService
 from firemode.main import create_app_from_env
-from firemode.routines.defaults import load_shipped_routines
+from firemode.reference_data import load_shipped_reference_data
 from firemode.settings import FireModeSettings
 
 
@@ -33,11 +33,11 @@ async def _create_user(
     return await UserService(session, identity).create_user(email=email, password=password, role=Role(role))
 
 
-async def load_routines_into(database: Database) -> None:
-    """The shipped routine table, into a database that has none yet."""
+async def load_reference_data_into(database: Database) -> None:
+    """The shipped routine table and classification rules, into a database that has none yet."""
     async with database.engine.begin() as connection:
-        if await connection.run_sync(load_shipped_routines):
-            typer.echo("firemode: routines version 1 loaded")
+        for name in await connection.run_sync(load_shipped_reference_data):
+            typer.echo(f"firemode: {name} version 1 loaded")
 
 
 SERVICE = ServiceEntry(
@@ -49,7 +49,7 @@ SERVICE = ServiceEntry(
     default_port=8000,
     roles=tuple(Role),
     create_user=_create_user,
-    after_migrate=load_routines_into,
+    after_migrate=load_reference_data_into,
     seed_demo=seed_demo,
 )
 

@@ -15,6 +15,8 @@ from firemode.assets.asset_types_router import router as asset_types_router
 from firemode.assets.register_router import router as register_router
 from firemode.assets.router import router as assets_router
 from firemode.buildings.router import router as buildings_router
+from firemode.defects.router import router as defects_router
+from firemode.defects.rules_router import router as rules_router
 from firemode.errors import ERROR_FORMAT
 from firemode.evidence.orphans import remove_unreferenced_blobs
 from firemode.evidence.router import router as evidence_router
@@ -63,6 +65,8 @@ def create_firemode_app(settings: FireModeSettings | None = None) -> FastAPI:
             sessions_router,
             results_router,
             evidence_router,
+            defects_router,
+            rules_router,
         ],
         # Uploads stream past the general body cap; their own cap applies while the bytes arrive.
         body_limit_for=lambda path: upload_limit(settings, path),
@@ -74,7 +78,8 @@ def create_firemode_app(settings: FireModeSettings | None = None) -> FastAPI:
     app.state.readiness_checks.extend(dependency_checks(app))
     app.state.startup_hooks.append(lambda: sweep_dead_uploads(app.state.evidence_store, settings))
     app.state.startup_hooks.append(lambda: sweep_unreferenced_blobs(app))
-    # Never a kind from the 7-year record set (sessions, changes, evidence, security events).
+    # Never a kind from the 7-year record set (sessions, changes, evidence, defects and their
+    # transitions, service records, security events): tests/firemode/defects/test_retention.py checks.
     app.state.purgeable_kinds.extend(
         [
             expired_idempotency_keys(app.state.database, IdempotencyKey),

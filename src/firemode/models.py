@@ -2,7 +2,7 @@
 
 from firemode.assets.models import Asset, AssetBaseline
 from firemode.buildings.models import Building
-from firemode.defects.models import Defect
+from firemode.defects.models import ClassificationRule, ClassificationRuleVersion, Defect, DefectTransition
 from firemode.evidence.models import Evidence
 from firemode.identity.models import RefreshToken, RevokedToken, SecurityEvent, User
 from firemode.records.models import ServiceRecord
@@ -15,7 +15,10 @@ __all__ = [
     "Asset",
     "AssetBaseline",
     "Building",
+    "ClassificationRule",
+    "ClassificationRuleVersion",
     "Defect",
+    "DefectTransition",
     "Evidence",
     "IdempotencyKey",
     "RefreshToken",

@@ -40,6 +40,8 @@ class FireModeSettings(ServiceSettings):
     # A CSV import of a building's assets: rows past the first (the header) and the file's size.
     asset_import_max_rows: int = Field(default=10_000, ge=1)
     asset_import_max_bytes: int = Field(default=5 * 1024 * 1024, ge=1024)
+    # A non-critical defect is due this many days after it is opened (AS 1851 practice: 30).
+    defect_rectify_days: int = Field(default=30, ge=1, le=366)
 
     @property
     def stale_upload_seconds(self) -> float:

@@ -14,7 +14,7 @@ import pytest
 from apikit.db.repository import Repository
 
 SRC = Path(__file__).resolve().parents[2] / "src"
-DOMAINS = ("buildings", "sessions", "sync", "evidence", "assets", "routines")
+DOMAINS = ("buildings", "sessions", "sync", "evidence", "assets", "routines", "defects")
 ROUTERS = [path for domain in DOMAINS for path in sorted((SRC / "firemode" / domain).glob("*router.py"))] + [
     SRC / "firemode/sync/worker.py"
 ]

@@ -5,9 +5,10 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import Select, or_
+from sqlalchemy import Select, or_, select
 
 from apikit.auth.dependencies import Principal
 from apikit.db.engine import ReadSession
@@ -36,6 +37,16 @@ class EvidenceRepository(Repository[Evidence]):
 
     def not_found(self, object_id: uuid.UUID) -> NotFoundError:
         return NotFoundError("No such evidence", details={"evidence_id": str(object_id)})
+
+    async def unseen(self, evidence_ids: Iterable[uuid.UUID]) -> list[uuid.UUID]:
+        """Those of ``evidence_ids`` that do not exist or that the caller may not see, once each, in
+        the order given (a record linking evidence names only what its author may see)."""
+        wanted = list(dict.fromkeys(evidence_ids))
+        if not wanted:
+            return []
+        statement = self.scoped(select(Evidence.id).where(Evidence.id.in_(wanted)))
+        seen = set((await self.session.execute(statement)).scalars())
+        return [evidence_id for evidence_id in wanted if evidence_id not in seen]
 
     async def of_session_newest_first(self, session_id: uuid.UUID, page: PageRequest) -> Page[Evidence]:
         statement = self.query().where(Evidence.session_id == session_id)
