@@ -118,11 +118,10 @@ class RulesVersion:
     rules: list[ClassificationRule]
 
 
-class RuleRepository:
+class RuleRepository(Repository[ClassificationRuleVersion]):
     """The versions of the classification rules (keyed by version; the highest is in force)."""
 
-    def __init__(self, session: ReadSession) -> None:
-        self.session = session
+    model = ClassificationRuleVersion
 
     @staticmethod
     def none_installed() -> NotFoundError:
@@ -186,7 +185,6 @@ class RuleRepository:
             await self.current()  # no rules at all is its own 404
             raise NotFoundError(
                 "No classification rule covers this condition of this asset type",
-                code="NF_RULE",
                 details={"asset_type": asset_type, "condition": condition},
             )
         return found

@@ -74,12 +74,10 @@ async def open_defect(
         if condition is None:
             raise UnprocessableError(
                 "Give a severity, or a condition for the rules to classify",
-                code="VAL_NO_RULE",
                 details={"fields": ["severity", "condition"]},
             )
         raise UnprocessableError(
             "No classification rule covers this condition of this asset type; give a severity",
-            code="VAL_NO_RULE",
             details={"asset_type": asset.asset_type, "condition": condition},
         )
     opened_at = now or utcnow()
@@ -203,7 +201,6 @@ class RulesService:
         if duplicates:
             raise UnprocessableError(
                 "Each asset type and condition has one rule",
-                code="VAL_DUPLICATE_RULE",
                 details={"field": "rules", "duplicates": duplicates},
             )
         version = ClassificationRuleVersion(
