@@ -27,7 +27,8 @@ class Defect(IdMixin, TimestampMixin, Base):
     building_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("buildings.id"))
     session_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("test_sessions.id"), default=None)
     condition: Mapped[str | None] = mapped_column(String(64), default=None)
-    severity: Mapped[str] = mapped_column(String(16))  # critical | non_critical | non_conformance
+    # critical | non_critical | non_conformance; None until the classification rules decide it
+    severity: Mapped[str | None] = mapped_column(String(16), default=None)
     description: Mapped[str] = mapped_column(String(2000))
     evidence_ids: Mapped[list[Any]] = mapped_column(default=list)  # evidence ids, as text
     status: Mapped[str] = mapped_column(String(24), default="open")
