@@ -22,6 +22,8 @@ from firemode.evidence.storage import (
 from firemode.evidence.upload import remove_stale_uploads
 from firemode.identity.models import IDENTITY_MODELS
 from firemode.identity.router import router as identity_router
+from firemode.records.router import router as records_router
+from firemode.schedule.router import router as schedule_router
 from firemode.sessions.router import router as sessions_router
 from firemode.settings import FireModeSettings
 from firemode.sync.boundary import InProcessMerge, MergeBoundary, SyncWorkerClient
@@ -48,7 +50,15 @@ def create_firemode_app(settings: FireModeSettings | None = None) -> FastAPI:
         version="1.0.0",
         description=DESCRIPTION,
         error_format=ERROR_FORMAT,
-        routers=[identity_router, buildings_router, sessions_router, results_router, evidence_router],
+        routers=[
+            identity_router,
+            buildings_router,
+            sessions_router,
+            results_router,
+            evidence_router,
+            records_router,
+            schedule_router,
+        ],
         # Uploads stream past the general body cap; their own cap applies while the bytes arrive.
         body_limit_for=lambda path: upload_cap if path == "/v1/evidence" else None,
     )

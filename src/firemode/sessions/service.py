@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.dialects import postgresql, sqlite
@@ -14,9 +15,11 @@ from apikit.ids import new_id, utcnow
 from firemode.buildings.repository import BuildingRepository
 from firemode.identity.models import User
 from firemode.identity.roles import Role
+from firemode.records.schemas import CompletionSummary
+from firemode.records.service import SessionCompletion
 from firemode.sessions.models import SessionParticipant, TestSession
 from firemode.sessions.repository import SEES_EVERY_SESSION, SessionRepository
-from firemode.sessions.schemas import TRANSITIONS, SessionStatus
+from firemode.sessions.schemas import CLOSED, TRANSITIONS, SessionStatus
 
 not_found = SessionRepository.not_found  # the evidence router's import
 
@@ -106,9 +109,15 @@ class SessionService:
         await self.session.flush()
         return row, False
 
-    async def update(self, session_id: uuid.UUID, changes: dict[str, Any]) -> TestSession:
+    async def update(
+        self, session_id: uuid.UUID, changes: dict[str, Any], now: datetime
+    ) -> tuple[TestSession, CompletionSummary | None]:
+        """The session, and what completing it wrote when this update completed it (a session
+        with a building). A closed session's status never changes again, even to itself: a
+        second completion is a 409 and writes nothing."""
         row = await self.sessions.get_or_404(session_id, for_update=True)
-        if "status" in changes and changes["status"] != row.status:
+        completion = None
+        if "status" in changes and (changes["status"] != row.status or row.status in CLOSED):
             current, wanted = SessionStatus(row.status), SessionStatus(changes["status"])
             allowed = TRANSITIONS[current]
             if wanted not in allowed:
@@ -117,11 +126,13 @@ class SessionService:
                     details={"status": current, "requested": wanted, "allowed": sorted(allowed)},
                 )
             row.status = wanted
+            if wanted == SessionStatus.COMPLETED and row.building_id is not None:
+                completion = await SessionCompletion(self.session, self.caller.user_id).complete(row, now)
         if "name" in changes:
             row.name = changes["name"]
-        row.updated_at = utcnow()
+        row.updated_at = now
         await self.session.flush()
-        return row
+        return row, completion
 
     async def add_participant(
         self, session_id: uuid.UUID, user_id: uuid.UUID

@@ -1,0 +1,85 @@
+"""The schedule's rules: from the query's rows (last pass or fail per asset and routine) to due
+dates, windows and states on a given day."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from datetime import UTC, date, timedelta
+from typing import Any
+
+from apikit.db.engine import ReadSession
+from apikit.errors import UnprocessableError
+from apikit.pagination import PageRequest
+from firemode.buildings.repository import BuildingRepository
+from firemode.schedule.dates import due_after, latest_done_due_by
+from firemode.schedule.repository import ScheduleRepository
+from firemode.schedule.schemas import BuildingSchedule, DuePage, ScheduleItem
+
+# How far ahead the work list looks when no end is given.
+DEFAULT_HORIZON = timedelta(days=30)
+
+
+def item_of(row: Any, today: date) -> ScheduleItem:
+    last_done = row.last_done.astimezone(UTC).date() if row.last_done is not None else None
+    due = due_after(last_done, row.interval_months, row.tolerance_days, today)
+    return ScheduleItem(
+        asset_id=row.asset_id,
+        building_id=row.building_id,
+        tag=row.tag,
+        asset_type=row.asset_type,
+        location=row.location,
+        routine=row.frequency,
+        last_done=last_done,
+        next_due=due.next_due,
+        window_start=due.window_start,
+        window_end=due.window_end,
+        state=due.state,
+    )
+
+
+def items_of(rows: Iterable[Any], today: date) -> list[ScheduleItem]:
+    return [item_of(row, today) for row in rows]
+
+
+class ScheduleService:
+    def __init__(self, session: ReadSession) -> None:
+        self.session = session
+        self.schedule = ScheduleRepository(session)
+
+    async def building(self, building_id: uuid.UUID, today: date) -> BuildingSchedule:
+        await BuildingRepository(self.session).get_or_404(building_id)
+        rows = await self.schedule.building(building_id)
+        return BuildingSchedule(building_id=building_id, today=today, data=items_of(rows, today))
+
+    async def due(
+        self,
+        page: PageRequest,
+        *,
+        today: date,
+        start: date | None,
+        end: date | None,
+        building_id: uuid.UUID | None,
+    ) -> DuePage:
+        """Routines whose next due date falls in ``[start, end]`` (no start: everything overdue
+        too), and those never done, across buildings or in one."""
+        end = end or today + DEFAULT_HORIZON
+        if start is not None and start > end:
+            raise UnprocessableError(
+                "from must not be after to", details={"from": start.isoformat(), "to": end.isoformat()}
+            )
+        if building_id is not None:
+            await BuildingRepository(self.session).get_or_404(building_id)
+        intervals = await self.schedule.intervals()
+        found = await self.schedule.due_between(
+            page,
+            building_id=building_id,
+            last_done_from=(
+                None
+                if start is None
+                else {n: latest_done_due_by(start - timedelta(days=1), n) for n in intervals}
+            ),
+            last_done_to={n: latest_done_due_by(end, n) for n in intervals},
+            filters={"building_id": building_id, "from": start, "to": end},
+        )
+        return DuePage(today=today, data=items_of(found.items, today), next_cursor=found.next_cursor)
