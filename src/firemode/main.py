@@ -10,6 +10,7 @@ from apikit.health import ReadinessCheck
 from apikit.logging import get_logger
 from apikit.purge import BATCH_SIZE, PurgeableKind, expired_idempotency_keys, expired_rows
 from firemode.buildings.router import router as buildings_router
+from firemode.bundle.router import router as bundle_router
 from firemode.errors import ERROR_FORMAT
 from firemode.evidence.orphans import remove_unreferenced_blobs
 from firemode.evidence.router import router as evidence_router
@@ -58,6 +59,7 @@ def create_firemode_app(settings: FireModeSettings | None = None) -> FastAPI:
             evidence_router,
             records_router,
             schedule_router,
+            bundle_router,
         ],
         # Uploads stream past the general body cap; their own cap applies while the bytes arrive.
         body_limit_for=lambda path: upload_cap if path == "/v1/evidence" else None,

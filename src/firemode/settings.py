@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from typing import ClassVar, Final
+from typing import Annotated, ClassVar, Final
 
+from fastapi import Depends, Request
 from pydantic import Field, model_validator
 from pydantic_settings import SettingsConfigDict
 
@@ -35,6 +36,8 @@ class FireModeSettings(ServiceSettings):
     # An upload (receiving the body, then storing it) ends within this or fails (408 / 504), so a
     # temporary file older than it (and a grace) belongs to no live upload and can be swept.
     evidence_upload_timeout_seconds: float = Field(default=3600.0, gt=0)
+    # An offline bundle lists every active asset of its building, up to this many (else a 413).
+    bundle_max_assets: int = Field(default=5000, ge=1)
 
     @property
     def stale_upload_seconds(self) -> float:
@@ -52,3 +55,12 @@ class FireModeSettings(ServiceSettings):
                 "timeout plus twice the database timeout)"
             )
         return self
+
+
+def settings_of(request: Request) -> FireModeSettings:
+    """The settings the app serving the request was made with."""
+    settings: FireModeSettings = request.app.state.settings
+    return settings
+
+
+Settings = Annotated[FireModeSettings, Depends(settings_of)]
