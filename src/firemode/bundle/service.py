@@ -23,7 +23,7 @@ from firemode.bundle.schemas import (
 )
 from firemode.schedule.dates import ScheduleState
 from firemode.schedule.repository import ScheduleRepository
-from firemode.schedule.service import items_of
+from firemode.schedule.service import entry_of
 from firemode.sessions.repository import SessionRepository
 
 
@@ -69,11 +69,10 @@ class BundleService:
                 },
             )
         due: dict[uuid.UUID, list[DueRoutine]] = {}
-        for item in items_of(await ScheduleRepository(self.session).building(building_id), today):
-            if item.state != ScheduleState.NOT_DUE:
-                due.setdefault(item.asset_id, []).append(
-                    DueRoutine.model_validate(item.model_dump(include=set(DueRoutine.model_fields)))
-                )
+        for row in await ScheduleRepository(self.session).building(building_id):
+            entry = entry_of(row, today)
+            if entry["state"] != ScheduleState.NOT_DUE:
+                due.setdefault(row.asset_id, []).append(DueRoutine.model_validate(entry))
         return [
             BundleAsset(
                 asset_id=asset.id,

@@ -27,9 +27,8 @@ from firemode.records.models import ServiceRecord
 from firemode.records.repository import RecordRepository
 from firemode.records.schemas import CompletionSummary, Skipped
 from firemode.routines.models import RoutineVersion
-from firemode.schedule.dates import ScheduleState
+from firemode.schedule.dates import ScheduleState, due_after
 from firemode.schedule.repository import ACTIVE, ScheduleRepository
-from firemode.schedule.service import item_of
 from firemode.sessions.models import TestSession
 
 _OPEN_WORK = (ScheduleState.DUE, ScheduleState.OVERDUE, ScheduleState.NEVER_DONE)
@@ -58,11 +57,18 @@ class SessionCompletion:
         routines = await self._routines([asset.id for _, asset in active], now)
         version = await self.session.scalar(select(func.max(RoutineVersion.version)))
         technicians = await self._technicians(row.id)
+        baselines = await self.records.baselines(
+            [
+                asset.id
+                for entry, asset in active
+                if asset.asset_type == STAIR_PRESSURISATION and entry.readings
+            ]
+        )
         records = []
         defects: list[Defect] = []
         for entry, asset in active:
             skipped.extend(Skipped(tag=entry.tag, reason=problem) for problem in entry.problems)
-            defects.extend(await self._defects(row, entry, asset))
+            defects.extend(self._defects(row, entry, asset, baselines.get(asset.id)))
             if entry.result is None:
                 if not entry.problems:
                     skipped.append(Skipped(tag=entry.tag, reason="no result"))
@@ -108,7 +114,9 @@ class SessionCompletion:
         today = now.astimezone(UTC).date()
         for start in range(0, len(asset_ids), 500):
             for row in await ScheduleRepository(self.session).assets(asset_ids[start : start + 500]):
-                found.setdefault(row.asset_id, {})[row.frequency] = item_of(row, today).state
+                last_done = row.last_done.astimezone(UTC).date() if row.last_done is not None else None
+                due = due_after(last_done, row.interval_months, row.tolerance_days, today)
+                found.setdefault(row.asset_id, {})[row.frequency] = due.state
         return found
 
     @staticmethod
@@ -137,7 +145,9 @@ class SessionCompletion:
                 found.setdefault(tag, set()).add(str(user))
         return found
 
-    async def _defects(self, row: TestSession, entry: AssetEntry, asset: Asset) -> list[Defect]:
+    def _defects(
+        self, row: TestSession, entry: AssetEntry, asset: Asset, baseline: dict[str, float] | None
+    ) -> list[Defect]:
         opened = []
         if entry.defect is not None:
             opened.append(
@@ -151,7 +161,6 @@ class SessionCompletion:
                 )
             )
         if asset.asset_type == STAIR_PRESSURISATION and entry.readings:
-            baseline = (await self.records.baselines([asset.id])).get(asset.id)
             for breach in breaches(entry.readings, baseline):
                 opened.append(
                     self._defect(row, asset, condition=breach.condition, description=breach.description)

@@ -4,7 +4,6 @@ dates, windows and states on a given day."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
 from datetime import UTC, date, timedelta
 from typing import Any
 
@@ -14,32 +13,30 @@ from apikit.pagination import PageRequest
 from firemode.buildings.repository import BuildingRepository
 from firemode.schedule.dates import due_after, latest_done_due_by
 from firemode.schedule.repository import ScheduleRepository
-from firemode.schedule.schemas import BuildingSchedule, DuePage, ScheduleItem
+from firemode.schedule.schemas import DuePage
 
 # How far ahead the work list looks when no end is given.
 DEFAULT_HORIZON = timedelta(days=30)
 
 
-def item_of(row: Any, today: date) -> ScheduleItem:
+def entry_of(row: Any, today: date) -> dict[str, Any]:
+    """One schedule item as plain data (a ``ScheduleItem``'s fields): a building's schedule has
+    tens of thousands, and building a model for each costs more than the query."""
     last_done = row.last_done.astimezone(UTC).date() if row.last_done is not None else None
     due = due_after(last_done, row.interval_months, row.tolerance_days, today)
-    return ScheduleItem(
-        asset_id=row.asset_id,
-        building_id=row.building_id,
-        tag=row.tag,
-        asset_type=row.asset_type,
-        location=row.location,
-        routine=row.frequency,
-        last_done=last_done,
-        next_due=due.next_due,
-        window_start=due.window_start,
-        window_end=due.window_end,
-        state=due.state,
-    )
-
-
-def items_of(rows: Iterable[Any], today: date) -> list[ScheduleItem]:
-    return [item_of(row, today) for row in rows]
+    return {
+        "asset_id": row.asset_id,
+        "building_id": row.building_id,
+        "tag": row.tag,
+        "asset_type": row.asset_type,
+        "location": row.location,
+        "routine": row.frequency,
+        "last_done": last_done,
+        "next_due": due.next_due,
+        "window_start": due.window_start,
+        "window_end": due.window_end,
+        "state": due.state.value,
+    }
 
 
 class ScheduleService:
@@ -47,10 +44,11 @@ class ScheduleService:
         self.session = session
         self.schedule = ScheduleRepository(session)
 
-    async def building(self, building_id: uuid.UUID, today: date) -> BuildingSchedule:
+    async def building(self, building_id: uuid.UUID, today: date) -> dict[str, Any]:
+        """A ``BuildingSchedule`` as plain data, for the JSON encoder to write as it is."""
         await BuildingRepository(self.session).get_or_404(building_id)
         rows = await self.schedule.building(building_id)
-        return BuildingSchedule(building_id=building_id, today=today, data=items_of(rows, today))
+        return {"building_id": building_id, "today": today, "data": [entry_of(row, today) for row in rows]}
 
     async def due(
         self,
@@ -82,4 +80,10 @@ class ScheduleService:
             last_done_to={n: latest_done_due_by(end, n) for n in intervals},
             filters={"building_id": building_id, "from": start, "to": end},
         )
-        return DuePage(today=today, data=items_of(found.items, today), next_cursor=found.next_cursor)
+        return DuePage.model_validate(
+            {
+                "today": today,
+                "data": [entry_of(row, today) for row in found.items],
+                "next_cursor": found.next_cursor,
+            }
+        )
