@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, func, select
+from sqlalchemy import Table
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from apikit.db.bulk import insert_rows
@@ -26,9 +26,9 @@ from firemode.records.document import AssetEntry, asset_entries, tag_of
 from firemode.records.models import ServiceRecord
 from firemode.records.repository import RecordRepository
 from firemode.records.schemas import CompletionSummary, Skipped
-from firemode.routines.models import RoutineVersion
-from firemode.schedule.dates import ScheduleState, due_after
+from firemode.schedule.dates import ScheduleState
 from firemode.schedule.repository import ACTIVE, ScheduleRepository
+from firemode.schedule.service import due_of
 from firemode.sessions.models import TestSession
 
 _OPEN_WORK = (ScheduleState.DUE, ScheduleState.OVERDUE, ScheduleState.NEVER_DONE)
@@ -55,7 +55,7 @@ class SessionCompletion:
             else:
                 active.append((entry, asset))
         routines = await self._routines([asset.id for _, asset in active], now)
-        version = await self.session.scalar(select(func.max(RoutineVersion.version)))
+        version = await ScheduleRepository(self.session).current_version()
         technicians = await self._technicians(row.id)
         baselines = await self.records.baselines(
             [
@@ -114,9 +114,7 @@ class SessionCompletion:
         today = now.astimezone(UTC).date()
         for start in range(0, len(asset_ids), 500):
             for row in await ScheduleRepository(self.session).assets(asset_ids[start : start + 500]):
-                last_done = row.last_done.astimezone(UTC).date() if row.last_done is not None else None
-                due = due_after(last_done, row.interval_months, row.tolerance_days, today)
-                found.setdefault(row.asset_id, {})[row.frequency] = due.state
+                found.setdefault(row.asset_id, {})[row.frequency] = due_of(row, today)[1].state
         return found
 
     @staticmethod

@@ -101,6 +101,10 @@ class ScheduleRepository(Repository[Asset]):
         statement, _ = schedule_rows(None)
         return list(await self.session.execute(statement.where(Asset.id.in_(asset_ids))))
 
+    async def current_version(self) -> int | None:
+        version: int | None = await self.session.scalar(select(current_routine_version()))
+        return version
+
     async def intervals(self) -> list[int]:
         """The intervals (in months) the current routine table uses."""
         statement = (

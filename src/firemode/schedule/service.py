@@ -11,7 +11,7 @@ from apikit.db.engine import ReadSession
 from apikit.errors import UnprocessableError
 from apikit.pagination import PageRequest
 from firemode.buildings.repository import BuildingRepository
-from firemode.schedule.dates import due_after, latest_done_due_by
+from firemode.schedule.dates import Due, due_after, latest_done_due_by
 from firemode.schedule.repository import ScheduleRepository
 from firemode.schedule.schemas import DuePage
 
@@ -19,11 +19,16 @@ from firemode.schedule.schemas import DuePage
 DEFAULT_HORIZON = timedelta(days=30)
 
 
+def due_of(row: Any, today: date) -> tuple[date | None, Due]:
+    """A schedule row's last pass or fail (its UTC date), and when it is next due."""
+    last_done = row.last_done.astimezone(UTC).date() if row.last_done is not None else None
+    return last_done, due_after(last_done, row.interval_months, row.tolerance_days, today)
+
+
 def entry_of(row: Any, today: date) -> dict[str, Any]:
     """One schedule item as plain data (a ``ScheduleItem``'s fields): a building's schedule has
     tens of thousands, and building a model for each costs more than the query."""
-    last_done = row.last_done.astimezone(UTC).date() if row.last_done is not None else None
-    due = due_after(last_done, row.interval_months, row.tolerance_days, today)
+    last_done, due = due_of(row, today)
     return {
         "asset_id": row.asset_id,
         "building_id": row.building_id,

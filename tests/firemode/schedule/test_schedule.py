@@ -18,6 +18,7 @@ from tests.firemode.schedule.conftest import (
     add_assets,
     complete,
     decommission,
+    install_routines,
     setting,
     start_session,
     submit,
@@ -186,8 +187,6 @@ async def test_the_schedule_follows_the_last_pass_or_fail(
 async def test_only_active_assets_and_the_current_routine_version(
     firemode: ServiceClient, technician: Account, supervisor: Account, building: str, routines: int
 ) -> None:
-    from tests.firemode.schedule.conftest import install_routines
-
     ids = await add_assets(
         firemode, building, supervisor, [("EXT-1", "portable_extinguisher"), ("OLD", "fire_door")]
     )
