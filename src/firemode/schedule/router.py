@@ -13,6 +13,7 @@ from apikit import jsoncodec
 from apikit.db.engine import ReadOnlySession
 from apikit.openapi import error_responses
 from apikit.pagination import PageParams
+from apikit.schemas import IsoDate
 from firemode.clock import Today
 from firemode.identity.roles import CurrentUser
 from firemode.schedule.schemas import BuildingSchedule, DuePage
@@ -50,11 +51,11 @@ async def due_work(
     page: PageParams,
     today: Today,
     start: Annotated[
-        date | None,
+        IsoDate | None,
         Query(alias="from", ge=EARLIEST, le=LATEST, description="ISO date; absent: overdue work too"),
     ] = None,
     end: Annotated[
-        date | None,
+        IsoDate | None,
         Query(alias="to", ge=EARLIEST, le=LATEST, description="ISO date; default today + 30 days"),
     ] = None,
     building_id: uuid.UUID | None = None,

@@ -244,6 +244,8 @@ async def test_the_work_list_across_buildings(
     [
         "from=2026-02-30",
         "to=yesterday",
+        "to=0",
+        "from=2026-01-01T00:00:00Z",
         "from=2026-07-01&to=2026-06-01",
         "to=0001-01-01",
         "from=9999-12-31",
