@@ -30,8 +30,9 @@ def entry_of(row: Any, today: date) -> dict[str, Any]:
     tens of thousands, and building a model for each costs more than the query."""
     last_done, due = due_of(row, today)
     return {
-        "asset_id": row.asset_id,
-        "building_id": row.building_id,
+        # As text: asyncpg's UUIDs are a subclass the JSON encoder does not take.
+        "asset_id": str(row.asset_id),
+        "building_id": str(row.building_id),
         "tag": row.tag,
         "asset_type": row.asset_type,
         "location": row.location,
@@ -53,7 +54,11 @@ class ScheduleService:
         """A ``BuildingSchedule`` as plain data, for the JSON encoder to write as it is."""
         await BuildingRepository(self.session).get_or_404(building_id)
         rows = await self.schedule.building(building_id)
-        return {"building_id": building_id, "today": today, "data": [entry_of(row, today) for row in rows]}
+        return {
+            "building_id": str(building_id),
+            "today": today,
+            "data": [entry_of(row, today) for row in rows],
+        }
 
     async def due(
         self,
