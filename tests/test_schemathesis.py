@@ -97,6 +97,10 @@ SEMANTIC_VALIDATION = {
     ("POST", "/v1/tests/sessions"),
     ("POST", "/v1/tests/sessions/{session_id}/participants"),
     ("POST", "/v1/tests/sessions/{session_id}/results"),
+    # An optional Idempotency-Key must still be 1–255 visible ASCII characters (a documented 400).
+    ("PATCH", "/v1/tests/sessions/{session_id}"),
+    # The work list's period must not end before it starts (a documented 422).
+    ("GET", "/v1/schedule/due"),
     # The device's SHA-256 must match the bytes: a fuzzed hash is rightly refused with 422.
     ("POST", "/v1/evidence"),
     # A defect names an asset that exists, and a severity or a condition the rules classify; rules

@@ -225,8 +225,11 @@ async def paginate(
     keyset: Keyset,
     page: PageRequest,
     filters: Mapping[str, Any] | None = None,
+    rows: bool = False,
 ) -> Page[Any]:
-    """Run ``statement`` (already filtered and authorized) one page at a time."""
+    """Run ``statement`` (already filtered and authorized) one page at a time. Its items are the
+    first column's values (an entity), or with ``rows`` whole rows, whose labels name the keyset's
+    columns."""
     digest = filters_digest(filters or {})
     direction: Direction = page.direction or "next"
     after: tuple[Any, ...] | None = None
@@ -252,11 +255,11 @@ async def paginate(
     statement = statement.order_by(None).order_by(*order).limit(page.limit + 1)
 
     result = await session.execute(statement)
-    rows = list(result.scalars())
-    has_more = len(rows) > page.limit
-    rows = rows[: page.limit]
+    items = list(result if rows else result.scalars())
+    has_more = len(items) > page.limit
+    items = items[: page.limit]
     if backwards:
-        rows.reverse()
+        items.reverse()
 
     def cursor_at(item: Any, towards: Direction) -> str:
         payload = {
@@ -268,15 +271,15 @@ async def paginate(
         }
         return page.codec.encode(payload)
 
-    if not rows:
+    if not items:
         return Page([], None, None, False)
     # Forward: more after us if we over-fetched; something before us if we came from a cursor.
     more_after = has_more if not backwards else after is not None
     more_before = after is not None if not backwards else has_more
     return Page(
-        items=rows,
-        next_cursor=cursor_at(rows[-1], "next") if more_after else None,
-        prev_cursor=cursor_at(rows[0], "prev") if more_before else None,
+        items=items,
+        next_cursor=cursor_at(items[-1], "next") if more_after else None,
+        prev_cursor=cursor_at(items[0], "prev") if more_before else None,
         has_more=has_more,
     )
 

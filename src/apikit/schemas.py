@@ -160,6 +160,18 @@ IsoDateTime = Annotated[datetime, BeforeValidator(_iso_datetime), AfterValidator
 IsoTimestamp = Annotated[Timestamp, BeforeValidator(_iso_datetime)]
 
 
+def _iso_date(value: object) -> object:
+    """ISO 8601 calendar dates only: no Unix timestamps, no date-times."""
+    if not isinstance(value, str) or not _ISO_DATE.fullmatch(value):
+        raise ValueError("expected an ISO 8601 date such as 2026-01-31")
+    return value
+
+
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+# A query parameter's date, where FastAPI would otherwise take "0" as 1970-01-01.
+IsoDate = Annotated[date, BeforeValidator(_iso_date)]
+
+
 def _whole(value: Any) -> Any:
     return int(value) if isinstance(value, float) and value.is_integer() else value
 

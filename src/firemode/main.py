@@ -15,6 +15,7 @@ from firemode.assets.asset_types_router import router as asset_types_router
 from firemode.assets.register_router import router as register_router
 from firemode.assets.router import router as assets_router
 from firemode.buildings.router import router as buildings_router
+from firemode.bundle.router import router as bundle_router
 from firemode.defects.router import router as defects_router
 from firemode.defects.rules_router import router as rules_router
 from firemode.errors import ERROR_FORMAT
@@ -29,7 +30,9 @@ from firemode.evidence.storage import (
 from firemode.evidence.upload import remove_stale_uploads
 from firemode.identity.models import IDENTITY_MODELS
 from firemode.identity.router import router as identity_router
+from firemode.records.router import router as records_router
 from firemode.routines.router import router as routines_router
+from firemode.schedule.router import router as schedule_router
 from firemode.sessions.router import router as sessions_router
 from firemode.settings import FireModeSettings
 from firemode.sync.boundary import InProcessMerge, MergeBoundary, SyncWorkerClient
@@ -67,6 +70,12 @@ def create_firemode_app(settings: FireModeSettings | None = None) -> FastAPI:
             evidence_router,
             defects_router,
             rules_router,
+            sessions_router,
+            results_router,
+            evidence_router,
+            records_router,
+            schedule_router,
+            bundle_router,
         ],
         # Uploads stream past the general body cap; their own cap applies while the bytes arrive.
         body_limit_for=lambda path: upload_limit(settings, path),

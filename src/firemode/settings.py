@@ -42,6 +42,8 @@ class FireModeSettings(ServiceSettings):
     asset_import_max_bytes: int = Field(default=5 * 1024 * 1024, ge=1024)
     # A non-critical defect is due this many days after it is opened (AS 1851 practice: 30).
     defect_rectify_days: int = Field(default=30, ge=1, le=366)
+    # An offline bundle lists every active asset of its building, up to this many (else a 413).
+    bundle_max_assets: int = Field(default=5000, ge=1)
 
     @property
     def stale_upload_seconds(self) -> float:

@@ -34,8 +34,7 @@ class Defect(IdMixin, TimestampMixin, Base):
     session_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("test_sessions.id"), default=None)
     condition: Mapped[str | None] = mapped_column(String(CONDITION_MAX), default=None)
     # critical | non_critical | non_conformance; None: unclassified, which only completion opens
-    # (the column stays NOT NULL until the completion work's migration relaxes it).
-    severity: Mapped[str | None] = mapped_column(String(16), nullable=False)
+    severity: Mapped[str | None] = mapped_column(String(16), default=None)
     description: Mapped[str] = mapped_column(String(DESCRIPTION_MAX))
     evidence_ids: Mapped[list[Any]] = mapped_column(default=list)  # evidence ids, as text
     status: Mapped[str] = mapped_column(String(24), default="open")

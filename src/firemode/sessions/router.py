@@ -5,13 +5,16 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request, Response, status
+from fastapi import APIRouter, Depends, Query, Request, Response, status
 
 from apikit.conditional import json_with_etag
 from apikit.db.engine import ReadSession, WriteSession
+from apikit.idempotency import IdempotencyGuard, idempotency
 from apikit.openapi import error_responses
 from apikit.pagination import Page, PageParams
 from apikit.schemas import Id, IsoDateTime
+from firemode.clock import Now
+from firemode.defects.service import Due
 from firemode.identity.roles import CurrentUser
 from firemode.sessions.models import TestSession
 from firemode.sessions.repository import SessionRepository
@@ -23,12 +26,17 @@ from firemode.sessions.schemas import (
     SessionDetail,
     SessionPage,
     SessionStatus,
-    SessionSummary,
+    SessionUpdated,
     SessionUpdateRequest,
 )
 from firemode.sessions.service import SessionService
+from firemode.sync.models import IdempotencyKey
 
 router = APIRouter(prefix="/v1/tests/sessions", tags=["test sessions"])
+# Optional on PATCH: a completion retried with its key gets its first answer (with what it wrote).
+Idempotency = Annotated[
+    IdempotencyGuard, Depends(idempotency(IdempotencyKey, required=False), scope="function")
+]
 
 
 @router.post(
@@ -94,15 +102,24 @@ async def read_test_session(
 
 @router.patch(
     "/{session_id}",
-    response_model=SessionSummary,
-    summary="Move a session through its lifecycle, or rename it",
-    responses=error_responses(401, 404, 409),
+    response_model=SessionUpdated,
+    summary="Move a session through its lifecycle, or rename it; completing writes its service records",
+    responses=error_responses(400, 401, 404, 409),
 )
 async def update_test_session(
-    session_id: uuid.UUID, body: SessionUpdateRequest, caller: CurrentUser, session: WriteSession
-) -> TestSession:
+    session_id: uuid.UUID,
+    body: SessionUpdateRequest,
+    caller: CurrentUser,
+    guard: Idempotency,
+    session: WriteSession,
+    now: Now,
+    due: Due,
+) -> SessionUpdated:
     changes = body.model_dump(exclude_unset=True, exclude_none=True)
-    return await SessionService(session, caller).update(session_id, changes)
+    row, completion = await SessionService(session, caller).update(session_id, changes, now, due)
+    answer = SessionUpdated.of(row, completion)
+    await guard.record(session, 200, answer.model_dump(mode="json"))
+    return answer
 
 
 @router.post(

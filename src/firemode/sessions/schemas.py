@@ -8,6 +8,7 @@ from typing import Any, Literal, Self
 from pydantic import BaseModel, ConfigDict, Field
 
 from apikit.schemas import Extended, Id, RequestModel
+from firemode.records.schemas import CompletionSummary
 from firemode.sessions.models import TestSession
 
 
@@ -63,6 +64,16 @@ class SessionSummary(BaseModel):
     building_id: uuid.UUID | None
     status: SessionStatus
     created_at: datetime
+
+
+class SessionUpdated(SessionSummary):
+    completion: CompletionSummary | None = Field(
+        default=None, description="What completing the session wrote (when this update completed it)"
+    )
+
+    @classmethod
+    def of(cls, row: TestSession, completion: CompletionSummary | None) -> Self:
+        return cls.model_validate(Extended(row, completion=completion))
 
 
 class SessionPage(BaseModel):

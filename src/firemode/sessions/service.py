@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.dialects import postgresql, sqlite
@@ -12,11 +13,14 @@ from apikit.auth.dependencies import Principal
 from apikit.errors import AuthorizationError, BusinessRuleError, ConflictError, UnprocessableError
 from apikit.ids import new_id, utcnow
 from firemode.buildings.repository import BuildingRepository
+from firemode.defects.service import DuePolicy
 from firemode.identity.models import User
 from firemode.identity.roles import Role
+from firemode.records.schemas import CompletionSummary
+from firemode.records.service import SessionCompletion
 from firemode.sessions.models import SessionParticipant, TestSession
 from firemode.sessions.repository import SEES_EVERY_SESSION, SessionRepository
-from firemode.sessions.schemas import TRANSITIONS, SessionStatus
+from firemode.sessions.schemas import CLOSED, TRANSITIONS, SessionStatus
 
 
 def device_actor(user_id: uuid.UUID) -> str:
@@ -104,9 +108,15 @@ class SessionService:
         await self.session.flush()
         return row, False
 
-    async def update(self, session_id: uuid.UUID, changes: dict[str, Any]) -> TestSession:
+    async def update(
+        self, session_id: uuid.UUID, changes: dict[str, Any], now: datetime, due: DuePolicy
+    ) -> tuple[TestSession, CompletionSummary | None]:
+        """The session, and what completing it wrote when this update completed it (a session
+        with a building). A closed session's status never changes again, even to itself: a
+        second completion is a 409 and writes nothing."""
         row = await self.sessions.get_or_404(session_id, for_update=True)
-        if "status" in changes and changes["status"] != row.status:
+        completion = None
+        if "status" in changes and (changes["status"] != row.status or row.status in CLOSED):
             current, wanted = SessionStatus(row.status), SessionStatus(changes["status"])
             allowed = TRANSITIONS[current]
             if wanted not in allowed:
@@ -115,11 +125,15 @@ class SessionService:
                     details={"status": current, "requested": wanted, "allowed": sorted(allowed)},
                 )
             row.status = wanted
+            if wanted == SessionStatus.COMPLETED and row.building_id is not None:
+                completion = await SessionCompletion(self.session, self.caller.user_id, due).complete(
+                    row, now
+                )
         if "name" in changes:
             row.name = changes["name"]
-        row.updated_at = utcnow()
+        row.updated_at = now
         await self.session.flush()
-        return row
+        return row, completion
 
     async def add_participant(
         self, session_id: uuid.UUID, user_id: uuid.UUID

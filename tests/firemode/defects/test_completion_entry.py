@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import uuid
 
-import pytest
-
 from firemode.assets.models import Asset
 from firemode.defects.models import Defect
 from firemode.defects.service import DuePolicy, open_defect
@@ -38,10 +36,6 @@ async def test_completion_classifies_by_the_rules(
     assert read.json()["severity"] == "critical"
 
 
-@pytest.mark.skipif(
-    not Defect.__table__.c.severity.nullable,
-    reason="defects.severity is NOT NULL until the completion work's migration relaxes it",
-)
 async def test_completion_keeps_a_defect_no_rule_classifies(
     firemode: ServiceClient, technician: Account, site: Site
 ) -> None:

@@ -1,7 +1,7 @@
 """defect transitions, classification rules
 
 Revision ID: 0009
-Revises: 0007
+Revises: 0008
 Create Date: 2026-12-01 15:46:45.850079
 
 The defects domain's own tables: every lifecycle move of a defect (kept, like the defect, for the
@@ -18,7 +18,7 @@ from alembic import op
 import apikit.db.types
 
 revision: str = "0009"
-down_revision: str | None = "0007"
+down_revision: str | None = "0008"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

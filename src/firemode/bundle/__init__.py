@@ -1,0 +1,1 @@
+"""The offline bundle: what a device needs before it loses signal."""
