@@ -76,5 +76,5 @@ class Bundle(BaseModel):
     open_defects: list[BundleDefect]
     routines: RoutineTable
     rules_version: int | None = Field(
-        default=None, description="The classification rules in force (none exist yet: always null)"
+        default=None, description="The classification rules in force (null before any is installed)"
     )

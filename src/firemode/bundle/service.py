@@ -21,6 +21,7 @@ from firemode.bundle.schemas import (
     DueRoutine,
     RoutineTable,
 )
+from firemode.defects.repository import RuleRepository
 from firemode.schedule.dates import ScheduleState
 from firemode.schedule.repository import ScheduleRepository
 from firemode.schedule.service import entry_of
@@ -54,6 +55,7 @@ class BundleService:
             routines=RoutineTable(
                 version=version, routines=[BundleRoutine.model_validate(r) for r in routines]
             ),
+            rules_version=await RuleRepository(self.session).latest_version() or None,
         )
 
     async def _assets(self, building_id: uuid.UUID, today: date) -> list[BundleAsset]:

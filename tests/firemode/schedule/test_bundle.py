@@ -70,7 +70,7 @@ async def test_the_bundle_holds_what_a_device_needs(
     assert (defect["asset_id"], defect["condition"], defect["severity"]) == (ids["EXT-1"], "dent", None)
     assert bundle["routines"]["version"] == routines
     assert {r["asset_type"] for r in bundle["routines"]["routines"]} >= {"fire_blanket"}
-    assert bundle["rules_version"] is None
+    assert bundle["rules_version"] == 1  # the shipped rules
 
     # A change to the session changes the bundle, and its ETag.
     await submit(firemode, technician, session_id, [setting("/assets/EXT-1/notes", "next")])
