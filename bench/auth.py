@@ -85,7 +85,6 @@ from apikit.db.engine import ReadSession
 from apikit.errors import NotFoundError
 from firemode.identity.models import User
 from firemode.identity.roles import Role
-from firemode.identity.router import _user_response
 from firemode.identity.schemas import UserResponse
 from firemode.main import create_firemode_app
 
@@ -117,7 +116,7 @@ def build_app(data_dir: Path, database_url: str, redis_url: str | None, namespac
         user = await session.get(User, user_id)  # what read_current_user does, minus CurrentUser
         if user is None:
             raise NotFoundError("No such user", code="NF_USER")
-        return _user_response(user)
+        return UserResponse.model_validate(user)  # what the route's response_model makes of it
 
     app.add_api_route(
         "/bench/users/{user_id}",
