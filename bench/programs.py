@@ -29,7 +29,7 @@ from typing import Any
 
 from httpx import ASGITransport, AsyncClient
 
-from _common import percentile, postgres_answers, scratch_database
+from _common import in_process_settings, percentile, postgres_answers, scratch_database
 from alloy.catalogue.repository import ScoringConfigRepository
 from alloy.cli import SERVICE as ALLOY
 from alloy.generator import ProgramSpec, ScoringRules, build_plan
@@ -74,15 +74,7 @@ async def measure(url: str, data_dir: Path) -> dict[str, float]:
     database = Database(url)
     await migrate(ALLOY, database)
     await database.dispose()
-    settings = AlloySettings(
-        env="test",
-        data_dir=data_dir,
-        database_url=url,
-        secret_key="bench-secret-" + "x" * 40,
-        internal_secret_key="bench-internal-" + "y" * 40,
-        password_hash_profile="fast",  # noqa: S106 - not a password
-        program_create_rate="100000/minute",
-    )
+    settings = in_process_settings(AlloySettings, data_dir, url, program_create_rate="100000/minute")
     app = create_alloy_app(settings)
     transport = ASGITransport(app=app)
     async with (
