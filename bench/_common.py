@@ -6,22 +6,33 @@ subprocesses (``spawn`` hands them the same ``sys.path``).
 
 * Figures: :class:`Plan` (how long and how hard one run loads a server), :class:`RunResult` (what
   one run measured), :class:`Comparison` (interleaved runs of a measured side and a reference).
-* Servers: :func:`launch` starts ``<script> serve <kind> …`` on a free 127.0.0.1 port, with its
-  output in a log file; :func:`serving` waits until they answer ``/health`` and stops them
-  afterwards; :func:`serve_app` is what the subprocess runs (uvicorn, one worker).
+* Servers: :func:`start_server` (on :func:`launch`) starts ``<script> serve <kind> …`` on a free
+  127.0.0.1 port, with its output in a log file; :func:`serving` waits until they answer
+  ``/health`` and stops them afterwards; :func:`serve_app` is what the subprocess runs (uvicorn,
+  one worker), and :func:`serve_kit_or_bare` picks FireMode or a script's bare app for it.
+  :func:`bare_starlette` wraps a script's bare handlers (``/health``, the raw driver's lifetime).
+* Command line and figures: :func:`argument_parser` and :func:`add_serve_command` (the internal
+  ``serve`` every script has), :func:`comparison_plan`, :func:`choose_databases`,
+  :func:`workspace` (the run's temporary directory and load process), :func:`markdown_table`,
+  :func:`ratio_table` and the cells the scripts' own tables share.
 * Load: ``wrk`` (:class:`WrkLoad`) or a small asyncio keep-alive HTTP/1.1 client
   (:class:`PythonLoad`, :func:`exchange_loop`), always bounded in requests and in seconds.
 * Databases: whether PostgreSQL answers, scratch databases (``bench_<hex>``, dropped afterwards),
   and the raw drivers (aiosqlite, asyncpg) that the bare reference handlers use.
+* FireMode set-up: settings, the schema and accounts (:func:`set_up_accounts`), logins; the
+  settings of an app driven in process (:func:`in_process_settings`, FireMode's or Alloy's).
 """
 
 from __future__ import annotations
 
+import argparse
 import asyncio
+import functools
 import http.client
 import itertools
 import json
 import math
+import multiprocessing
 import os
 import secrets
 import shutil
@@ -29,13 +40,14 @@ import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.parse
 import uuid
 from collections import Counter
-from collections.abc import Callable, Coroutine, Iterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Coroutine, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from contextlib import contextmanager
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
@@ -44,6 +56,10 @@ import aiosqlite
 import asyncpg
 import uvicorn
 from sqlalchemy.engine import make_url
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
 
 from apikit import migrations
 from apikit.db.engine import Database
@@ -62,6 +78,7 @@ READY_TIMEOUT_SECONDS = 90.0  # a guard against a hang: on a busy shared machine
 RESULT_MARKER = "BENCH_RESULT "
 
 T = TypeVar("T")
+S = TypeVar("S")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -173,9 +190,9 @@ def checked_identifier(name: str) -> str:
     return name
 
 
-async def postgres_answers() -> bool:
+async def postgres_answers(dsn: str = POSTGRES_DSN) -> bool:
     try:
-        connection = await asyncpg.connect(POSTGRES_DSN, timeout=2)
+        connection = await asyncpg.connect(dsn, timeout=2)
     except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError):
         return False
     await connection.close()
@@ -289,6 +306,25 @@ def bare_database(kit_url: str) -> BareDatabase:
     return BarePostgres(url.set(drivername="postgresql").render_as_string(hide_password=False))
 
 
+async def bare_health(_request: Request) -> JSONResponse:
+    return JSONResponse({"status": "ok"})
+
+
+def bare_starlette(rows: BareDatabase, routes: Sequence[Route]) -> Starlette:
+    """A bare reference app: plain Starlette, ``/health`` and ``routes``, with ``rows`` (its raw
+    driver) open for the app's lifetime."""
+
+    @asynccontextmanager
+    async def lifespan(_app: Starlette) -> AsyncIterator[None]:
+        await rows.open()
+        try:
+            yield
+        finally:
+            await rows.close()
+
+    return Starlette(routes=[Route(HEALTH_PATH, bare_health), *routes], lifespan=lifespan)
+
+
 # ---------------------------------------------------------------------------------------------
 # Running the servers
 
@@ -329,6 +365,17 @@ def http_get(port: int, path: str, headers: Mapping[str, str] | None = None) -> 
     connection = http.client.HTTPConnection(HOST, port, timeout=REQUEST_TIMEOUT_SECONDS)
     try:
         connection.request("GET", path, headers=dict(headers or {}))
+        response = connection.getresponse()
+        return response.status, response.read()
+    finally:
+        connection.close()
+
+
+def http_post(port: int, path: str, body: bytes, headers: Mapping[str, str]) -> tuple[int, bytes]:
+    """One POST on a connection of its own, with time for a slow answer (a login, a first batch)."""
+    connection = http.client.HTTPConnection(HOST, port, timeout=30)
+    try:
+        connection.request("POST", path, body, dict(headers))
         response = connection.getresponse()
         return response.status, response.read()
     finally:
@@ -378,6 +425,40 @@ def launch(script: str, kind: str, arguments: Sequence[str], log_path: Path) -> 
     with log_path.open("wb") as log:
         process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=server_environment())
     return Server(kind, port, process, log_path)
+
+
+def start_server(
+    script: str, kind: str, data_dir: Path, name: str, database_url: str, *arguments: str
+) -> Server:
+    """``<script> serve <kind>`` on the database at ``database_url``, with its settings and secrets in
+    ``data_dir`` and its output in ``<kind>-<name>.log`` there (``name``: the database's, say)."""
+    arguments = (f"--data-dir={data_dir}", f"--database-url={database_url}", *arguments)
+    return launch(script, kind, arguments, data_dir / f"{kind}-{name.lower()}.log")
+
+
+def kit_and_bare(
+    script: str, data_dir: Path, name: str, database_url: str, *arguments: str
+) -> list[Callable[[], Server]]:
+    """What :func:`serving` starts for a comparison: the script's kit server and its bare one,
+    both on the same database (see :func:`start_server`)."""
+    return [
+        functools.partial(start_server, script, kind, data_dir, name, database_url, *arguments)
+        for kind in ("kit", "bare")
+    ]
+
+
+def serve_kit_or_bare(
+    build_bare_app: Callable[[str, bytes], Any], kind: str, port: int, data_dir: Path, database_url: str
+) -> None:
+    """The server subprocess: the real FireMode app (``kind`` "kit"), or the script's bare handlers,
+    built from the database URL and the same secret key FireMode signs its cursors with."""
+    settings = firemode_settings(data_dir, database_url)
+    app = (
+        create_firemode_app(settings)
+        if kind == "kit"
+        else build_bare_app(database_url, settings.secret("secret_key"))
+    )
+    serve_app(app, port)
 
 
 @contextmanager
@@ -747,6 +828,110 @@ def machine() -> str:
 
 
 # ---------------------------------------------------------------------------------------------
+# The command line, the run's scratch space and the tables
+
+
+def argument_parser(description: str | None) -> argparse.ArgumentParser:
+    """A script's parser; its ``--help`` shows its docstring as written."""
+    return argparse.ArgumentParser(
+        description=description, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+
+
+def add_serve_command(parser: argparse.ArgumentParser, kinds: Sequence[str]) -> argparse.ArgumentParser:
+    """The internal ``serve <kind> --port --data-dir --database-url`` that :func:`start_server`
+    runs; returned, so a script can add what its servers need besides."""
+    commands = parser.add_subparsers(dest="command")
+    server = commands.add_parser("serve", help="internal: a server subprocess")
+    server.add_argument("kind", choices=list(kinds))
+    server.add_argument("--port", type=int, required=True)
+    server.add_argument("--data-dir", type=Path, required=True)
+    server.add_argument("--database-url", required=True)
+    return server
+
+
+def comparison_plan(quick: bool, connections: int = 8, warmup_requests: int = 2000) -> Plan:
+    """Four rounds of two-second runs, or with ``quick`` one round of one second (a smoke test)."""
+    return Plan(
+        rounds=1 if quick else 4,
+        seconds=1 if quick else 2,
+        connections=connections,
+        warmup_requests=300 if quick else warmup_requests,
+        warmup_seconds=0.5 if quick else 2.0,
+    )
+
+
+def choose_databases(choice: str, quick: bool) -> list[str]:
+    """``--databases both|sqlite|postgresql``: SQLite alone when asked, or when ``quick`` leaves the
+    choice at both; PostgreSQL only when it answers (else SQLite)."""
+    if choice == "sqlite" or (quick and choice == "both"):
+        return ["SQLite"]
+    wanted = ["PostgreSQL"] if choice == "postgresql" else ["SQLite", "PostgreSQL"]
+    if not asyncio.run(postgres_answers()):
+        print(f"PostgreSQL: nothing answers at {POSTGRES_DSN}; SQLite only")
+        return ["SQLite"]
+    return wanted
+
+
+def named_databases(names: str) -> list[str]:
+    """A comma-separated ``--databases`` list (of sqlite and postgresql), as the tables name them."""
+    known = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}
+    return [known[name.strip().lower()] for name in names.split(",")]
+
+
+@contextmanager
+def workspace(prefix: str) -> Iterator[tuple[Path, ProcessPoolExecutor]]:
+    """A temporary directory for the run (databases, logs, files), and one spawned worker process
+    for the load generator, both gone afterwards."""
+    spawn = multiprocessing.get_context("spawn")
+    with (
+        tempfile.TemporaryDirectory(prefix=prefix) as tmp,
+        ProcessPoolExecutor(max_workers=1, mp_context=spawn) as executor,
+    ):
+        yield Path(tmp), executor
+
+
+def markdown_table(header: str, rows: Iterable[str]) -> str:
+    """A header line (``| a | b |``), its separator, and the rows."""
+    return "\n".join([header, "|" + "---|" * (header.count("|") - 1), *rows])
+
+
+def latency_cells(comparison: Comparison, decimals: int = 2) -> str:
+    """Kit p50, bare p50, kit p95, bare p95 (medians over the runs, ms) as table cells."""
+    return " | ".join(
+        f"{median_of(side, f'{quantile}_ms'):.{decimals}f}"
+        for quantile in ("p50", "p95")
+        for side in (comparison.kit, comparison.bare)
+    )
+
+
+def ratio_table(comparisons: Sequence[Comparison], target_ratio: float, *, endpoints: bool = True) -> str:
+    """Kit against bare per comparison, kit/bare rps judged against ``kit ≥ target_ratio × bare``;
+    with ``endpoints``, a column naming the endpoint (leave it out when there is only one)."""
+    header = (
+        f"| database | {'endpoint | ' if endpoints else ''}kit rps | bare rps | kit/bare | kit p50 ms "
+        f"| bare p50 ms | kit p95 ms | bare p95 ms | ≥ {target_ratio}× |"
+    )
+    return markdown_table(
+        header,
+        (
+            f"| {c.database} | {f'{c.endpoint} | ' if endpoints else ''}{c.kit_rps:.0f} | {c.bare_rps:.0f} "
+            f"| {c.ratio:.2f}× | {latency_cells(c)} | {verdict(c.meets_target)} |"
+            for c in comparisons
+        ),
+    )
+
+
+def verdict(met: bool) -> str:
+    return "yes" if met else "NO"
+
+
+def status_counts(statuses: Mapping[int, int]) -> str:
+    """``200×95, 503×5``: how many answers of each status, by status."""
+    return ", ".join(f"{status}×{count}" for status, count in sorted(statuses.items()))
+
+
+# ---------------------------------------------------------------------------------------------
 # FireMode: settings, schema, accounts and logins
 
 # Long enough and strong enough for the password policy (12+ characters, zxcvbn score ≥ 3).
@@ -761,6 +946,22 @@ def firemode_settings(data_dir: Path, database_url: str, **overrides: Any) -> Fi
     """
     return FireModeSettings(
         _env_file=None, data_dir=data_dir, database_url=database_url, log_json=True, **overrides
+    )
+
+
+def in_process_settings(
+    settings_type: Callable[..., S], data_dir: Path, database_url: str, **overrides: Any
+) -> S:
+    """A service's settings for an app driven in process over ASGI (``settings_type``: FireMode's
+    or Alloy's): the test environment, fixed secrets, the fast password hash."""
+    return settings_type(
+        env="test",
+        data_dir=data_dir,
+        database_url=database_url,
+        secret_key="bench-secret-" + "x" * 40,
+        internal_secret_key="bench-internal-" + "y" * 40,
+        password_hash_profile="fast",  # noqa: S106 - not a password
+        **overrides,
     )
 
 
@@ -793,6 +994,13 @@ async def create_account(
             await app.state.redis.aclose()
 
 
+async def set_up_accounts(data_dir: Path, database_url: str, *accounts: tuple[str, Role]) -> list[uuid.UUID]:
+    """FireMode's schema, then each ``(email, role)`` account; their ids, in order."""
+    await migrate(database_url)
+    settings = firemode_settings(data_dir, database_url)
+    return [await create_account(settings, email, role) for email, role in accounts]
+
+
 def login_body(email: str, password: str = BENCH_PASSWORD) -> bytes:
     """The OAuth2 password form ``POST /v1/auth/token`` takes."""
     return urllib.parse.urlencode({"username": email, "password": password}).encode()
@@ -803,15 +1011,9 @@ LOGIN_HEADERS = (("Content-Type", "application/x-www-form-urlencoded"),)
 
 def log_in(port: int, email: str, password: str = BENCH_PASSWORD) -> str:
     """A real login against the running server; its access token."""
-    connection = http.client.HTTPConnection(HOST, port, timeout=30)
-    try:
-        connection.request("POST", "/v1/auth/token", login_body(email, password), dict(LOGIN_HEADERS))
-        response = connection.getresponse()
-        body = response.read()
-    finally:
-        connection.close()
-    if response.status != 200:
-        raise RuntimeError(f"login as {email}: {response.status} {body[:300]!r}")
+    status, body = http_post(port, "/v1/auth/token", login_body(email, password), dict(LOGIN_HEADERS))
+    if status != 200:
+        raise RuntimeError(f"login as {email}: {status} {body[:300]!r}")
     token: str = json.loads(body)["access_token"]
     return token
 

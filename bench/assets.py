@@ -17,7 +17,6 @@ Run: ``.venv/bin/python bench/assets.py [--rows 5000] [--repeats 7]``.
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import csv
 import io
@@ -36,10 +35,16 @@ from httpx import ASGITransport, AsyncClient
 from sqlalchemy import Table
 from sqlalchemy.engine import make_url
 
-from _common import machine
-from apikit import migrations
+from _common import (
+    argument_parser,
+    in_process_settings,
+    machine,
+    markdown_table,
+    migrate,
+    postgres_answers,
+    verdict,
+)
 from apikit.db.bulk import _prepared
-from apikit.db.engine import Database
 from apikit.ids import new_id, utcnow
 from firemode.assets.models import Asset, search_key
 from firemode.identity.roles import Role
@@ -153,15 +158,6 @@ def _postgres_dsn() -> str:
     return make_url(POSTGRES_URL).set(drivername="postgresql").render_as_string(hide_password=False)
 
 
-async def postgres_answers() -> bool:
-    try:
-        connection = await asyncpg.connect(_postgres_dsn(), timeout=2)
-    except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError):
-        return False
-    await connection.close()
-    return True
-
-
 async def reset_postgres() -> None:
     """The bench's own database, emptied: its schema dropped and made again."""
     connection = await asyncpg.connect(_postgres_dsn())
@@ -172,19 +168,8 @@ async def reset_postgres() -> None:
 
 
 async def measure(url: str, data_dir: Path, row_count: int, repeats: int) -> dict[str, list[float]]:
-    database = Database(url)
-    await migrations.upgrade(database, "firemode:migrations")
-    await database.dispose()
-    settings = FireModeSettings(
-        _env_file=None,
-        env="test",
-        data_dir=data_dir,
-        database_url=url,
-        secret_key="bench-secret-" + "x" * 40,
-        internal_secret_key="bench-internal-" + "y" * 40,
-        password_hash_profile="fast",  # noqa: S106 - not a password
-        log_level="WARNING",
-    )
+    await migrate(url)
+    settings = in_process_settings(FireModeSettings, data_dir, url, _env_file=None, log_level="WARNING")
     app = create_firemode_app(settings)
     rows = sheet_rows(row_count)
     content = csv_bytes(rows)
@@ -243,24 +228,22 @@ def report(name: str, row_count: int, times: dict[str, list[float]]) -> str:
     return (
         f"| {name} | {row_count} | {len(times['api'])} | {api * 1000:.0f} | {row_count / api:,.0f} "
         f"| {bare * 1000:.0f} | {row_count / bare:,.0f} | {ratio:.2f}× "
-        f"| {'yes' if ratio >= TARGET else 'NO'} |"
+        f"| {verdict(ratio >= TARGET)} |"
     )
 
 
 def main(argv: Sequence[str]) -> int:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+    parser = argument_parser(__doc__)
     parser.add_argument("--rows", type=int, default=5000)
     parser.add_argument("--repeats", type=int, default=7)
     args = parser.parse_args(argv)
-    kinds = ["SQLite"] + (["PostgreSQL"] if asyncio.run(postgres_answers()) else [])
+    kinds = ["SQLite"] + (["PostgreSQL"] if asyncio.run(postgres_answers(_postgres_dsn())) else [])
     print(f"asset import: {args.rows} rows, {args.repeats} repetitions each side; {machine()}")
-    lines = [
-        f"| database | rows | imports | API ms (median) | API rows/s | bare executemany ms | bare rows/s "
-        f"| API / bare | ≥ {TARGET}× |",
-        "|---|---|---|---|---|---|---|---|---|",
-    ]
+    header = (
+        "| database | rows | imports | API ms (median) | API rows/s | bare executemany ms | bare rows/s "
+        f"| API / bare | ≥ {TARGET}× |"
+    )
+    rows = []
     with tempfile.TemporaryDirectory(prefix="bench-assets-") as scratch:
         for kind in kinds:
             if kind == "SQLite":
@@ -268,10 +251,10 @@ def main(argv: Sequence[str]) -> int:
             else:
                 asyncio.run(reset_postgres())
                 url = POSTGRES_URL
-            lines.append(
+            rows.append(
                 report(kind, args.rows, asyncio.run(measure(url, Path(scratch), args.rows, args.repeats)))
             )
-    print("\n".join(lines))
+    print(markdown_table(header, rows))
     if len(kinds) == 1:
         print(f"PostgreSQL does not answer at {POSTGRES_URL}: skipped")
     return 0

@@ -35,11 +35,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import logging
-import multiprocessing
 import secrets
 import sys
-import tempfile
 import uuid
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -61,31 +60,36 @@ from _common import (
     Repeat,
     RunResult,
     Server,
+    add_serve_command,
+    argument_parser,
     bearer,
     choose_load_generator,
     compare,
-    create_account,
+    comparison_plan,
     exchange_loop,
     firemode_settings,
     http_get,
     http_request,
-    launch,
+    latency_cells,
     log_in,
     login_body,
     machine,
-    median_of,
-    migrate,
+    markdown_table,
     postgres_answers,
     run_event_loop,
     scratch_database,
     serve_app,
     serving,
+    set_up_accounts,
+    start_server,
+    status_counts,
+    verdict,
+    workspace,
 )
 from apikit.db.engine import ReadSession
 from apikit.errors import NotFoundError
 from firemode.identity.models import User
 from firemode.identity.roles import Role
-from firemode.identity.router import _user_response
 from firemode.identity.schemas import UserResponse
 from firemode.main import create_firemode_app
 
@@ -117,7 +121,7 @@ def build_app(data_dir: Path, database_url: str, redis_url: str | None, namespac
         user = await session.get(User, user_id)  # what read_current_user does, minus CurrentUser
         if user is None:
             raise NotFoundError("No such user", code="NF_USER")
-        return _user_response(user)
+        return UserResponse.model_validate(user)  # what the route's response_model makes of it
 
     app.add_api_route(
         "/bench/users/{user_id}",
@@ -218,18 +222,18 @@ def measure_logins(
 
 
 def start(data_dir: Path, database_url: str, mode: Mode) -> Server:
-    arguments = [f"--data-dir={data_dir}", f"--database-url={database_url}", f"--namespace={mode.namespace}"]
+    arguments = [f"--namespace={mode.namespace}"]
     if mode.redis_url:
         arguments.append(f"--redis-url={mode.redis_url}")
     slug = mode.name.lower().replace(" ", "-")
-    return launch(__file__, "kit", arguments, data_dir / f"kit-{slug}.log")
+    return start_server(__file__, "kit", data_dir, slug, database_url, *arguments)
 
 
 def user_id_of(server: Server, token: str) -> str:
     status, body = http_get(server.port, ME_PATH, dict(bearer(token)))
     if status != 200:
         raise RuntimeError(f"{ME_PATH}: {status} {body[:300]!r}")
-    return str(UserResponse.model_validate_json(body).user_id)
+    return str(json.loads(body)["user_id"])  # the response names it user_id; the model reads it from id
 
 
 def measure_mode(
@@ -267,14 +271,14 @@ def measure_mode(
 
 def login_table(runs: Sequence[LoginRun]) -> str:
     header = "| revocation and rate limits | connections | logins | logins/s | p50 ms | p95 ms | statuses |"
-    lines = [header, "|" + "---|" * (header.count("|") - 1)]
-    for run in runs:
-        statuses = ", ".join(f"{status}×{count}" for status, count in sorted(run.statuses.items()))
-        lines.append(
+    return markdown_table(
+        header,
+        (
             f"| {run.mode} | {run.connections} | {run.result.requests} | {run.result.rps:.1f} "
-            f"| {run.result.p50_ms:.1f} | {run.result.p95_ms:.1f} | {statuses} |"
-        )
-    return "\n".join(lines)
+            f"| {run.result.p50_ms:.1f} | {run.result.p95_ms:.1f} | {status_counts(run.statuses)} |"
+            for run in runs
+        ),
+    )
 
 
 def overhead_table(comparisons: Sequence[Comparison]) -> str:
@@ -282,15 +286,14 @@ def overhead_table(comparisons: Sequence[Comparison]) -> str:
         "| database, revocation | with token rps | without auth rps | cost (without/with rps) "
         f"| with p50 ms | without p50 ms | with p95 ms | without p95 ms | ≤ {TARGET_COST}× |"
     )
-    lines = [header, "|" + "---|" * (header.count("|") - 1)]
-    for c in comparisons:
-        lines.append(
+    return markdown_table(
+        header,
+        (
             f"| {c.database} | {c.kit_rps:.0f} | {c.bare_rps:.0f} | {c.cost:.2f}× "
-            f"| {median_of(c.kit, 'p50_ms'):.2f} | {median_of(c.bare, 'p50_ms'):.2f} "
-            f"| {median_of(c.kit, 'p95_ms'):.2f} | {median_of(c.bare, 'p95_ms'):.2f} "
-            f"| {'yes' if c.meets_target else 'NO'} |"
-        )
-    return "\n".join(lines)
+            f"| {latency_cells(c)} | {verdict(c.meets_target)} |"
+            for c in comparisons
+        ),
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -298,19 +301,12 @@ def overhead_table(comparisons: Sequence[Comparison]) -> str:
 
 
 def parse_args(argv: Sequence[str]) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+    parser = argument_parser(__doc__)
     parser.add_argument("--quick", action="store_true", help="one short round each: a smoke test")
     parser.add_argument("--load-generator", choices=["auto", "wrk", "python"], default="auto")
     parser.add_argument("--no-postgres", action="store_true", help="SQLite")
     parser.add_argument("--no-redis", action="store_true", help="only the run without Redis")
-    commands = parser.add_subparsers(dest="command")
-    server = commands.add_parser("serve", help="internal: the server subprocess")
-    server.add_argument("kind", choices=["kit"])
-    server.add_argument("--port", type=int, required=True)
-    server.add_argument("--data-dir", type=Path, required=True)
-    server.add_argument("--database-url", required=True)
+    server = add_serve_command(parser, ["kit"])
     server.add_argument("--namespace", required=True)
     server.add_argument("--redis-url")
     return parser.parse_args(argv)
@@ -334,11 +330,6 @@ def database_kind(with_postgres: bool) -> str:
     return "SQLite"
 
 
-async def set_up(data_dir: Path, database_url: str) -> None:
-    await migrate(database_url)
-    await create_account(firemode_settings(data_dir, database_url), EMAIL, Role.TECHNICIAN)
-
-
 def main(argv: Sequence[str]) -> int:
     args = parse_args(argv)
     if args.command == "serve":
@@ -346,30 +337,19 @@ def main(argv: Sequence[str]) -> int:
         return 0
 
     logging.disable(logging.INFO)  # the setup's migration and audit lines (the server logs to a file)
-    overhead_plan = Plan(
-        rounds=1 if args.quick else 4,
-        seconds=1 if args.quick else 2,
-        connections=8,
-        warmup_requests=300 if args.quick else 2000,
-        warmup_seconds=0.5 if args.quick else 2.0,
-    )
+    overhead_plan = comparison_plan(args.quick)
     login_plan = LoginPlan(seconds=2 if args.quick else 6, max_requests=1000, warmup_requests=2)
     kind = database_kind(not args.no_postgres)
     chosen = modes(not args.no_redis)
     comparisons: list[Comparison] = []
     logins: list[LoginRun] = []
-    spawn = multiprocessing.get_context("spawn")
-    with (
-        tempfile.TemporaryDirectory(prefix="bench-auth-") as tmp,
-        ProcessPoolExecutor(max_workers=1, mp_context=spawn) as executor,
-        scratch_database(kind, Path(tmp), "firemode") as url,
-    ):
-        load = choose_load_generator(args.load_generator, Path(tmp), executor)
+    with workspace("bench-auth-") as (tmp, executor), scratch_database(kind, tmp, "firemode") as url:
+        load = choose_load_generator(args.load_generator, tmp, executor)
         print(f"auth: {kind}; {', '.join(mode.name for mode in chosen)}; {machine()}; load from {load.name}")
-        asyncio.run(set_up(Path(tmp), url))
+        asyncio.run(set_up_accounts(tmp, url, (EMAIL, Role.TECHNICIAN)))
         for mode in chosen:
             comparison, runs = measure_mode(
-                load, executor, Path(tmp), (kind, url), mode, (overhead_plan, login_plan)
+                load, executor, tmp, (kind, url), mode, (overhead_plan, login_plan)
             )
             comparisons.append(comparison)
             logins += runs

@@ -46,14 +46,11 @@ import hashlib
 import hmac
 import json
 import logging
-import multiprocessing
 import os
 import sys
-import tempfile
 import uuid
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
-from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -67,8 +64,6 @@ from starlette.routing import Route
 
 from _common import (
     BENCH_PASSWORD,
-    HEALTH_PATH,
-    POSTGRES_DSN,
     BareDatabase,
     BareSqlite,
     Comparison,
@@ -76,18 +71,25 @@ from _common import (
     Plan,
     RunResult,
     Server,
+    add_serve_command,
+    argument_parser,
     bare_database,
+    bare_starlette,
     bearer,
+    choose_databases,
     exchange_loop,
     http_request,
-    launch,
+    kit_and_bare,
+    latency_cells,
     machine,
+    markdown_table,
     median_of,
-    postgres_answers,
     run_event_loop,
     scratch_database,
     serve_app,
     serving,
+    verdict,
+    workspace,
 )
 from alloy.catalogue.models import Movement
 from alloy.catalogue.vocabulary import Pattern
@@ -327,17 +329,6 @@ def build_bare_app(database_url: str, secret: bytes, user_id: uuid.UUID) -> Star
     rows = bare_database(database_url)
     catalogue = BareCatalogue(rows, secret, user_id)
 
-    @asynccontextmanager
-    async def lifespan(_app: Starlette) -> AsyncIterator[None]:
-        await rows.open()
-        try:
-            yield
-        finally:
-            await rows.close()
-
-    async def health(_request: Request) -> JSONResponse:
-        return JSONResponse({"status": "ok"})
-
     async def list_movements(request: Request) -> JSONResponse:
         limit = min(int(request.query_params.get("limit", PAGE_SIZE)), 100)
         return enveloped(await catalogue.list_page(limit))
@@ -345,12 +336,9 @@ def build_bare_app(database_url: str, secret: bytes, user_id: uuid.UUID) -> Star
     async def query_movements(request: Request) -> JSONResponse:
         return enveloped(await catalogue.query(json.loads(await request.body())))
 
-    routes = [
-        Route(HEALTH_PATH, health),
-        Route("/v1/movements", list_movements),
-        Route(QUERY_PATH, query_movements, methods=["POST"]),
-    ]
-    return Starlette(routes=routes, lifespan=lifespan)
+    return bare_starlette(
+        rows, [Route("/v1/movements", list_movements), Route(QUERY_PATH, query_movements, methods=["POST"])]
+    )
 
 
 def serve(kind: str, port: int, data_dir: Path, database_url: str, user_id: str) -> None:
@@ -363,11 +351,6 @@ def serve(kind: str, port: int, data_dir: Path, database_url: str, user_id: str)
     else:
         app = build_bare_app(database_url, settings.secret("secret_key"), uuid.UUID(user_id))
     serve_app(app, port)
-
-
-def start(kind: str, data_dir: Path, name: str, database_url: str, user_id: uuid.UUID) -> Server:
-    arguments = [f"--data-dir={data_dir}", f"--database-url={database_url}", f"--user-id={user_id}"]
-    return launch(__file__, kind, arguments, data_dir / f"{kind}-{name.lower()}.log")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -590,10 +573,7 @@ def measure_database(name: str, tmp: Path, runner: Runner, extra_users: int) -> 
     capped = 0
     with scratch_database(name, data_dir, "alloy") as url:
         accounts = asyncio.run(set_up(data_dir, url, extra_users))
-        starters = [
-            lambda: start("kit", data_dir, name, url, accounts.user_id),
-            lambda: start("bare", data_dir, name, url, accounts.user_id),
-        ]
+        starters = kit_and_bare(__file__, data_dir, name, url, f"--user-id={accounts.user_id}")
         with serving(starters) as (kit, bare):
             for workload in workloads(kit, bare, accounts):
                 check_same_data(workload.label, workload.kit, workload.bare)
@@ -612,16 +592,15 @@ def table(comparisons: Sequence[Comparison]) -> str:
         "| database | endpoint | kit rps | bare rps | kit/bare | kit p50 ms | bare p50 ms | kit p95 ms "
         f"| bare p95 ms | p95 < {TARGET_P95_MS:.0f} ms | ≥ {TARGET_RATIO}× |"
     )
-    lines = [header, "|" + "---|" * (header.count("|") - 1)]
-    for c in comparisons:
-        kit_p95 = median_of(c.kit, "p95_ms")
-        lines.append(
+    return markdown_table(
+        header,
+        (
             f"| {c.database} | {c.endpoint} | {c.kit_rps:.0f} | {c.bare_rps:.0f} | {c.ratio:.2f}× "
-            f"| {median_of(c.kit, 'p50_ms'):.1f} | {median_of(c.bare, 'p50_ms'):.1f} | {kit_p95:.1f} "
-            f"| {median_of(c.bare, 'p95_ms'):.1f} | {'yes' if kit_p95 < TARGET_P95_MS else 'NO'} "
-            f"| {'yes' if c.ratio >= TARGET_RATIO else 'NO'} |"
-        )
-    return "\n".join(lines)
+            f"| {latency_cells(c, decimals=1)} | {verdict(median_of(c.kit, 'p95_ms') < TARGET_P95_MS)} "
+            f"| {verdict(c.ratio >= TARGET_RATIO)} |"
+            for c in comparisons
+        ),
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -629,29 +608,12 @@ def table(comparisons: Sequence[Comparison]) -> str:
 
 
 def parse_args(argv: Sequence[str]) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+    parser = argument_parser(__doc__)
     parser.add_argument("--quick", action="store_true", help="SQLite, one short round: a smoke test")
     parser.add_argument("--databases", choices=["both", "sqlite", "postgresql"], default="both")
-    commands = parser.add_subparsers(dest="command")
-    server = commands.add_parser("serve", help="internal: the server subprocess")
-    server.add_argument("kind", choices=["kit", "bare"])
-    server.add_argument("--port", type=int, required=True)
-    server.add_argument("--data-dir", type=Path, required=True)
-    server.add_argument("--database-url", required=True)
+    server = add_serve_command(parser, ["kit", "bare"])
     server.add_argument("--user-id", required=True)
     return parser.parse_args(argv)
-
-
-def databases(args: argparse.Namespace) -> list[str]:
-    if args.databases == "sqlite" or (args.quick and args.databases == "both"):
-        return ["SQLite"]
-    wanted = ["PostgreSQL"] if args.databases == "postgresql" else ["SQLite", "PostgreSQL"]
-    if not asyncio.run(postgres_answers()):
-        print(f"PostgreSQL: nothing answers at {POSTGRES_DSN}; SQLite only")
-        return ["SQLite"]
-    return wanted
 
 
 def main(argv: Sequence[str]) -> int:
@@ -670,18 +632,14 @@ def main(argv: Sequence[str]) -> int:
     )
     # Enough accounts that no uncached run repeats one: each run gets (rounds + 1)-th of them.
     extra_users = (plan.rounds + 1) * plan.seconds * 1_500
-    names = databases(args)
+    names = choose_databases(args.databases, args.quick)
     comparisons: list[Comparison] = []
     capped = 0
-    spawn = multiprocessing.get_context("spawn")
-    with (
-        tempfile.TemporaryDirectory(prefix="bench-catalogue-") as tmp,
-        ProcessPoolExecutor(max_workers=1, mp_context=spawn) as executor,
-    ):
+    with workspace("bench-catalogue-") as (tmp, executor):
         runner = Runner(executor, plan)
         print(f"catalogue: {', '.join(names)}; {CONNECTIONS} connections; {machine()}")
         for name in names:
-            more, hit_cap = measure_database(name, Path(tmp), runner, extra_users)
+            more, hit_cap = measure_database(name, tmp, runner, extra_users)
             comparisons += more
             capped += hit_cap
 

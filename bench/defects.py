@@ -31,13 +31,9 @@ import hashlib
 import hmac
 import json
 import logging
-import multiprocessing
 import sys
-import tempfile
 import uuid
-from collections.abc import AsyncIterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
-from contextlib import asynccontextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -50,28 +46,30 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from _common import (
-    HEALTH_PATH,
     POSTGRES_DSN,
     BareSqlite,
     Comparison,
     Endpoint,
     Plan,
-    Server,
+    add_serve_command,
+    argument_parser,
     bare_database,
+    bare_starlette,
     bearer,
     choose_load_generator,
     compare,
-    create_account,
-    firemode_settings,
-    launch,
+    comparison_plan,
+    kit_and_bare,
     log_in,
     machine,
-    median_of,
-    migrate,
+    named_databases,
     postgres_answers,
+    ratio_table,
     scratch_database,
-    serve_app,
+    serve_kit_or_bare,
     serving,
+    set_up_accounts,
+    workspace,
 )
 from apikit.db.engine import Database
 from apikit.ids import new_id, utcnow
@@ -80,7 +78,6 @@ from firemode.buildings.models import Building
 from firemode.defects.models import Defect
 from firemode.defects.vocabulary import DefectStatus, Severity
 from firemode.identity.roles import Role
-from firemode.main import create_firemode_app
 
 TARGET_RATIO = 0.3  # kit rps ≥ 0.3 × bare rps
 DEFECTS = 5000
@@ -133,17 +130,6 @@ def build_bare_app(database_url: str, secret: bytes) -> Starlette:
         signature = hmac.new(key, body, hashlib.sha256).digest()[:16]
         return f"{base64.urlsafe_b64encode(body).decode()}.{base64.urlsafe_b64encode(signature).decode()}"
 
-    @asynccontextmanager
-    async def lifespan(_app: Starlette) -> AsyncIterator[None]:
-        await rows.open()
-        try:
-            yield
-        finally:
-            await rows.close()
-
-    async def health(_request: Request) -> JSONResponse:
-        return JSONResponse({"status": "ok"})
-
     async def list_defects(request: Request) -> JSONResponse:
         limit = min(int(request.query_params.get("limit", "20")), 100)
         building_id = request.query_params.get("building_id")
@@ -168,24 +154,7 @@ def build_bare_app(database_url: str, secret: bytes) -> Starlette:
         next_cursor = cursor_after(data[-1]) if len(found) > limit else None
         return JSONResponse({"data": data, "next_cursor": next_cursor})
 
-    return Starlette(
-        routes=[Route(HEALTH_PATH, health), Route("/v1/defects", list_defects)], lifespan=lifespan
-    )
-
-
-def serve(kind: str, port: int, data_dir: Path, database_url: str) -> None:
-    settings = firemode_settings(data_dir, database_url)
-    app = (
-        create_firemode_app(settings)
-        if kind == "kit"
-        else build_bare_app(database_url, settings.secret("secret_key"))
-    )
-    serve_app(app, port)
-
-
-def start(kind: str, data_dir: Path, name: str, database_url: str) -> Server:
-    arguments = [f"--data-dir={data_dir}", f"--database-url={database_url}"]
-    return launch(__file__, kind, arguments, data_dir / f"{kind}-{name.lower()}.log")
+    return bare_starlette(rows, [Route("/v1/defects", list_defects)])
 
 
 # ---------------------------------------------------------------------------------------------
@@ -199,10 +168,8 @@ class Setup:
 
 
 async def set_up(data_dir: Path, url: str) -> Setup:
-    await migrate(url)
-    settings = firemode_settings(data_dir, url)
     email = "supervisor@bench.example.com"
-    owner = await create_account(settings, email, Role.SUPERVISOR)
+    (owner,) = await set_up_accounts(data_dir, url, (email, Role.SUPERVISOR))
     building = await seed_defects(Database(url), owner)
     return Setup(email, building)
 
@@ -288,8 +255,7 @@ def measure(load: Any, name: str, data_dir: Path, plan: Plan) -> list[Comparison
     data_dir.mkdir()
     with scratch_database(name, data_dir, "firemode") as url:
         setup = asyncio.run(set_up(data_dir, url))
-        starters = [lambda kind=kind: start(kind, data_dir, name, url) for kind in ("kit", "bare")]
-        with serving(starters) as (kit, bare):
+        with serving(kit_and_bare(__file__, data_dir, name, url)) as (kit, bare):
             token = log_in(kit.port, setup.supervisor)
             paths = [
                 f"/v1/defects?limit={LIMIT}",
@@ -314,41 +280,17 @@ def measure(load: Any, name: str, data_dir: Path, plan: Plan) -> list[Comparison
             ]
 
 
-def table(comparisons: Sequence[Comparison]) -> str:
-    header = (
-        "| database | endpoint | kit rps | bare rps | kit/bare | kit p50 ms | bare p50 ms | kit p95 ms "
-        f"| bare p95 ms | ≥ {TARGET_RATIO}× |"
-    )
-    lines = [header, "|" + "---|" * (header.count("|") - 1)]
-    for c in comparisons:
-        lines.append(
-            f"| {c.database} | {c.endpoint} | {c.kit_rps:.0f} | {c.bare_rps:.0f} | {c.ratio:.2f}× "
-            f"| {median_of(c.kit, 'p50_ms'):.2f} | {median_of(c.bare, 'p50_ms'):.2f} "
-            f"| {median_of(c.kit, 'p95_ms'):.2f} | {median_of(c.bare, 'p95_ms'):.2f} "
-            f"| {'yes' if c.meets_target else 'NO'} |"
-        )
-    return "\n".join(lines)
-
-
 def parse_args(argv: Sequence[str]) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+    parser = argument_parser(__doc__)
     parser.add_argument("--quick", action="store_true", help="one short round: a smoke test")
     parser.add_argument("--load-generator", choices=["auto", "wrk", "python"], default="auto")
     parser.add_argument("--databases", help="comma-separated, of sqlite and postgresql (default both)")
-    commands = parser.add_subparsers(dest="command")
-    server = commands.add_parser("serve", help="internal: one server subprocess")
-    server.add_argument("kind", choices=["kit", "bare"])
-    server.add_argument("--port", type=int, required=True)
-    server.add_argument("--data-dir", type=Path, required=True)
-    server.add_argument("--database-url", required=True)
+    add_serve_command(parser, ["kit", "bare"])
     return parser.parse_args(argv)
 
 
 def databases(args: argparse.Namespace) -> list[str]:
-    known = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}
-    wanted = [known[name.strip().lower()] for name in (args.databases or "sqlite,postgresql").split(",")]
+    wanted = named_databases(args.databases or "sqlite,postgresql")
     if "PostgreSQL" in wanted and not asyncio.run(postgres_answers()):
         print(f"PostgreSQL: nothing answers at {POSTGRES_DSN}; SQLite only")
         wanted = [name for name in wanted if name != "PostgreSQL"] or ["SQLite"]
@@ -358,28 +300,18 @@ def databases(args: argparse.Namespace) -> list[str]:
 def main(argv: Sequence[str]) -> int:
     args = parse_args(argv)
     if args.command == "serve":
-        serve(args.kind, args.port, args.data_dir, args.database_url)
+        serve_kit_or_bare(build_bare_app, args.kind, args.port, args.data_dir, args.database_url)
         return 0
     logging.disable(logging.INFO)  # the setup's migration and audit lines (servers log to files)
-    plan = Plan(
-        rounds=1 if args.quick else 4,
-        seconds=1 if args.quick else 2,
-        connections=8,
-        warmup_requests=300 if args.quick else 2000,
-        warmup_seconds=0.5 if args.quick else 2.0,
-    )
+    plan = comparison_plan(args.quick)
     names = databases(args)
     comparisons: list[Comparison] = []
-    spawn = multiprocessing.get_context("spawn")
-    with (
-        tempfile.TemporaryDirectory(prefix="bench-defects-") as tmp,
-        ProcessPoolExecutor(max_workers=1, mp_context=spawn) as executor,
-    ):
-        load = choose_load_generator(args.load_generator, Path(tmp), executor)
+    with workspace("bench-defects-") as (tmp, executor):
+        load = choose_load_generator(args.load_generator, tmp, executor)
         print(f"defects: {', '.join(names)}; {machine()}; load from {load.name}")
         for name in names:
-            comparisons += measure(load, name, Path(tmp) / name, plan)
-    print(f"\nGET /v1/defects, {DEFECTS:,} defects\n\n{table(comparisons)}")
+            comparisons += measure(load, name, tmp / name, plan)
+    print(f"\nGET /v1/defects, {DEFECTS:,} defects\n\n{ratio_table(comparisons, TARGET_RATIO)}")
     failed = sum(c.errors for c in comparisons)
     if failed:
         print(f"\nerror: {failed} failed request(s)")

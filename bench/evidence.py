@@ -57,19 +57,22 @@ from pathlib import Path
 
 from _common import (
     HOST,
-    POSTGRES_DSN,
     Server,
+    add_serve_command,
+    argument_parser,
     bearer,
-    create_account,
+    choose_databases,
     firemode_settings,
-    launch,
+    http_post,
     log_in,
     machine,
-    migrate,
-    postgres_answers,
+    markdown_table,
     scratch_database,
     serve_app,
     serving,
+    set_up_accounts,
+    start_server,
+    verdict,
 )
 from firemode.identity.roles import Role
 from firemode.main import create_firemode_app
@@ -99,11 +102,6 @@ MP4_HEAD = b"\x00\x00\x00\x18ftypmp42\x00\x00\x00\x00mp42isom"
 def serve(port: int, data_dir: Path, database_url: str) -> None:
     settings = firemode_settings(data_dir, database_url, evidence_max_bytes=MAX_UPLOAD_BYTES)
     serve_app(create_firemode_app(settings), port)
-
-
-def start(data_dir: Path, database_url: str, name: str) -> Server:
-    arguments = [f"--data-dir={data_dir}", f"--database-url={database_url}"]
-    return launch(__file__, "kit", arguments, data_dir / f"kit-{name.lower()}.log")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -338,21 +336,10 @@ def create_session(port: int, token: str) -> str:
         "Content-Type": "application/json",
         "Idempotency-Key": str(uuid.uuid4()),
     }
-    connection = http.client.HTTPConnection(HOST, port, timeout=30)
-    try:
-        connection.request("POST", f"/v1/tests/sessions/{session_id}/results", body, headers)
-        response = connection.getresponse()
-        answer = response.read()
-    finally:
-        connection.close()
-    if response.status != 200:
-        raise RuntimeError(f"creating a session: {response.status} {answer[:300]!r}")
+    status, answer = http_post(port, f"/v1/tests/sessions/{session_id}/results", body, headers)
+    if status != 200:
+        raise RuntimeError(f"creating a session: {status} {answer[:300]!r}")
     return session_id
-
-
-async def set_up(data_dir: Path, database_url: str) -> None:
-    await migrate(database_url)
-    await create_account(firemode_settings(data_dir, database_url), EMAIL, Role.TECHNICIAN)
 
 
 def measure_database(name: str, tmp: Path, repeats: dict[int, int]) -> tuple[list[SizeCase], list[MemoryRun]]:
@@ -362,8 +349,8 @@ def measure_database(name: str, tmp: Path, repeats: dict[int, int]) -> tuple[lis
     cases: list[SizeCase] = []
     memory: list[MemoryRun] = []
     with scratch_database(name, data_dir, "firemode") as url:
-        asyncio.run(set_up(data_dir, url))
-        with serving([lambda: start(data_dir, url, name)]) as (server,):
+        asyncio.run(set_up_accounts(data_dir, url, (EMAIL, Role.TECHNICIAN)))
+        with serving([lambda: start_server(__file__, "kit", data_dir, name, url)]) as (server,):
             token = log_in(server.port, EMAIL)
             session_id = create_session(server.port, token)
             at_start = status_kib(server.process.pid)["VmRSS"] / 1024
@@ -423,20 +410,21 @@ def throughput_table(cases: Sequence[SizeCase]) -> str:
         f"| sha256sum MB/s | upload / sha256sum | ≥ {TARGET_RATIO}× | openssl MB/s (context) "
         "| upload / openssl |"
     )
-    lines = [header, "|" + "---|" * (header.count("|") - 1)]
-    for case in cases:
-        lines.append(
+    return markdown_table(
+        header,
+        (
             f"| {case.database} | {case.size_mib} MiB | {len(case.upload_seconds)} "
             f"| {statistics.median(case.upload_seconds) * 1000:.1f} | {case.upload_rate:.0f} "
             f"| {statistics.median(case.sha256sum_seconds) * 1000:.1f} | {case.sha256sum_rate:.0f} "
-            f"| {case.ratio:.3f}× | {'yes' if case.meets_target else 'NO'} "
+            f"| {case.ratio:.3f}× | {verdict(case.meets_target)} "
             + (
                 f"| {case.openssl_rate:.0f} | {case.upload_rate / case.openssl_rate:.2f}× |"
                 if case.openssl_rate
                 else "| — | — |"
             )
-        )
-    return "\n".join(lines)
+            for case in cases
+        ),
+    )
 
 
 def memory_table(runs: Sequence[MemoryRun]) -> str:
@@ -444,15 +432,16 @@ def memory_table(runs: Sequence[MemoryRun]) -> str:
         "| database | 200 MiB upload | RSS before MiB | peak sampled MiB | peak VmHWM MiB | growth MiB "
         f"| samples | < {TARGET_GROWTH_MIB:.0f} MiB |"
     )
-    lines = [header, "|" + "---|" * (header.count("|") - 1)]
-    for run in runs:
-        kernel = "—" if run.peak_kernel_kib is None else f"{run.peak_kernel_kib / 1024:.1f}"
-        lines.append(
+    return markdown_table(
+        header,
+        (
             f"| {run.database} | #{run.repetition} | {run.before_kib / 1024:.1f} "
-            f"| {run.peak_sampled_kib / 1024:.1f} | {kernel} | {run.growth_mib:.2f} | {run.samples} "
-            f"| {'yes' if run.meets_target else 'NO'} |"
-        )
-    return "\n".join(lines)
+            f"| {run.peak_sampled_kib / 1024:.1f} "
+            f"| {'—' if run.peak_kernel_kib is None else f'{run.peak_kernel_kib / 1024:.1f}'} "
+            f"| {run.growth_mib:.2f} | {run.samples} | {verdict(run.meets_target)} |"
+            for run in runs
+        ),
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -460,28 +449,11 @@ def memory_table(runs: Sequence[MemoryRun]) -> str:
 
 
 def parse_args(argv: Sequence[str]) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+    parser = argument_parser(__doc__)
     parser.add_argument("--quick", action="store_true", help="fewer repetitions, SQLite only")
     parser.add_argument("--databases", choices=["both", "sqlite", "postgresql"], default="both")
-    commands = parser.add_subparsers(dest="command")
-    server = commands.add_parser("serve", help="internal: the server subprocess")
-    server.add_argument("kind", choices=["kit"])
-    server.add_argument("--port", type=int, required=True)
-    server.add_argument("--data-dir", type=Path, required=True)
-    server.add_argument("--database-url", required=True)
+    add_serve_command(parser, ["kit"])
     return parser.parse_args(argv)
-
-
-def databases(args: argparse.Namespace) -> list[str]:
-    if args.databases == "sqlite" or (args.quick and args.databases == "both"):
-        return ["SQLite"]
-    wanted = ["PostgreSQL"] if args.databases == "postgresql" else ["SQLite", "PostgreSQL"]
-    if not asyncio.run(postgres_answers()):
-        print(f"PostgreSQL: nothing answers at {POSTGRES_DSN}; SQLite only")
-        return ["SQLite"]
-    return wanted
 
 
 def main(argv: Sequence[str]) -> int:
@@ -492,7 +464,7 @@ def main(argv: Sequence[str]) -> int:
 
     logging.disable(logging.INFO)  # the setup's migration and audit lines (the server logs to a file)
     repeats = QUICK_REPEATS if args.quick else REPEATS
-    names = databases(args)
+    names = choose_databases(args.databases, args.quick)
     cases: list[SizeCase] = []
     memory: list[MemoryRun] = []
     with tempfile.TemporaryDirectory(prefix="bench-evidence-") as tmp:

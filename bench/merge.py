@@ -63,15 +63,12 @@ import hashlib
 import hmac
 import json
 import logging
-import multiprocessing
 import statistics
 import sys
-import tempfile
 import time
 import uuid
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
-from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -84,7 +81,6 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from _common import (
-    HEALTH_PATH,
     POSTGRES_DSN,
     BareSqlite,
     Comparison,
@@ -94,24 +90,32 @@ from _common import (
     Plan,
     RunResult,
     Server,
+    add_serve_command,
+    argument_parser,
     bare_database,
+    bare_starlette,
     bearer,
     choose_load_generator,
     compare,
-    create_account,
+    comparison_plan,
     exchange_loop,
-    firemode_settings,
     http_request,
-    launch,
+    kit_and_bare,
     log_in,
     machine,
-    median_of,
+    markdown_table,
     migrate,
+    named_databases,
     postgres_answers,
+    ratio_table,
     run_event_loop,
     scratch_database,
-    serve_app,
+    serve_kit_or_bare,
     serving,
+    set_up_accounts,
+    status_counts,
+    verdict,
+    workspace,
 )
 from apikit import jsoncodec
 from apikit.auth.dependencies import Principal
@@ -121,7 +125,6 @@ from apikit.ids import new_id, utcnow
 from firemode.buildings.models import Building
 from firemode.identity.models import User
 from firemode.identity.roles import Role
-from firemode.main import create_firemode_app
 from firemode.sessions.models import SessionParticipant, TestSession
 from firemode.sessions.schemas import SessionStatus
 from firemode.sessions.service import device_actor, insert_session_if_absent
@@ -481,17 +484,6 @@ def build_bare_app(database_url: str, secret: bytes) -> Starlette:
         signature = hmac.new(key, body, hashlib.sha256).digest()[:16]
         return f"{base64.urlsafe_b64encode(body).decode()}.{base64.urlsafe_b64encode(signature).decode()}"
 
-    @asynccontextmanager
-    async def lifespan(_app: Starlette) -> AsyncIterator[None]:
-        await rows.open()
-        try:
-            yield
-        finally:
-            await rows.close()
-
-    async def health(_request: Request) -> JSONResponse:
-        return JSONResponse({"status": "ok"})
-
     async def list_sessions(request: Request) -> JSONResponse:
         limit = min(int(request.query_params.get("limit", "20")), 100)
         found = await rows.fetch(sql, limit + 1)
@@ -507,24 +499,7 @@ def build_bare_app(database_url: str, secret: bytes) -> Starlette:
         next_cursor = cursor_after(data[-1]) if len(found) > limit else None
         return JSONResponse({"data": data, "next_cursor": next_cursor})
 
-    routes = [Route(HEALTH_PATH, health), Route("/v1/tests/sessions", list_sessions)]
-    return Starlette(routes=routes, lifespan=lifespan)
-
-
-def serve(kind: str, port: int, data_dir: Path, database_url: str) -> None:
-    """The server subprocess: the real FireMode app, or the bare list handler."""
-    settings = firemode_settings(data_dir, database_url)
-    app = (
-        create_firemode_app(settings)
-        if kind == "kit"
-        else build_bare_app(database_url, settings.secret("secret_key"))
-    )
-    serve_app(app, port)
-
-
-def start(kind: str, data_dir: Path, name: str, database_url: str) -> Server:
-    arguments = [f"--data-dir={data_dir}", f"--database-url={database_url}"]
-    return launch(__file__, kind, arguments, data_dir / f"{kind}-{name.lower()}.log")
+    return bare_starlette(rows, [Route("/v1/tests/sessions", list_sessions)])
 
 
 # ---------------------------------------------------------------------------------------------
@@ -539,11 +514,10 @@ class Accounts:
 
 async def set_up(settings_dir: Path, url: str) -> Accounts:
     """Schema, a technician (the devices) and a supervisor (the list), and the listed sessions."""
-    await migrate(url)
-    settings = firemode_settings(settings_dir, url)
     accounts = Accounts("tech@bench.example.com", "supervisor@bench.example.com")
-    technician = await create_account(settings, accounts.technician, Role.TECHNICIAN)
-    await create_account(settings, accounts.supervisor, Role.SUPERVISOR)
+    technician, _ = await set_up_accounts(
+        settings_dir, url, (accounts.technician, Role.TECHNICIAN), (accounts.supervisor, Role.SUPERVISOR)
+    )
     await seed_sessions(Database(url), technician, LISTED_SESSIONS)
     return accounts
 
@@ -834,8 +808,7 @@ def over_http(
     data_dir.mkdir()
     with scratch_database(name, data_dir, "firemode") as url:
         accounts = asyncio.run(set_up(data_dir, url))
-        starters = [lambda kind=kind: start(kind, data_dir, name, url) for kind in ("kit", "bare")]
-        with serving(starters) as (kit, bare):
+        with serving(kit_and_bare(__file__, data_dir, name, url)) as (kit, bare):
             comparisons = []
             if "c" in parts:
                 token = log_in(kit.port, accounts.supervisor)
@@ -856,14 +829,15 @@ def merge_table(cases: Sequence[MergeCase]) -> str:
         "| database | held | batch | path | service ms/batch | service changes/s | engine ms/batch "
         f"| engine changes/s | ≥ {TARGET_CHANGES_PER_SECOND:,}/s |"
     )
-    lines = [header, "|" + "---|" * (header.count("|") - 1)]
-    for case in cases:
-        verdict = ("yes" if case.meets_target else "NO") if case.path == "in order" else "(reference)"
-        lines.append(
+    return markdown_table(
+        header,
+        (
             f"| {case.database} | {case.held:,} | {case.size:,} | {case.path} | {case.service_ms:.1f} "
-            f"| {case.service_rate:,.0f} | {case.engine_ms:.2f} | {case.engine_rate:,.0f} | {verdict} |"
-        )
-    return "\n".join(lines)
+            f"| {case.service_rate:,.0f} | {case.engine_ms:.2f} | {case.engine_rate:,.0f} "
+            f"| {verdict(case.meets_target) if case.path == 'in order' else '(reference)'} |"
+            for case in cases
+        ),
+    )
 
 
 def http_table(runs: Sequence[HttpRun]) -> str:
@@ -871,33 +845,17 @@ def http_table(runs: Sequence[HttpRun]) -> str:
         "| database | devices on | sending | requests | req/s | changes/s | p50 ms | p95 ms | statuses "
         f"| rebuilt batches | changes held (start → end) | p95 < {TARGET_P95_MS:.0f} ms |"
     )
-    lines = [header, "|" + "---|" * (header.count("|") - 1)]
-    for run in runs:
-        statuses = ", ".join(f"{status}×{count}" for status, count in sorted(run.statuses.items()))
-        lines.append(
+    return markdown_table(
+        header,
+        (
             f"| {run.database} | {run.layout} | {offered(run.pace)} "
             f"| {run.result.requests} | {run.result.rps:.1f} "
             f"| {run.applied / run.result.seconds:,.0f} | {run.result.p50_ms:.1f} | {run.result.p95_ms:.1f} "
-            f"| {statuses} | {run.rebuilt}/{run.batches} | {run.held_before:,} → {run.held_after:,} "
-            f"| {run.verdict} |"
-        )
-    return "\n".join(lines)
-
-
-def list_table(comparisons: Sequence[Comparison]) -> str:
-    header = (
-        "| database | kit rps | bare rps | kit/bare | kit p50 ms | bare p50 ms | kit p95 ms | bare p95 ms "
-        f"| ≥ {TARGET_LIST_RATIO}× |"
+            f"| {status_counts(run.statuses)} | {run.rebuilt}/{run.batches} "
+            f"| {run.held_before:,} → {run.held_after:,} | {run.verdict} |"
+            for run in runs
+        ),
     )
-    lines = [header, "|" + "---|" * (header.count("|") - 1)]
-    for c in comparisons:
-        lines.append(
-            f"| {c.database} | {c.kit_rps:.0f} | {c.bare_rps:.0f} | {c.ratio:.2f}× "
-            f"| {median_of(c.kit, 'p50_ms'):.2f} | {median_of(c.bare, 'p50_ms'):.2f} "
-            f"| {median_of(c.kit, 'p95_ms'):.2f} | {median_of(c.bare, 'p95_ms'):.2f} "
-            f"| {'yes' if c.meets_target else 'NO'} |"
-        )
-    return "\n".join(lines)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -905,9 +863,7 @@ def list_table(comparisons: Sequence[Comparison]) -> str:
 
 
 def parse_args(argv: Sequence[str]) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+    parser = argument_parser(__doc__)
     parser.add_argument("--quick", action="store_true", help="fewer levels and shorter runs: a smoke test")
     parser.add_argument("--parts", default="abc", help="which parts to run: any of a, b, c (default abc)")
     parser.add_argument("--load-generator", choices=["auto", "wrk", "python"], default="auto")
@@ -917,22 +873,16 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
         "when it answers, else SQLite)",
     )
     parser.add_argument("--no-postgres", action="store_true", help="SQLite only (--databases=sqlite)")
-    commands = parser.add_subparsers(dest="command")
-    server = commands.add_parser("serve", help="internal: one server subprocess")
-    server.add_argument("kind", choices=["kit", "bare"])
-    server.add_argument("--port", type=int, required=True)
-    server.add_argument("--data-dir", type=Path, required=True)
-    server.add_argument("--database-url", required=True)
+    add_serve_command(parser, ["kit", "bare"])
     return parser.parse_args(argv)
 
 
 def databases(args: argparse.Namespace) -> list[str]:
     """The databases to run on, PostgreSQL only when it answers."""
-    known = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}
     if args.no_postgres:
         wanted = ["SQLite"]
     elif args.databases:
-        wanted = [known[name.strip().lower()] for name in args.databases.split(",")]
+        wanted = named_databases(args.databases)
     else:
         wanted = ["PostgreSQL"] if args.quick else ["SQLite", "PostgreSQL"]
     if "PostgreSQL" in wanted and not asyncio.run(postgres_answers()):
@@ -944,20 +894,14 @@ def databases(args: argparse.Namespace) -> list[str]:
 def main(argv: Sequence[str]) -> int:
     args = parse_args(argv)
     if args.command == "serve":
-        serve(args.kind, args.port, args.data_dir, args.database_url)
+        serve_kit_or_bare(build_bare_app, args.kind, args.port, args.data_dir, args.database_url)
         return 0
 
     logging.disable(logging.INFO)  # the setup's migration and audit lines (servers log to files)
     quick = args.quick
     levels = (0, 10_000) if quick else (0, 10_000, 100_000)
     batches = 2 if quick else 5
-    list_plan = Plan(
-        rounds=1 if quick else 4,
-        seconds=1 if quick else 2,
-        connections=8,
-        warmup_requests=300 if quick else 2000,
-        warmup_seconds=0.5 if quick else 2.0,
-    )
+    list_plan = comparison_plan(quick)
     http_plan = HttpPlan(
         seconds=2 if quick else 8, max_requests=5000, warmup_batches=1, paces=(2,) if quick else (1, 2, 3)
     )
@@ -965,27 +909,27 @@ def main(argv: Sequence[str]) -> int:
     cases: list[MergeCase] = []
     comparisons: list[Comparison] = []
     runs: list[HttpRun] = []
-    spawn = multiprocessing.get_context("spawn")
-    with (
-        tempfile.TemporaryDirectory(prefix="bench-merge-") as tmp,
-        ProcessPoolExecutor(max_workers=1, mp_context=spawn) as executor,
-    ):
-        load = choose_load_generator(args.load_generator, Path(tmp), executor)
+    with workspace("bench-merge-") as (tmp, executor):
+        load = choose_load_generator(args.load_generator, tmp, executor)
         print(f"merge: {', '.join(names)}; {machine()}; list load from {load.name}")
         for name in names:
             if "a" in args.parts:
                 print(f"part a, {name}: levels {levels}, {batches} timed batches per case")
-                with scratch_database(name, Path(tmp), "merge") as url:
+                with scratch_database(name, tmp, "merge") as url:
                     cases += asyncio.run(in_process(name, url, levels, batches))
             if "b" in args.parts or "c" in args.parts:
-                more = over_http(args.parts, load, executor, name, Path(tmp) / name, (list_plan, http_plan))
+                more = over_http(args.parts, load, executor, name, tmp / name, (list_plan, http_plan))
                 comparisons += more[0]
                 runs += more[1]
 
     for title, table, shown in (
         ("a. merge throughput in process", merge_table(cases), cases),
         ("b. POST …/results, 100-change batches", http_table(runs), runs),
-        ("c. GET /v1/tests/sessions?limit=20", list_table(comparisons), comparisons),
+        (
+            "c. GET /v1/tests/sessions?limit=20",
+            ratio_table(comparisons, TARGET_LIST_RATIO, endpoints=False),
+            comparisons,
+        ),
     ):
         if shown:
             print(f"\n{title}\n\n{table}")

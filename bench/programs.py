@@ -29,8 +29,8 @@ from typing import Any
 
 from httpx import ASGITransport, AsyncClient
 
-from _common import percentile, postgres_answers, scratch_database
-from alloy.catalogue.scoring_router import current_config
+from _common import in_process_settings, percentile, postgres_answers, scratch_database
+from alloy.catalogue.repository import ScoringConfigRepository
 from alloy.cli import SERVICE as ALLOY
 from alloy.generator import ProgramSpec, ScoringRules, build_plan
 from alloy.generator.model import Goal, SplitTemplate
@@ -74,15 +74,7 @@ async def measure(url: str, data_dir: Path) -> dict[str, float]:
     database = Database(url)
     await migrate(ALLOY, database)
     await database.dispose()
-    settings = AlloySettings(
-        env="test",
-        data_dir=data_dir,
-        database_url=url,
-        secret_key="bench-secret-" + "x" * 40,
-        internal_secret_key="bench-internal-" + "y" * 40,
-        password_hash_profile="fast",  # noqa: S106 - not a password
-        program_create_rate="100000/minute",
-    )
+    settings = in_process_settings(AlloySettings, data_dir, url, program_create_rate="100000/minute")
     app = create_alloy_app(settings)
     transport = ASGITransport(app=app)
     async with (
@@ -120,7 +112,7 @@ async def measure(url: str, data_dir: Path) -> dict[str, float]:
         # The generator alone, on the inputs the endpoint gives it.
         async with app.state.database.transactional() as session:
             snapshot = await load_snapshot(session, uuid.uuid4())
-            config = await current_config(session)
+            config = await ScoringConfigRepository(session).current()
         spec = ProgramSpec(
             seed=1,
             goals={Goal.STRENGTH: 5, Goal.HYPERTROPHY: 3, Goal.FAT_LOSS: 2},

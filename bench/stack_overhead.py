@@ -29,15 +29,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import multiprocessing
 import secrets
 import sqlite3
 import sys
-import tempfile
-from collections.abc import AsyncIterator, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
-from contextlib import asynccontextmanager, contextmanager
-from dataclasses import dataclass
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import asyncpg
@@ -56,17 +53,23 @@ from _common import (
     Endpoint,
     LoadGenerator,
     Plan,
-    Server,
+    add_serve_command,
+    argument_parser,
     bare_database,
+    bare_starlette,
     checked_identifier,
     choose_load_generator,
     compare,
-    launch,
+    comparison_plan,
+    kit_and_bare,
+    latency_cells,
     machine,
-    median_of,
+    markdown_table,
     postgres_answers,
     serve_app,
     serving,
+    verdict,
+    workspace,
 )
 from apikit.db.engine import ReadSession
 from apikit.errors import NotFoundError
@@ -192,25 +195,13 @@ def build_bare_app(database: Database) -> Starlette:
     rows = bare_database(database.url)
     sql = select_row_sql(database.table, rows.placeholder(1))
 
-    @asynccontextmanager
-    async def lifespan(_app: Starlette) -> AsyncIterator[None]:
-        await rows.open()
-        try:
-            yield
-        finally:
-            await rows.close()
-
-    async def health(_request: Request) -> JSONResponse:
-        return JSONResponse({"status": "ok"})
-
     async def read_row(request: Request) -> JSONResponse:
         found = await rows.fetch(sql, request.path_params["row_id"])
         if not found:
             return JSONResponse({"message": "No such bench row"}, status_code=404)
         return JSONResponse({"id": found[0][0], "name": found[0][1]})
 
-    routes = [Route(HEALTH_PATH, health), Route("/bench/rows/{row_id:int}", read_row)]
-    return Starlette(routes=routes, lifespan=lifespan)
+    return bare_starlette(rows, [Route("/bench/rows/{row_id:int}", read_row)])
 
 
 def serve(kind: str, port: int, data_dir: Path, database: Database) -> None:
@@ -223,17 +214,11 @@ def serve(kind: str, port: int, data_dir: Path, database: Database) -> None:
 # Running the servers
 
 
-def start(kind: str, data_dir: Path, database: Database) -> Server:
-    """A server subprocess on a free port; its output goes to a log file beside the data."""
-    arguments = [f"--data-dir={data_dir}", f"--database-url={database.url}", f"--table={database.table}"]
-    return launch(__file__, kind, arguments, data_dir / f"{kind}-{database.name.lower()}.log")
-
-
 def measure_database(
     load: LoadGenerator, data_dir: Path, database: Database, paths: Sequence[str], plan: Plan
 ) -> list[Comparison]:
     """The kit and the bare app, started together, compared on each path in turn."""
-    starters = [lambda kind=kind: start(kind, data_dir, database) for kind in ("kit", "bare")]
+    starters = kit_and_bare(__file__, data_dir, database.name, database.url, f"--table={database.table}")
     with serving(starters) as (kit, bare):
         return [
             compare(
@@ -267,17 +252,15 @@ def summary_table(comparisons: Sequence[Comparison]) -> str:
         "| database | endpoint | kit rps | bare rps | cost (bare/kit rps) | kit p50 ms | bare p50 ms "
         f"| kit p95 ms | bare p95 ms | p95 ratio | ≤ {TARGET_RATIO}× |"
     )
-    lines = [header, "|" + "---|" * (header.count("|") - 1)]
-    for c in comparisons:
-        database, endpoint = ("—", "GET /health") if c.endpoint == HEALTH_PATH else (c.database, "row read")
-        lines.append(
-            f"| {database} | {endpoint} "
+    return markdown_table(
+        header,
+        (
+            f"| {'— | GET /health' if c.endpoint == HEALTH_PATH else f'{c.database} | row read'} "
             f"| {c.kit_rps:.0f} | {c.bare_rps:.0f} | {c.cost:.2f}× "
-            f"| {median_of(c.kit, 'p50_ms'):.2f} | {median_of(c.bare, 'p50_ms'):.2f} "
-            f"| {median_of(c.kit, 'p95_ms'):.2f} | {median_of(c.bare, 'p95_ms'):.2f} "
-            f"| {c.p95_ratio:.2f}× | {'yes' if c.meets_target else 'NO'} |"
-        )
-    return "\n".join(lines)
+            f"| {latency_cells(c)} | {c.p95_ratio:.2f}× | {verdict(c.meets_target)} |"
+            for c in comparisons
+        ),
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -285,33 +268,21 @@ def summary_table(comparisons: Sequence[Comparison]) -> str:
 
 
 def parse_args(argv: Sequence[str]) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+    parser = argument_parser(__doc__)
     parser.add_argument("--quick", action="store_true", help="one short round each: a smoke test")
     parser.add_argument("--rounds", type=int, help="kit/bare pairs per endpoint (default 4, quick 1)")
     parser.add_argument("--seconds", type=int, help="seconds per run (default 2, quick 1)")
     parser.add_argument("--connections", type=int, default=8, help="keep-alive connections (default 8)")
     parser.add_argument("--load-generator", choices=["auto", "wrk", "python"], default="auto")
     parser.add_argument("--no-postgres", action="store_true", help="SQLite only")
-    commands = parser.add_subparsers(dest="command")
-    server = commands.add_parser("serve", help="internal: one server subprocess")
-    server.add_argument("kind", choices=["kit", "bare"])
-    server.add_argument("--port", type=int, required=True)
-    server.add_argument("--data-dir", type=Path, required=True)
-    server.add_argument("--database-url", required=True)
+    server = add_serve_command(parser, ["kit", "bare"])
     server.add_argument("--table", required=True)
     return parser.parse_args(argv)
 
 
 def plan_from(args: argparse.Namespace) -> Plan:
-    return Plan(
-        rounds=args.rounds or (1 if args.quick else 4),
-        seconds=args.seconds or (1 if args.quick else 2),
-        connections=args.connections,
-        warmup_requests=300 if args.quick else 3000,
-        warmup_seconds=0.5 if args.quick else 2.0,
-    )
+    plan = comparison_plan(args.quick, args.connections, warmup_requests=3000)
+    return replace(plan, rounds=args.rounds or plan.rounds, seconds=args.seconds or plan.seconds)
 
 
 def main(argv: Sequence[str]) -> int:
@@ -322,17 +293,13 @@ def main(argv: Sequence[str]) -> int:
         return 0
 
     plan = plan_from(args)
-    spawn = multiprocessing.get_context("spawn")
-    with (
-        tempfile.TemporaryDirectory(prefix="bench-stack-") as tmp,
-        ProcessPoolExecutor(max_workers=1, mp_context=spawn) as executor,
-    ):
-        load = choose_load_generator(args.load_generator, Path(tmp), executor)
+    with workspace("bench-stack-") as (tmp, executor):
+        load = choose_load_generator(args.load_generator, tmp, executor)
         print(
             f"stack overhead: load from {load.name}, {plan.connections} connections, "
             f"{plan.rounds} round(s) × {plan.seconds} s per app and endpoint, {machine()}"
         )
-        comparisons = run_benchmark(load, plan, Path(tmp), with_postgres=not args.no_postgres)
+        comparisons = run_benchmark(load, plan, tmp, with_postgres=not args.no_postgres)
 
     print()
     print(summary_table(comparisons))
