@@ -34,7 +34,7 @@ async def test_the_bundle_holds_what_a_device_needs(
         supervisor,
         [("BLK-1", "fire_blanket"), ("EXT-1", "portable_extinguisher"), ("OLD", "fire_door")],
     )
-    await decommission(firemode, ids["OLD"])
+    await decommission(firemode, supervisor, ids["OLD"])
     clock[0] = datetime(2026, 1, 10, tzinfo=UTC)
     done = await start_session(firemode, supervisor, building)
     await submit(

@@ -55,7 +55,7 @@ async def test_completion_writes_records_defects_and_reports_the_rest(
             ("EL/1", "emergency_exit_lighting"),
         ],
     )
-    await decommission(firemode, ids["OLD-001"])
+    await decommission(firemode, supervisor, ids["OLD-001"])
     session_id = await start_session(firemode, technician, building)
     evidence = str(uuid.uuid4())
     await submit(
