@@ -1,25 +1,23 @@
-"""A building with a routine table and an asset register, and the calls a device makes.
-
-The asset register's endpoints are built on another branch, so assets are inserted through the
-models here; everything else goes through the API."""
+"""A building with a routine table and an asset register, and the calls a device makes: all of it
+through the API with real tokens (routines by an admin, the register by a supervisor)."""
 
 from __future__ import annotations
 
+import csv
+import io
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from sqlalchemy import func, insert, select
 
 from apikit.ids import utcnow
-from firemode.assets.models import Asset, AssetBaseline, search_key
-from firemode.routines.models import Routine, RoutineVersion
 from tests.conftest import ServiceClient
 from tests.firemode.conftest import Account
 
-# (asset type, frequency, interval in months, tolerance in days): the shipped defaults' shape.
+# (asset type, frequency, interval in months, tolerance in days): the shipped defaults' shape. The
+# interval is the frequency's (the API derives it); it is here for the tests that compute dates.
 ROUTINES = [
     ("portable_extinguisher", "six_monthly", 6, 15),
     ("portable_extinguisher", "yearly", 12, 30),
@@ -39,69 +37,98 @@ for _type, _frequency, _, _ in ROUTINES:
 
 
 async def install_routines(
-    client: ServiceClient, rows: Sequence[tuple[str, str, int, int]] = ROUTINES
+    client: ServiceClient, admin: Account, rows: Sequence[tuple[str, str, int, int]] = ROUTINES
 ) -> int:
-    """A new routine version (after any the database holds), so it is the current one."""
-    async with client.app.state.database.transactional() as session:
-        version = (await session.scalar(select(func.max(RoutineVersion.version))) or 0) + 1
-        session.add(RoutineVersion(version=version, note="tests"))
-        await session.flush()
-        await session.execute(
-            insert(Routine),
-            [
-                {
-                    "version": version,
-                    "asset_type": t,
-                    "frequency": f,
-                    "interval_months": m,
-                    "tolerance_days": d,
-                }
-                for t, f, m, d in rows
-            ],
-        )
-    return version
+    """``PUT /v1/routines``: a new version (after any the database holds), so it is the current one."""
+    body = {
+        "routines": [{"asset_type": t, "frequency": f, "tolerance_days": d} for t, f, _, d in rows],
+        "note": "tests",
+    }
+    response = await client.put("/v1/routines", json=body, headers=admin.headers)
+    assert response.status_code == 200, response.text
+    table = response.json()
+    assert sorted(
+        (r["asset_type"], r["frequency"], r["interval_months"], r["tolerance_days"])
+        for r in table["routines"]
+    ) == sorted(rows)
+    return int(table["version"])
+
+
+def location_of(index: int) -> str:
+    return f"Level {index % 30}"
 
 
 async def add_assets(
     client: ServiceClient, building_id: str, created_by: Account, assets: Sequence[tuple[str, str]]
 ) -> dict[str, str]:
-    """``(tag, asset_type)`` rows into the register; their ids by tag."""
-    rows = [
-        {
-            "id": uuid.uuid4(),
-            "building_id": uuid.UUID(building_id),
-            "tag": tag,
-            "asset_type": asset_type,
-            "location": f"Level {index % 30}",
-            "details": {},
-            "status": "active",
-            "created_by": created_by.user_id,
-            "tag_key": search_key(tag),
-            "location_key": search_key(f"Level {index % 30}"),
-        }
-        for index, (tag, asset_type) in enumerate(assets)
-    ]
-    async with client.app.state.database.transactional() as session:
-        for row in rows:
-            session.add(Asset(**row))
-    return {row["tag"]: str(row["id"]) for row in rows}
+    """``(tag, asset_type)`` rows registered one by one (``POST …/assets``); their ids by tag."""
+    ids: dict[str, str] = {}
+    for index, (tag, asset_type) in enumerate(assets):
+        response = await client.post(
+            f"/v1/buildings/{building_id}/assets",
+            json={"tag": tag, "asset_type": asset_type, "location": location_of(index)},
+            headers=created_by.headers,
+        )
+        assert response.status_code == 201, response.text
+        ids[tag] = str(response.json()["asset_id"])
+    return ids
 
 
-async def decommission(client: ServiceClient, asset_id: str) -> None:
-    async with client.app.state.database.transactional() as session:
-        asset = await session.get(Asset, uuid.UUID(asset_id))
-        assert asset is not None
-        asset.status = "decommissioned"
+def asset_sheet(rows: Sequence[Mapping[str, Any]]) -> bytes:
+    """A CSV sheet of ``rows`` (column → cell), its header every column any row uses."""
+    columns = list(dict.fromkeys(column for row in rows for column in row))
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=columns, lineterminator="\r\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    return out.getvalue().encode()
+
+
+async def import_assets(
+    client: ServiceClient, building_id: str, by: Account, sheet: bytes
+) -> dict[str, dict[str, Any]]:
+    """One upload of ``sheet`` (``POST …/assets/import``); then the register as the API lists it
+    (every page of ``GET …/assets``), each asset by tag."""
+    response = await client.post(
+        f"/v1/buildings/{building_id}/assets/import",
+        files={"file": ("register.csv", sheet, "text/csv")},
+        headers=by.headers,
+    )
+    assert response.status_code == 201, response.text
+    imported = response.json()["imported"]
+    register = await list_assets(client, building_id, by)
+    assert len(register) == imported
+    return register
+
+
+async def list_assets(client: ServiceClient, building_id: str, who: Account) -> dict[str, dict[str, Any]]:
+    """Every asset of the building, following the cursor, by tag."""
+    found: dict[str, dict[str, Any]] = {}
+    params: dict[str, Any] = {"limit": 100}
+    while True:
+        response = await client.get(f"/v1/buildings/{building_id}/assets", params=params, headers=who.headers)
+        assert response.status_code == 200, response.text
+        page = response.json()
+        found.update((asset["tag"], asset) for asset in page["data"])
+        if page["next_cursor"] is None:
+            return found
+        params["cursor"] = page["next_cursor"]
+
+
+async def decommission(client: ServiceClient, by: Account, asset_id: str) -> None:
+    response = await client.post(f"/v1/assets/{asset_id}/decommission", headers=by.headers)
+    assert response.status_code == 200, response.text
+    assert response.json()["status"] == "decommissioned"
 
 
 async def set_baseline(client: ServiceClient, asset_id: str, by: Account, **values: float) -> None:
-    async with client.app.state.database.transactional() as session:
-        session.add(AssetBaseline(asset_id=uuid.UUID(asset_id), set_by=by.user_id, **values))
+    response = await client.put(f"/v1/assets/{asset_id}/baseline", json=values, headers=by.headers)
+    assert response.status_code == 200, response.text
 
 
 @pytest.fixture
-async def routines(firemode: ServiceClient) -> int:
-    return await install_routines(firemode)
+async def routines(firemode: ServiceClient, admin: Account) -> int:
+    return await install_routines(firemode, admin)
 
 
 @pytest.fixture

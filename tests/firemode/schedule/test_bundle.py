@@ -34,7 +34,7 @@ async def test_the_bundle_holds_what_a_device_needs(
         supervisor,
         [("BLK-1", "fire_blanket"), ("EXT-1", "portable_extinguisher"), ("OLD", "fire_door")],
     )
-    await decommission(firemode, ids["OLD"])
+    await decommission(firemode, supervisor, ids["OLD"])
     clock[0] = datetime(2026, 1, 10, tzinfo=UTC)
     done = await start_session(firemode, supervisor, building)
     await submit(
@@ -43,8 +43,10 @@ async def test_the_bundle_holds_what_a_device_needs(
         done,
         [
             setting("/assets/BLK-1/result", "pass"),
+            # No severity given: the shipped rules classify a damaged cylinder as critical.
             setting(
-                "/assets/EXT-1", {"result": "fail", "routine": "yearly", "defect": {"condition": "dent"}}
+                "/assets/EXT-1",
+                {"result": "fail", "routine": "yearly", "defect": {"condition": "cylinder_damaged"}},
             ),
         ],
     )
@@ -67,7 +69,11 @@ async def test_the_bundle_holds_what_a_device_needs(
         "five_yearly": "never_done",
     }
     [defect] = bundle["open_defects"]
-    assert (defect["asset_id"], defect["condition"], defect["severity"]) == (ids["EXT-1"], "dent", None)
+    assert (defect["asset_id"], defect["condition"], defect["severity"]) == (
+        ids["EXT-1"],
+        "cylinder_damaged",
+        "critical",
+    )
     assert bundle["routines"]["version"] == routines
     assert {r["asset_type"] for r in bundle["routines"]["routines"]} >= {"fire_blanket"}
     assert bundle["rules_version"] == 1  # the shipped rules

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select
@@ -55,7 +55,7 @@ async def test_completion_writes_records_defects_and_reports_the_rest(
             ("EL/1", "emergency_exit_lighting"),
         ],
     )
-    await decommission(firemode, ids["OLD-001"])
+    await decommission(firemode, supervisor, ids["OLD-001"])
     session_id = await start_session(firemode, technician, building)
     evidence = str(uuid.uuid4())
     await submit(
@@ -83,7 +83,8 @@ async def test_completion_writes_records_defects_and_reports_the_rest(
             setting("/assets/OLD-001/result", "pass"),
             setting("/assets/EL~11/result", "pass"),
             setting("/assets/EL~11/routine", "monthly"),  # not one of its type's
-            setting("/assets/EL~11/defect", {"condition": "lamp_out", "severity": "catastrophic"}),
+            # Not a severity: dropped, so the shipped rules classify a failed lamp (non-critical).
+            setting("/assets/EL~11/defect", {"condition": "lamp_failed", "severity": "catastrophic"}),
             setting("/assets/GHOST-9/result", "pass"),
             setting("/notes", "whole-session notes are left alone"),
         ],
@@ -116,13 +117,17 @@ async def test_completion_writes_records_defects_and_reports_the_rest(
 
     async with firemode.app.state.database.reading() as session:
         defects = {d.asset_id: d for d in (await session.execute(select(Defect))).scalars()}
+    rectify = timedelta(days=firemode.app.state.settings.defect_rectify_days)
     low = defects[uuid.UUID(ids["EXT-002"])]
     assert (low.condition, low.severity, low.description) == ("low_pressure", "non_critical", "Gauge in red")
+    # The document's severity stands: no rule was consulted ("low_pressure" has none anyway).
+    assert (low.rule_version, low.due_at) == (None, clock[0] + rectify)
     assert low.evidence_ids == [evidence]
     assert low.status == "open"
     assert str(low.session_id) == session_id
     lamp = defects[uuid.UUID(ids["EL/1"])]
-    assert (lamp.condition, lamp.severity, lamp.description) == ("lamp_out", None, "lamp_out")
+    assert (lamp.condition, lamp.severity, lamp.description) == ("lamp_failed", "non_critical", "lamp_failed")
+    assert (lamp.rule_version, lamp.due_at) == (1, clock[0] + rectify)  # the shipped rules
 
     # The document keeps everything, the unmatched tag included.
     detail = await firemode.get(f"/v1/tests/sessions/{session_id}", headers=technician.headers)
@@ -206,15 +211,18 @@ async def test_stair_pressurisation_readings_against_limits_and_baseline(
     assert response.json()["completion"]["defects"] == 3
     async with firemode.app.state.database.reading() as session:
         found = sorted(
-            (str(d.asset_id), d.condition, d.description, d.severity)
+            (str(d.asset_id), d.condition, d.description, d.severity, d.due_at)
             for d in (await session.execute(select(Defect))).scalars()
         )
+    # No shipped rule names these conditions (the rules' stair pressurisation conditions are
+    # "reading_out_of_limits" and "reading_deviates_from_baseline"): unclassified, never due.
     assert sorted(found) == sorted(
         [
             (
                 ids["SP-1"],
                 "pressure_pa_off_baseline",
                 "pressure_pa 56 Pa is more than 10% from the baseline 50 Pa",
+                None,
                 None,
             ),
             (
@@ -223,11 +231,13 @@ async def test_stair_pressurisation_readings_against_limits_and_baseline(
                 "door_opening_force_n 120 N is outside the limits (at most 110 N) and more than 10% "
                 "from the baseline 80 N",
                 None,
+                None,
             ),
             (
                 ids["SP-2"],
                 "pressure_pa_out_of_limits",
                 "pressure_pa 19 Pa is outside the limits (20–80 Pa)",
+                None,
                 None,
             ),
         ]

@@ -185,13 +185,18 @@ async def test_the_schedule_follows_the_last_pass_or_fail(
 
 
 async def test_only_active_assets_and_the_current_routine_version(
-    firemode: ServiceClient, technician: Account, supervisor: Account, building: str, routines: int
+    firemode: ServiceClient,
+    technician: Account,
+    supervisor: Account,
+    admin: Account,
+    building: str,
+    routines: int,
 ) -> None:
     ids = await add_assets(
         firemode, building, supervisor, [("EXT-1", "portable_extinguisher"), ("OLD", "fire_door")]
     )
-    await decommission(firemode, ids["OLD"])
-    await install_routines(firemode, [("portable_extinguisher", "yearly", 12, 30)])
+    await decommission(firemode, supervisor, ids["OLD"])
+    await install_routines(firemode, admin, [("portable_extinguisher", "yearly", 12, 30)])
     body = await schedule(firemode, technician, building)
     assert [(item["tag"], item["routine"]) for item in body["data"]] == [("EXT-1", "yearly")]
 
