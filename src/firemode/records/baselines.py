@@ -38,6 +38,10 @@ LIMITS: dict[str, Limit] = {
 }
 
 
+OUT_OF_LIMITS = "reading_out_of_limits"
+OFF_BASELINE = "reading_deviates_from_baseline"
+
+
 @dataclass(frozen=True, slots=True)
 class Breach:
     reading: str
@@ -60,7 +64,10 @@ def breaches(readings: Mapping[str, float], baseline: Mapping[str, float] | None
         if reference is not None and abs(value - reference) > BASELINE_TOLERANCE * abs(reference):
             reasons.append(f"more than 10% from the baseline {reference:g} {limit.unit}")
         if reasons:
-            condition = f"{name}_out_of_limits" if not limit.admits(value) else f"{name}_off_baseline"
+            # The classification rules' conditions; the description names the reading.
+            condition = (
+                "reading_out_of_limits" if not limit.admits(value) else "reading_deviates_from_baseline"
+            )
             description = f"{name} {value:g} {limit.unit} is " + " and ".join(reasons)
             found.append(Breach(name, value, condition, description))
     return found

@@ -230,12 +230,10 @@ async def test_a_300_asset_building_end_to_end(
     assert len(records) == 300
     found = sorted((by_id[str(d.asset_id)], d.description) for d in defects if d.condition == "damaged")
     assert found == sorted(expected_defects.items())
-    assert {
-        by_id[str(d.asset_id)] for d in defects if d.condition == "pressure_pa_out_of_limits"
-    } == over_limit
+    assert {by_id[str(d.asset_id)] for d in defects if d.condition == "reading_out_of_limits"} == over_limit
     # The document's severity stands (a blanket's "damaged" is critical by the rules, but the
-    # technician said non-critical); no shipped rule names "pressure_pa_out_of_limits" (the rules
-    # say "reading_out_of_limits"), so those stay unclassified, with no due date.
+    # technician said non-critical, so no rule version); the shipped rules classify a stair
+    # pressurisation reading out of its limits as non-critical.
     rectify = timedelta(days=firemode.app.state.settings.defect_rectify_days)
     for defect in defects:
         if defect.condition == "damaged":
@@ -245,7 +243,11 @@ async def test_a_300_asset_building_end_to_end(
                 clock[0] + rectify,
             )
         else:
-            assert (defect.severity, defect.rule_version, defect.due_at) == (None, None, None)
+            assert (defect.severity, defect.rule_version, defect.due_at) == (
+                "non_critical",
+                1,
+                clock[0] + rectify,
+            )
     assert len(defects) == completion["defects"]
 
     schedule = await firemode.get(f"/v1/buildings/{building}/schedule", headers=technician.headers)

@@ -175,7 +175,12 @@ async def test_a_late_device_gets_duplicates_accepted_and_new_changes_refused(
 
 
 async def test_stair_pressurisation_readings_against_limits_and_baseline(
-    firemode: ServiceClient, technician: Account, supervisor: Account, building: str, routines: int
+    firemode: ServiceClient,
+    technician: Account,
+    supervisor: Account,
+    building: str,
+    routines: int,
+    clock: list[datetime],
 ) -> None:
     ids = await add_assets(
         firemode,
@@ -214,31 +219,31 @@ async def test_stair_pressurisation_readings_against_limits_and_baseline(
             (str(d.asset_id), d.condition, d.description, d.severity, d.due_at)
             for d in (await session.execute(select(Defect))).scalars()
         )
-    # No shipped rule names these conditions (the rules' stair pressurisation conditions are
-    # "reading_out_of_limits" and "reading_deviates_from_baseline"): unclassified, never due.
+    # The shipped rules classify both conditions non-critical: due after the rectification period.
+    due = clock[0] + timedelta(days=firemode.app.state.settings.defect_rectify_days)
     assert sorted(found) == sorted(
         [
             (
                 ids["SP-1"],
-                "pressure_pa_off_baseline",
+                "reading_deviates_from_baseline",
                 "pressure_pa 56 Pa is more than 10% from the baseline 50 Pa",
-                None,
-                None,
+                "non_critical",
+                due,
             ),
             (
                 ids["SP-1"],
-                "door_opening_force_n_out_of_limits",
+                "reading_out_of_limits",
                 "door_opening_force_n 120 N is outside the limits (at most 110 N) and more than 10% "
                 "from the baseline 80 N",
-                None,
-                None,
+                "non_critical",
+                due,
             ),
             (
                 ids["SP-2"],
-                "pressure_pa_out_of_limits",
+                "reading_out_of_limits",
                 "pressure_pa 19 Pa is outside the limits (20–80 Pa)",
-                None,
-                None,
+                "non_critical",
+                due,
             ),
         ]
     )
