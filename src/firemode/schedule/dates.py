@@ -12,6 +12,7 @@ import calendar
 from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import StrEnum
+from functools import lru_cache
 
 
 class ScheduleState(StrEnum):
@@ -36,6 +37,7 @@ class Due:
     state: ScheduleState
 
 
+@lru_cache(maxsize=8192)  # pure: a building's routines share a few dates, intervals and tolerances
 def due_after(last_done: date | None, interval_months: int, tolerance_days: int, today: date) -> Due:
     """When a routine last done on ``last_done`` is next due, its window and its state ``today``."""
     if last_done is None:

@@ -45,7 +45,8 @@ def _last_done(building_id: uuid.UUID | None) -> Any:
 
 
 def schedule_rows(building_id: uuid.UUID | None) -> tuple[Select[Any], Any]:
-    """The statement (not yet ordered) and its ``last_done`` column."""
+    """The statement (not yet ordered) and its ``last_done`` column. ``service.entry_of`` unpacks
+    its rows in this column order."""
     last = _last_done(building_id)
     statement = (
         select(

@@ -27,16 +27,19 @@ def due_of(row: Any, today: date) -> tuple[date | None, Due]:
 
 def entry_of(row: Any, today: date) -> dict[str, Any]:
     """One schedule item as plain data (a ``ScheduleItem``'s fields): a building's schedule has
-    tens of thousands, and building a model for each costs more than the query."""
-    last_done, due = due_of(row, today)
+    tens of thousands, and building a model for each costs more than the query. The row is
+    unpacked in ``schedule_rows``' column order: far cheaper than reading a row's attributes."""
+    asset_id, building_id, tag, asset_type, location, frequency, interval, tolerance, done_at = row
+    last_done = done_at.astimezone(UTC).date() if done_at is not None else None
+    due = due_after(last_done, interval, tolerance, today)
     return {
         # As text: asyncpg's UUIDs are a subclass the JSON encoder does not take.
-        "asset_id": str(row.asset_id),
-        "building_id": str(row.building_id),
-        "tag": row.tag,
-        "asset_type": row.asset_type,
-        "location": row.location,
-        "routine": row.frequency,
+        "asset_id": str(asset_id),
+        "building_id": str(building_id),
+        "tag": tag,
+        "asset_type": asset_type,
+        "location": location,
+        "routine": frequency,
         "last_done": last_done,
         "next_due": due.next_due,
         "window_start": due.window_start,
