@@ -44,6 +44,8 @@ Idempotency = Annotated[
         scope="function",
     ),
 ]
+
+
 def _create_rate(settings: AlloySettings) -> str:
     return settings.program_create_rate
 
