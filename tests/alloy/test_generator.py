@@ -105,6 +105,30 @@ def test_every_hard_rule_holds(program: ProgramSpec) -> None:
         assert program.hard_yes <= set(per_week), "a hard_yes movement missing from the week"
 
 
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(program=programs())
+def test_no_exercise_leaves_its_movements_rep_range(program: ProgramSpec) -> None:
+    """Whatever the goals and the progression: the movement's own range, explosive work at six
+    reps or fewer, and the goal's band where the movement allows it."""
+    plan = build_plan(program, SNAPSHOT, SCORING)
+    strength_led = program.primary_goal is Goal.STRENGTH
+    for session in plan.sessions:
+        for exercise in session.exercises:
+            if exercise.reps_min is None or exercise.movement_id is None:
+                continue
+            movement = MOVEMENTS[exercise.movement_id]
+            assert exercise.reps_max is not None
+            assert movement.rep_min is not None
+            assert movement.rep_max is not None
+            assert movement.rep_min <= exercise.reps_min <= exercise.reps_max <= movement.rep_max, (
+                movement.slug
+            )
+            if movement.pattern in {"plyometric", "olympic"}:
+                assert exercise.reps_max <= 6, movement.slug
+            if strength_led and exercise.block == "main" and movement.rep_min <= 6:
+                assert exercise.reps_max <= 6, movement.slug
+
+
 @settings(max_examples=25, deadline=None)
 @given(program=programs())
 def test_the_same_inputs_give_the_same_plan(program: ProgramSpec) -> None:

@@ -63,6 +63,9 @@ from alloy.generator.timing import (
 )
 
 MAX_PER_WEEK = 3
+# A main slot ranks qualifying movements by tier before score: a primary lift the equipment allows
+# is never displaced by a variant or an accessory (the ranks are above any score, which is <= 1).
+MAIN_TIER_RANK = {"primary": 2.0, "secondary": 1.0, "accessory": 0.0}
 MAX_FINISHER_MINUTES = 20  # and at most a third of the session
 NEVER_STAND_IN = frozenset({"mobility", "cardio"})  # patterns no strength slot relaxes into
 
@@ -210,6 +213,8 @@ class _Builder:
                 if score < self.scoring.qualifying_score and not accept_any:
                     continue
                 rank = score + self.jitter[movement.id] + (1.0 if movement.id == remembered else 0.0)
+                if slot.block is Block.MAIN:
+                    rank += 2 * MAIN_TIER_RANK[movement.tier]
                 if rank > best_rank:
                     best, best_rank = Choice(slot, movement, dimensions, score, relaxation), rank
             if best is not None:
