@@ -8,8 +8,10 @@ weighted mean under the scoring configuration in force, and it qualifies at ``qu
 - discipline_preference: the share of the program's discipline weights the movement belongs to
   (the program's disciplines, or those its goals imply when it names none).
 - compound_bonus: multi-joint movements in main and finisher slots; neutral for accessories.
-- specialization: 1 for the user's `preferred` and `hard_yes` movements; otherwise how specific the
-  movement is to the program's disciplines (one of its disciplines in three, say, is 1/3).
+- specialization: 1 for the user's `preferred` and `hard_yes` movements; otherwise how central the
+  movement is to the program's main discipline: the weight of its heaviest discipline in the
+  program over the program's heaviest (a powerlifting movement in a powerlifting-led program is 1,
+  whatever else it is also used for; a movement of none of the program's disciplines is 0).
 - goal_alignment: how well the movement serves the goals, by goal weight.
 - time_utilization: quick to set up and to do when sessions are short (barbell set-ups and
   one-side-at-a-time movements cost time); no penalty at an hour or more.
@@ -182,9 +184,10 @@ class Scorer:
     def _specialization(self, m: MovementFacts) -> float:
         if m.id in self.spec.preferred or m.id in self.spec.hard_yes:
             return 1.0
-        if not m.disciplines:
+        heaviest = max(self.disciplines.values(), default=0.0)
+        if not heaviest:
             return 0.0
-        return sum(d in self.disciplines for d in m.disciplines) / len(m.disciplines)
+        return max((self.disciplines.get(d, 0.0) for d in m.disciplines), default=0.0) / heaviest
 
     def _time(self, m: MovementFacts) -> float:
         penalty = max(
