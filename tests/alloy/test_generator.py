@@ -244,3 +244,19 @@ def test_specialization_rewards_the_programs_discipline_not_few_tags() -> None:
     assert specialization("deadlift") == 1.0
     assert specialization("nordic_hamstring_curl") == 0.25
     assert specialization("renegade_row") == 0.25
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(program=programs())
+def test_every_reason_names_the_slot_the_tier_and_what_decided(program: ProgramSpec) -> None:
+    plan = build_plan(program, SNAPSHOT, SCORING)
+    for session in plan.sessions:
+        for exercise in session.exercises:
+            if exercise.dimensions is None or exercise.movement_id is None:
+                continue
+            movement = MOVEMENTS[exercise.movement_id]
+            assert exercise.reason.startswith(f"{exercise.block.value}: "), exercise.reason
+            assert f" {movement.tier} " in exercise.reason, exercise.reason
+            decided = exercise.reason.split("; decided by ")[1].split(", ")
+            assert decided, exercise.reason
+            assert set(decided) <= set(exercise.dimensions)

@@ -222,7 +222,8 @@ class _Builder:
         rotate = slot.block is Block.ACCESSORY and since != self.training_block
         for relaxation, pool, lower, accept_any in self._steps(slot, used, counts, avoid):
             best: Choice | None = None
-            best_rank = -1e9
+            best_rank = runner_up_rank = -1e9
+            runner_up: dict[str, float] | None = None  # the next best's dimensions, for the reason
             for movement in pool:
                 dimensions = self.scorer.dimensions(slot, movement, covered)
                 score = self.scorer.score(dimensions, lower_discipline_weight=lower)
@@ -237,10 +238,16 @@ class _Builder:
                 elif slot.block is Block.ACCESSORY and movement.tier == "primary":
                     rank -= PRIMARY_AS_ACCESSORY
                 if rank > best_rank:
+                    if best is not None:
+                        runner_up, runner_up_rank = best.dimensions, best_rank
                     best, best_rank = Choice(slot, movement, dimensions, score, relaxation), rank
+                elif rank > runner_up_rank:
+                    runner_up, runner_up_rank = dimensions, rank
             if best is not None:
                 if slot.block in (Block.WARMUP, Block.COOLDOWN):
                     best.dimensions, best.score = None, None  # not scored: chosen for the day's pattern
+                else:
+                    best.deciding = self.scorer.deciding(best.dimensions or {}, runner_up)
                 self.memory[memory_key] = (best.movement.id, self.training_block)
                 return best
         return None
@@ -432,6 +439,8 @@ class _SessionChooser:
             self.relaxations.append(step)
 
     def _take(self, choice: Choice) -> Choice:
+        if choice.dimensions is not None and not choice.deciding:
+            choice.deciding = self.builder.scorer.deciding(choice.dimensions)
         self.used.add(choice.movement.id)
         self.covered.add(choice.movement.primary_muscle)
         self.counts[choice.movement.id] += 1
@@ -460,7 +469,14 @@ class _SessionChooser:
         scorer = self.builder.scorer
         dimensions = scorer.dimensions(slot, movement, frozenset(self.covered))
         self.covered.add(movement.primary_muscle)
-        return Choice(slot, movement, dimensions, scorer.score(dimensions), pinned=True)
+        return Choice(
+            slot,
+            movement,
+            dimensions,
+            scorer.score(dimensions),
+            pinned=True,
+            deciding=scorer.deciding(dimensions),
+        )
 
     def _main(self, previous_main: str | None) -> list[Choice]:
         main: list[Choice] = []

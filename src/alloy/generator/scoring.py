@@ -144,6 +144,19 @@ class Scorer:
         total = sum(weights.values())
         return sum(weights[name] * dimensions[name] for name in weights) / total if total else 0.0
 
+    def deciding(
+        self, dimensions: Mapping[str, float], against: Mapping[str, float] | None = None, count: int = 2
+    ) -> tuple[str, ...]:
+        """The dimensions that decided a choice: where it beat the runner-up most (weight times the
+        difference), or, without a runner-up, where it scored most; heaviest first."""
+
+        def weighed(name: str) -> float:
+            value = dimensions[name] - (against[name] if against is not None else 0.0)
+            return self.weights.get(name, 0.0) * value
+
+        ranked = sorted((name for name in dimensions if weighed(name) > 0), key=lambda n: (-weighed(n), n))
+        return tuple(ranked[:count])
+
     def _static_dimensions(self, slot: Slot, m: MovementFacts) -> dict[str, float]:
         return {
             "pattern_alignment": self._pattern(slot, m),
