@@ -4,7 +4,8 @@ the time an exercise takes.
 Goal effects, as the spec asks: strength gets low reps and long rests, hypertrophy moderate reps,
 endurance and fat loss high reps and short rests (plus conditioning and finishers, decided by the
 builder). The primary goal sets the main block; a second goal of weight 3 or more sets the
-accessories, so a 6/4 strength/hypertrophy program lifts heavy first and pumps after.
+accessories, so a 6/4 strength/hypertrophy program lifts heavy first and pumps after — except in
+an endurance- or fat-loss-led program, whose own high-rep band is for the accessories.
 
 Every goal's reps sit inside its band (strength main 1–6, hypertrophy 6–12, endurance and fat-loss
 accessories 12–20), and then inside the movement's own range: the two ranges are intersected, and
@@ -47,6 +48,7 @@ ACCESSORY_DOSE = {
     Goal.EXPLOSIVENESS: Dose(3, (6, 8), 90, 7.5, 20),
     Goal.SPEED: Dose(3, (6, 8), 90, 7.5, 20),
 }
+HIGH_REP_ACCESSORY_GOALS = frozenset({Goal.ENDURANCE, Goal.FAT_LOSS})
 DELOAD_SET_FACTOR = 0.6  # volume cut by about 40%
 DELOAD_RPE_CAP = 6.0
 REP_SECONDS = 3  # a controlled repetition
@@ -62,6 +64,8 @@ def dose_for(spec: ProgramSpec, block: Block) -> Dose:
     if block is Block.MAIN:
         return MAIN_DOSE[spec.primary_goal]
     ranked = sorted(spec.goals, key=lambda goal: -spec.goals[goal])
+    if spec.primary_goal in HIGH_REP_ACCESSORY_GOALS:  # their band is the accessories' (12-20)
+        return ACCESSORY_DOSE[spec.primary_goal]
     secondary = ranked[1] if len(ranked) > 1 and spec.goals[ranked[1]] >= 3 else ranked[0]
     return ACCESSORY_DOSE[secondary]
 
