@@ -195,7 +195,7 @@ async def test_a_custom_movement_gets_derived_facts_unless_given(
     assert (chosen["rep_min"], chosen["rep_max"], chosen["plate_increment_kg"]) == (3, 6, 1.25)
     jump = press | {"name": "Med ball jump", "pattern": "plyometric", "rep_min": 3, "rep_max": 10}
     refused = await alloy.post("/v1/movements", json=jump, headers=athlete.headers)
-    assert error_code(refused, 400) == "VAL_COACHING_FACTS"
+    assert error_code(refused, 422) == "VAL_COACHING_FACTS"
 
 
 async def test_admins_edit_the_coaching_facts_within_the_rules(
@@ -207,7 +207,7 @@ async def test_admins_edit_the_coaching_facts_within_the_rules(
     edited = data_of(await alloy.patch(path, json={"rep_min": 2, "rep_max": 6}, headers=admin.headers))
     assert (edited["rep_min"], edited["rep_max"]) == (2, 6)
     upside_down = await alloy.patch(path, json={"rep_min": 8}, headers=admin.headers)
-    assert error_code(upside_down, 400) == "VAL_COACHING_FACTS"
+    assert error_code(upside_down, 422) == "VAL_COACHING_FACTS"
     assert (
         error_code(await alloy.patch(path, json={"rep_max": 101}, headers=admin.headers), 422)
         == "VAL_REP_MAX"
@@ -219,12 +219,12 @@ async def test_admins_edit_the_coaching_facts_within_the_rules(
     promoted = await alloy.patch(
         f"/v1/movements/{curl['movement_id']}", json={"tier": "primary"}, headers=admin.headers
     )
-    assert error_code(promoted, 400) == "VAL_COACHING_FACTS"
+    assert error_code(promoted, 422) == "VAL_COACHING_FACTS"
     clean = await movement_by_slug(alloy, athlete, "power_clean")
     too_many = await alloy.patch(
         f"/v1/movements/{clean['movement_id']}", json={"rep_max": 8}, headers=admin.headers
     )
-    assert error_code(too_many, 400) == "VAL_COACHING_FACTS"
+    assert error_code(too_many, 422) == "VAL_COACHING_FACTS"
     assert data_of(await alloy.get(path, headers=athlete.headers))["rep_max"] == 6
 
 

@@ -185,7 +185,7 @@ def _check_facts(fields: dict[str, Any]) -> None:
         fields["pattern"], fields["metric_type"], fields["tier"], fields["rep_min"], fields["rep_max"]
     )
     if problems:
-        raise ValidationError(
+        raise UnprocessableError(
             "The movement's tier and rep range do not fit",
             code="VAL_COACHING_FACTS",
             details={"problems": problems},
