@@ -30,7 +30,7 @@ from typing import Any
 from httpx import ASGITransport, AsyncClient
 
 from _common import percentile, postgres_answers, scratch_database
-from alloy.catalogue.scoring_router import current_config
+from alloy.catalogue.repository import ScoringConfigRepository
 from alloy.cli import SERVICE as ALLOY
 from alloy.generator import ProgramSpec, ScoringRules, build_plan
 from alloy.generator.model import Goal, SplitTemplate
@@ -120,7 +120,7 @@ async def measure(url: str, data_dir: Path) -> dict[str, float]:
         # The generator alone, on the inputs the endpoint gives it.
         async with app.state.database.transactional() as session:
             snapshot = await load_snapshot(session, uuid.uuid4())
-            config = await current_config(session)
+            config = await ScoringConfigRepository(session).current()
         spec = ProgramSpec(
             seed=1,
             goals={Goal.STRENGTH: 5, Goal.HYPERTROPHY: 3, Goal.FAT_LOSS: 2},

@@ -19,6 +19,7 @@ weighted mean under the scoring configuration in force, and it qualifies at ``qu
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable, Mapping
 
 from alloy.generator.model import Block, Goal, MovementFacts, ProgramSpec
@@ -124,10 +125,12 @@ class Scorer:
         self.disciplines = discipline_weights(spec)
         self._discipline_total = sum(self.disciplines.values()) or 1.0
         self._tightness = min(1.0, max(0.0, (60 - spec.max_session_minutes) / 45))
-        self._static: dict[tuple[Slot, MovementFacts], dict[str, float]] = {}
+        # Keyed by the movement's id: hashing the whole frozen MovementFacts on every lookup cost
+        # more than the scoring it saves.
+        self._static: dict[tuple[Slot, uuid.UUID], dict[str, float]] = {}
 
     def dimensions(self, slot: Slot, movement: MovementFacts, covered: frozenset[str]) -> dict[str, float]:
-        key = (slot, movement)
+        key = (slot, movement.id)
         static = self._static.get(key)
         if static is None:
             static = self._static[key] = self._static_dimensions(slot, movement)
