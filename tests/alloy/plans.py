@@ -40,6 +40,9 @@ def shipped_snapshot() -> CatalogueSnapshot:
             cns_load=m.cns_load,
             metric_type=str(m.metric_type),
             substitution_group=m.substitution_group,
+            tier=str(m.tier),
+            rep_min=m.rep_min,
+            rep_max=m.rep_max,
         )
         for m in seeds.movements
     )

@@ -145,10 +145,95 @@ async def test_only_admins_edit_the_shared_catalogue(
     assert data_of(await alloy.get(path, headers=athlete.headers))["cns_load"] == 4
 
 
+async def test_movements_carry_their_coaching_facts(alloy: ServiceClient, athlete: Member) -> None:
+    bench = await movement_by_slug(alloy, athlete, "bench_press")
+    assert (bench["tier"], bench["rep_min"], bench["rep_max"]) == ("primary", 1, 12)
+    assert (bench["plate_increment_kg"], bench["plate_increment_lb"]) == (2.5, 5)
+    detail = data_of(await alloy.get(f"/v1/movements/{bench['movement_id']}", headers=athlete.headers))
+    assert detail["tier"] == "primary"
+    listed = data_of(
+        await alloy.get("/v1/movements", params={"tier": "primary", "limit": 100}, headers=athlete.headers)
+    )
+    assert {item["tier"] for item in listed["items"]} == {"primary"}
+    assert "bench_press" in {item["slug"] for item in listed["items"]}
+    body = {
+        "filters": [
+            {"field": "tier", "operator": "eq", "value": "accessory"},
+            {"field": "rep_max", "operator": "gte", "value": 20},
+        ],
+        "sort_by": "rep_min",
+        "limit": 100,
+    }
+    queried = data_of(await alloy.post("/v1/movements/query", json=body, headers=athlete.headers))
+    assert queried["items"]
+    assert all(item["tier"] == "accessory" and item["rep_max"] >= 20 for item in queried["items"])
+    bad = {"filters": [{"field": "tier", "operator": "eq", "value": "main"}]}
+    assert error_code(await alloy.post("/v1/movements/query", json=bad, headers=athlete.headers), 400)
+
+
+async def test_a_custom_movement_gets_derived_facts_unless_given(
+    alloy: ServiceClient, athlete: Member
+) -> None:
+    carry = data_of(await alloy.post("/v1/movements", json=CUSTOM, headers=athlete.headers), 201)
+    assert (carry["tier"], carry["rep_min"], carry["rep_max"]) == ("accessory", None, None)
+    assert (carry["plate_increment_kg"], carry["plate_increment_lb"]) == (5, 10)
+    press = CUSTOM | {
+        "name": "Viking press",
+        "pattern": "vertical_push",
+        "equipment": ["landmine", "barbell"],
+        "metric_type": "reps",
+    }
+    derived = data_of(await alloy.post("/v1/movements", json=press, headers=athlete.headers), 201)
+    assert (derived["tier"], derived["rep_min"], derived["rep_max"]) == ("secondary", 5, 12)
+    given_facts = press | {
+        "name": "Viking push press",
+        "rep_min": 3,
+        "rep_max": 6,
+        "plate_increment_kg": 1.25,
+    }
+    chosen = data_of(await alloy.post("/v1/movements", json=given_facts, headers=athlete.headers), 201)
+    assert (chosen["rep_min"], chosen["rep_max"], chosen["plate_increment_kg"]) == (3, 6, 1.25)
+    jump = press | {"name": "Med ball jump", "pattern": "plyometric", "rep_min": 3, "rep_max": 10}
+    refused = await alloy.post("/v1/movements", json=jump, headers=athlete.headers)
+    assert error_code(refused, 422) == "VAL_COACHING_FACTS"
+
+
+async def test_admins_edit_the_coaching_facts_within_the_rules(
+    alloy: ServiceClient, athlete: Member, admin: Member
+) -> None:
+    row = await movement_by_slug(alloy, athlete, "front_squat")
+    path = f"/v1/movements/{row['movement_id']}"
+    assert error_code(await alloy.patch(path, json={"rep_max": 6}, headers=athlete.headers), 403)
+    edited = data_of(await alloy.patch(path, json={"rep_min": 2, "rep_max": 6}, headers=admin.headers))
+    assert (edited["rep_min"], edited["rep_max"]) == (2, 6)
+    upside_down = await alloy.patch(path, json={"rep_min": 8}, headers=admin.headers)
+    assert error_code(upside_down, 422) == "VAL_COACHING_FACTS"
+    assert (
+        error_code(await alloy.patch(path, json={"rep_max": 101}, headers=admin.headers), 422)
+        == "VAL_REP_MAX"
+    )
+    assert (
+        error_code(await alloy.patch(path, json={"tier": "main"}, headers=admin.headers), 422) == "VAL_TIER"
+    )
+    curl = await movement_by_slug(alloy, athlete, "barbell_curl")
+    promoted = await alloy.patch(
+        f"/v1/movements/{curl['movement_id']}", json={"tier": "primary"}, headers=admin.headers
+    )
+    assert error_code(promoted, 422) == "VAL_COACHING_FACTS"
+    clean = await movement_by_slug(alloy, athlete, "power_clean")
+    too_many = await alloy.patch(
+        f"/v1/movements/{clean['movement_id']}", json={"rep_max": 8}, headers=admin.headers
+    )
+    assert error_code(too_many, 422) == "VAL_COACHING_FACTS"
+    assert data_of(await alloy.get(path, headers=athlete.headers))["rep_max"] == 6
+
+
 @pytest.mark.parametrize(
     ("body", "code"),
     [
         (CUSTOM | {"pattern": "dance"}, "VAL_PATTERN"),
+        (CUSTOM | {"rep_min": 0, "metric_type": "reps"}, "VAL_REP_MIN"),
+        (CUSTOM | {"plate_increment_kg": -1}, "VAL_PLATE_INCREMENT_KG"),
         (CUSTOM | {"equipment": []}, "VAL_EQUIPMENT"),
         (CUSTOM | {"skill_level": 6}, "VAL_SKILL_LEVEL"),
         (CUSTOM | {"compound": "yes"}, "VAL_COMPOUND"),

@@ -13,8 +13,9 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
+from alloy.catalogue.coaching import ACCESSORY_PATTERNS
 from alloy.catalogue.seed_data import DATA_DIR, Catalogue, MovementSeed, load_catalogue
-from alloy.catalogue.vocabulary import CircuitType, Discipline, Equipment, MetricType, Pattern
+from alloy.catalogue.vocabulary import CircuitType, Discipline, Equipment, MetricType, Pattern, Tier
 
 PULLS = {Pattern.HORIZONTAL_PULL, Pattern.VERTICAL_PULL}
 # What a program needs from any equipment set: a squat, a hinge, a horizontal push, a pull, core work.
@@ -210,6 +211,84 @@ def test_benchmarks_keep_their_published_standards(catalogue: Catalogue) -> None
     ]
 
 
+# --- coaching facts: tier, rep range, plate increment ----------------------------------------------
+
+# The big lifts a program is built on (the spec's list); each is primary.
+BIG_LIFTS = {
+    "back_squat", "front_squat", "deadlift", "sumo_deadlift", "trap_bar_deadlift", "romanian_deadlift",
+    "bench_press", "overhead_press", "barbell_row", "pendlay_row", "pull_up", "chin_up", "hip_thrust",
+}  # fmt: skip
+
+
+def test_the_big_lifts_are_primary_and_only_big_lifts_are(catalogue: Catalogue) -> None:
+    primary = {movement.slug for movement in catalogue.movements if movement.tier == Tier.PRIMARY}
+    assert primary >= BIG_LIFTS
+    for movement in catalogue.movements:
+        if movement.tier == Tier.PRIMARY:
+            assert movement.pattern not in ACCESSORY_PATTERNS, movement.slug
+            assert movement.metric_type == MetricType.REPS, movement.slug
+
+
+def test_isolation_core_and_conditioning_are_accessories(catalogue: Catalogue) -> None:
+    for movement in catalogue.movements:
+        if movement.pattern in ACCESSORY_PATTERNS or not movement.compound:
+            assert movement.tier == Tier.ACCESSORY or movement.slug == "hip_thrust", movement.slug
+
+
+def test_every_movement_counted_in_reps_has_a_sensible_range(catalogue: Catalogue) -> None:
+    for movement in catalogue.movements:
+        if movement.metric_type != MetricType.REPS:
+            assert (movement.rep_min, movement.rep_max) == (None, None), movement.slug
+            continue
+        assert movement.rep_min is not None, movement.slug
+        assert movement.rep_max is not None, movement.slug
+        assert 1 <= movement.rep_min <= movement.rep_max <= 100, movement.slug
+        if movement.pattern in {Pattern.OLYMPIC, Pattern.PLYOMETRIC}:
+            assert movement.rep_max <= 6, movement.slug
+        if movement.tier == Tier.PRIMARY:
+            assert movement.rep_min <= 5, movement.slug  # a big lift can be trained heavy
+
+
+@pytest.mark.parametrize(
+    ("slug", "reps"),
+    [
+        ("deadlift", (1, 8)),
+        ("bench_press", (1, 12)),
+        ("nordic_hamstring_curl", (3, 8)),
+        ("lateral_raise", (8, 20)),
+        ("box_jump", (3, 6)),
+    ],
+)
+def test_the_specs_examples_of_rep_ranges(
+    movements: dict[str, MovementSeed], slug: str, reps: tuple[int, int]
+) -> None:
+    assert (movements[slug].rep_min, movements[slug].rep_max) == reps
+
+
+@pytest.mark.parametrize(
+    ("slug", "increment"),
+    [
+        ("back_squat", (2.5, 5)),
+        ("dumbbell_bench_press", (2, 5)),
+        ("leg_press", (5, 10)),
+        ("push_up", (None, None)),
+        ("pull_up", (None, None)),
+    ],
+)
+def test_plate_increments_follow_the_implement(
+    movements: dict[str, MovementSeed], slug: str, increment: tuple[float | None, float | None]
+) -> None:
+    assert (movements[slug].plate_increment_kg, movements[slug].plate_increment_lb) == increment
+
+
+def test_loaded_movements_have_an_increment_in_both_units(catalogue: Catalogue) -> None:
+    loaded = {Equipment.BARBELL, Equipment.DUMBBELL, Equipment.KETTLEBELL, Equipment.MACHINE, Equipment.CABLE}
+    for movement in catalogue.movements:
+        if loaded & set(movement.equipment):
+            assert movement.plate_increment_kg, movement.slug
+            assert movement.plate_increment_lb, movement.slug
+
+
 # --- broken data is refused, naming the problem -------------------------------------------------
 
 
@@ -229,6 +308,21 @@ def _duplicate_slug(movements: list[dict[str, Any]], circuits: list[dict[str, An
     original = next(movement for movement in movements if movement["slug"] == "push_up")
     movements.append({**original, "name": "Another Push-Up"})
     return "duplicate movement slug push_up"
+
+
+def _explosive_over_six(movements: list[dict[str, Any]], circuits: list[dict[str, Any]]) -> str:
+    next(movement for movement in movements if movement["slug"] == "box_jump")["rep_max"] = 10
+    return "box_jump: explosive (plyometric) movements top out at 6 reps"
+
+
+def _range_upside_down(movements: list[dict[str, Any]], circuits: list[dict[str, Any]]) -> str:
+    next(movement for movement in movements if movement["slug"] == "deadlift")["rep_min"] = 9
+    return "deadlift: rep_min is above rep_max"
+
+
+def _primary_isolation(movements: list[dict[str, Any]], circuits: list[dict[str, Any]]) -> str:
+    next(movement for movement in movements if movement["slug"] == "lateral_raise")["tier"] = "primary"
+    return "lateral_raise: a isolation movement cannot be primary"
 
 
 Corruption = Callable[[list[dict[str, Any]], list[dict[str, Any]]], str]
@@ -251,8 +345,22 @@ def test_an_untouched_copy_loads(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     "corrupt",
-    [_unknown_progression, _unknown_circuit_movement, _duplicate_slug],
-    ids=["unknown_progression", "unknown_circuit_movement", "duplicate_slug"],
+    [
+        _unknown_progression,
+        _unknown_circuit_movement,
+        _duplicate_slug,
+        _explosive_over_six,
+        _range_upside_down,
+        _primary_isolation,
+    ],
+    ids=[
+        "unknown_progression",
+        "unknown_circuit_movement",
+        "duplicate_slug",
+        "explosive_over_six",
+        "range_upside_down",
+        "primary_isolation",
+    ],
 )
 def test_a_broken_catalogue_is_refused(tmp_path: Path, corrupt: Corruption) -> None:
     movements, circuits = _copy_data(tmp_path)

@@ -13,8 +13,9 @@ from hypothesis import strategies as st
 
 from alloy.catalogue.vocabulary import Equipment
 from alloy.generator import CatalogueSnapshot, ProgramSpec, build_plan
-from alloy.generator.model import Goal, ProgressionStyle, SplitTemplate
-from alloy.generator.structure import default_split
+from alloy.generator.model import Goal, ProgressionStyle, SessionPlan, SplitTemplate
+from alloy.generator.scoring import Scorer
+from alloy.generator.structure import FOCI, default_split
 from tests.alloy.plans import SCORING, shipped_snapshot, slug_id, spec
 
 SNAPSHOT = shipped_snapshot()
@@ -105,6 +106,30 @@ def test_every_hard_rule_holds(program: ProgramSpec) -> None:
         assert program.hard_yes <= set(per_week), "a hard_yes movement missing from the week"
 
 
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(program=programs())
+def test_no_exercise_leaves_its_movements_rep_range(program: ProgramSpec) -> None:
+    """Whatever the goals and the progression: the movement's own range, explosive work at six
+    reps or fewer, and the goal's band where the movement allows it."""
+    plan = build_plan(program, SNAPSHOT, SCORING)
+    strength_led = program.primary_goal is Goal.STRENGTH
+    for session in plan.sessions:
+        for exercise in session.exercises:
+            if exercise.reps_min is None or exercise.movement_id is None:
+                continue
+            movement = MOVEMENTS[exercise.movement_id]
+            assert exercise.reps_max is not None
+            assert movement.rep_min is not None
+            assert movement.rep_max is not None
+            assert movement.rep_min <= exercise.reps_min <= exercise.reps_max <= movement.rep_max, (
+                movement.slug
+            )
+            if movement.pattern in {"plyometric", "olympic"}:
+                assert exercise.reps_max <= 6, movement.slug
+            if strength_led and exercise.block == "main" and movement.rep_min <= 6:
+                assert exercise.reps_max <= 6, movement.slug
+
+
 @settings(max_examples=25, deadline=None)
 @given(program=programs())
 def test_the_same_inputs_give_the_same_plan(program: ProgramSpec) -> None:
@@ -179,3 +204,59 @@ def test_hard_yes_lands_in_a_fitting_slot() -> None:
         placed = [e for s in week.sessions for e in s.exercises if e.movement_id == curl]
         assert placed
         assert "hard_yes" in placed[0].reason
+
+
+def main_lifts(session: SessionPlan) -> list[uuid.UUID]:
+    return [e.movement_id for e in session.exercises if e.block == "main" and e.movement_id is not None]
+
+
+def test_main_lifts_hold_through_the_program_and_accessories_rotate_by_block() -> None:
+    plan = build_plan(spec(duration_weeks=12, deload_every_n_weeks=4), SNAPSHOT, SCORING)
+    by_day = {day: [main_lifts(week.sessions[day]) for week in plan.weeks] for day in range(4)}
+    for lifts in by_day.values():
+        assert all(week == lifts[0] for week in lifts), "a main lift changed within the program"
+
+    def accessories(week: int) -> list[set[uuid.UUID | None]]:
+        return [
+            {e.movement_id for e in s.exercises if e.block == "accessory"} for s in plan.weeks[week].sessions
+        ]
+
+    assert accessories(0) == accessories(1) == accessories(2)  # one block: the same work to progress
+    assert accessories(4) != accessories(0)  # the next block: some accessories rotate
+
+
+def test_no_main_lift_on_both_lower_or_both_upper_days() -> None:
+    plan = build_plan(spec(goals={Goal.STRENGTH: 6, Goal.FAT_LOSS: 4}), SNAPSHOT, SCORING)
+    week = plan.weeks[0]
+    lifts = [lift for session in week.sessions for lift in main_lifts(session)]
+    assert len(lifts) == len(set(lifts))
+
+
+def test_specialization_rewards_the_programs_discipline_not_few_tags() -> None:
+    """Deadlift is tagged with four disciplines, the Nordic curl with one (general): in a
+    powerlifting-led program the deadlift is the specialised one."""
+    scorer = Scorer(spec(disciplines={"powerlifting": 8, "general": 2}), SCORING.weights)
+    slot = FOCI["lower_a"].main[1]
+
+    def specialization(slug: str) -> float:
+        return scorer.dimensions(slot, MOVEMENTS[slug_id(slug)], frozenset())["specialization"]
+
+    assert specialization("deadlift") == 1.0
+    assert specialization("nordic_hamstring_curl") == 0.25
+    assert specialization("renegade_row") == 0.25
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(program=programs())
+def test_every_reason_names_the_slot_the_tier_and_what_decided(program: ProgramSpec) -> None:
+    plan = build_plan(program, SNAPSHOT, SCORING)
+    for session in plan.sessions:
+        for exercise in session.exercises:
+            if exercise.dimensions is None or exercise.movement_id is None:
+                continue
+            movement = MOVEMENTS[exercise.movement_id]
+            assert exercise.reason.startswith(f"{exercise.block.value}: "), exercise.reason
+            assert f" {movement.tier} " in exercise.reason, exercise.reason
+            decided = exercise.reason.split("; decided by ")[1].split(", ")
+            assert decided, exercise.reason
+            assert set(decided) <= set(exercise.dimensions)

@@ -88,6 +88,49 @@ async def test_a_fresh_migrate_loads_the_catalogue_and_a_second_changes_nothing(
         await database.dispose()
 
 
+async def test_an_existing_install_gets_the_new_coaching_facts(fresh_url: str, tmp_path: Path) -> None:
+    """An install from before the facts existed: its rows have none until the loader fills them,
+    from the data files; a value an admin already set is kept."""
+    await alloy_migrate(fresh_url, tmp_path / "data")
+    facts = {
+        "tier": None,
+        "rep_min": None,
+        "rep_max": None,
+        "plate_increment_kg": None,
+        "plate_increment_lb": None,
+    }
+    database = Database(fresh_url)
+    try:
+        async with database.transactional() as session:
+            await session.execute(update(Movement).where(Movement.slug != "front_squat").values(**facts))
+            await session.execute(update(Movement).where(Movement.slug == "front_squat").values(rep_max=5))
+        await alloy_migrate(fresh_url, tmp_path / "data")
+        async with database.read_sessions() as session:
+            rows = {
+                row.slug: row
+                for row in await session.execute(
+                    select(
+                        Movement.slug,
+                        Movement.tier,
+                        Movement.rep_min,
+                        Movement.rep_max,
+                        Movement.plate_increment_kg,
+                    )
+                )
+            }
+    finally:
+        await database.dispose()
+    for seed in load_catalogue().movements:
+        expected_max = 5 if seed.slug == "front_squat" else seed.rep_max
+        row = rows[seed.slug]
+        assert (row.tier, row.rep_min, row.rep_max, row.plate_increment_kg) == (
+            seed.tier,
+            seed.rep_min,
+            expected_max,
+            seed.plate_increment_kg,
+        ), seed.slug
+
+
 def imports_of(path: Path) -> set[str]:
     modules: set[str] = set()
     for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):

@@ -61,7 +61,8 @@ async def test_one_call_builds_the_whole_explainable_plan(alloy: ServiceClient, 
     assert "main" in blocks
     assert session["estimated_minutes"] <= 60
     main = [e for e in session["exercises"] if e["block"] == "main"]
-    assert all(e["reps_min"] == 3 and e["reps_max"] == 5 and e["rest_seconds"] == 180 for e in main)
+    # Strength's 3-5, inside each movement's own range (a dumbbell press starts at 5).
+    assert all(3 <= e["reps_min"] <= e["reps_max"] <= 5 and e["rest_seconds"] == 180 for e in main)
     explained = {e["position"]: e for e in session["explanation"]["exercises"]}
     for exercise in main:
         why = explained[exercise["position"]]

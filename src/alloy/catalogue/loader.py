@@ -3,7 +3,9 @@
 Run after the migrations by ``alloy migrate`` (and so by ``serve`` on an embedded database it
 migrates, and ``seed-demo``): a fresh database gets the whole catalogue, an existing one the
 entries added to the data files since. The migrations themselves stay schema-only. Rows that
-exist are left alone: an admin's edits are never undone.
+exist are left alone: an admin's edits are never undone. The one exception is a fact a migration
+added since (a column the row has no value in yet): the shipped movements get it from the data
+files, custom ones the defaults of ``alloy.catalogue.coaching``.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from typing import Any
 
 from sqlalchemy import Connection, insert, select, update
 
+from alloy.catalogue.coaching import default_facts
 from alloy.catalogue.models import (
     SHARED,
     Circuit,
@@ -22,7 +25,7 @@ from alloy.catalogue.models import (
     ScoringConfig,
 )
 from alloy.catalogue.scoring import DEFAULT_QUALIFYING_SCORE, DEFAULT_WEIGHTS
-from alloy.catalogue.seed_data import Catalogue, load_catalogue
+from alloy.catalogue.seed_data import Catalogue, MovementSeed, load_catalogue
 from apikit.ids import new_id, utcnow
 
 
@@ -59,6 +62,7 @@ def load_shipped_catalogue(connection: Connection, catalogue: Catalogue | None =
                     "skill_level": seed.skill_level,
                     "cns_load": seed.cns_load,
                     "metric_type": seed.metric_type,
+                    **_coaching_facts(seed),
                     "substitution_group": seed.substitution_group,
                     "description": seed.description,
                     "created_at": now,
@@ -91,6 +95,8 @@ def load_shipped_catalogue(connection: Connection, catalogue: Catalogue | None =
             }
             if any(links.values()):
                 connection.execute(update(Movement).where(Movement.id == ids[seed.slug]).values(**links))
+
+    _fill_coaching_facts(connection, catalogue)
 
     known_circuits = set(connection.execute(select(Circuit.slug)).scalars())
     new_circuits = [seed for seed in catalogue.circuits if seed.slug not in known_circuits]
@@ -136,3 +142,34 @@ def load_shipped_catalogue(connection: Connection, catalogue: Catalogue | None =
             )
         )
     return LoadReport(len(fresh), len(new_circuits), not has_scoring)
+
+
+def _coaching_facts(seed: MovementSeed) -> dict[str, Any]:
+    return seed.model_dump(include={"tier", "rep_min", "rep_max", "plate_increment_kg", "plate_increment_lb"})
+
+
+def _fill_coaching_facts(connection: Connection, catalogue: Catalogue) -> None:
+    """Give the movements an earlier install stored without coaching facts their values."""
+    missing = connection.execute(
+        select(Movement.id, Movement.slug, Movement.pattern, Movement.compound, Movement.metric_type).where(
+            Movement.tier.is_(None)
+        )
+    ).all()
+    if not missing:
+        return
+    seeds = {seed.slug: seed for seed in catalogue.movements}
+    equipment: dict[Any, list[str]] = {}
+    for movement_id, item in connection.execute(
+        select(MovementEquipment.movement_id, MovementEquipment.equipment)
+        .where(MovementEquipment.movement_id.in_([row.id for row in missing]))
+        .order_by(MovementEquipment.position)
+    ):
+        equipment.setdefault(movement_id, []).append(item)
+    for row in missing:
+        seed = seeds.get(row.slug)
+        facts = (
+            _coaching_facts(seed)
+            if seed is not None
+            else default_facts(row.pattern, row.compound, row.metric_type, equipment.get(row.id, []))
+        )
+        connection.execute(update(Movement).where(Movement.id == row.id).values(**facts))

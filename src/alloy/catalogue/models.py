@@ -42,6 +42,13 @@ class Movement(IdMixin, TimestampMixin, Base):
     skill_level: Mapped[int] = mapped_column(Integer)
     cns_load: Mapped[int] = mapped_column(Integer)
     metric_type: Mapped[str] = mapped_column(String(12))
+    # The coaching facts (alloy.catalogue.coaching). Nullable in the schema only because a migration
+    # adds them before the after-migrate step fills them; every row has a tier once it has run.
+    tier: Mapped[str] = mapped_column(String(12), nullable=True)
+    rep_min: Mapped[int | None] = mapped_column(Integer, default=None)
+    rep_max: Mapped[int | None] = mapped_column(Integer, default=None)
+    plate_increment_kg: Mapped[float | None] = mapped_column(default=None)
+    plate_increment_lb: Mapped[float | None] = mapped_column(default=None)
     substitution_group: Mapped[str] = mapped_column(String(80))
     progression_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("movements.id"), default=None)
     regression_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("movements.id"), default=None)

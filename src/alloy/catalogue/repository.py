@@ -9,7 +9,7 @@ from sqlalchemy import ColumnElement, Select, delete, exists, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from alloy.catalogue.models import Circuit, Movement, MovementDiscipline, MovementEquipment, ScoringConfig
-from alloy.catalogue.vocabulary import Discipline, Equipment, MetricType, Muscle, Pattern
+from alloy.catalogue.vocabulary import Discipline, Equipment, MetricType, Muscle, Pattern, Tier
 from alloy.identity.models import User
 from apikit.db.engine import ReadSession
 from apikit.db.repository import Repository
@@ -69,6 +69,9 @@ MOVEMENT_FILTER_FIELDS = {
     "unilateral": FilterField(FieldType.BOOLEAN, Movement.unilateral),
     "skill_level": FilterField(FieldType.INTEGER, Movement.skill_level, sortable=True),
     "cns_load": FilterField(FieldType.INTEGER, Movement.cns_load, sortable=True),
+    "tier": FilterField(FieldType.ENUM, Movement.tier, choices=frozenset(Tier), sortable=True),
+    "rep_min": FilterField(FieldType.INTEGER, Movement.rep_min, sortable=True),
+    "rep_max": FilterField(FieldType.INTEGER, Movement.rep_max, sortable=True),
     "equipment": FilterField(
         FieldType.ENUM, choices=frozenset(Equipment), build=_tag_condition(needs_equipment)
     ),
@@ -104,10 +107,13 @@ class MovementRepository(Repository[Movement]):
         equipment: str | None,
         discipline: str | None,
         q: str | None,
+        tier: str | None,
     ) -> Page[Any]:
         statement = self.query()
         if pattern is not None:
             statement = statement.where(Movement.pattern == pattern)
+        if tier is not None:
+            statement = statement.where(Movement.tier == tier)
         if equipment is not None:
             statement = statement.where(needs_equipment(equipment))
         if discipline is not None:
@@ -115,7 +121,7 @@ class MovementRepository(Repository[Movement]):
         if q is not None:
             escaped = q.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
             statement = statement.where(func.lower(Movement.name).like(f"%{escaped}%", escape="\\"))
-        filters = {"pattern": pattern, "equipment": equipment, "discipline": discipline, "q": q}
+        filters = {"pattern": pattern, "equipment": equipment, "discipline": discipline, "q": q, "tier": tier}
         return await paginate(self.session, statement, keyset=MOVEMENTS_BY_NAME, page=page, filters=filters)
 
     async def list_matching(

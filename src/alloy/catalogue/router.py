@@ -12,6 +12,7 @@ from alloy.catalogue.schemas import (
     LaxDiscipline,
     LaxEquipment,
     LaxPattern,
+    LaxTier,
     MovementCreateRequest,
     MovementOut,
     MovementUpdateRequest,
@@ -45,9 +46,10 @@ async def list_movements(
     equipment: Annotated[LaxEquipment | None, Query(description="Movements that use this equipment")] = None,
     discipline: Annotated[LaxDiscipline | None, Query()] = None,
     q: Annotated[str | None, Query(min_length=1, max_length=80, description="Part of the name")] = None,
+    tier: Annotated[LaxTier | None, Query(description="primary, secondary or accessory")] = None,
 ) -> Response:
     data = await MovementReader(session, cache, caller).page_by_name(
-        page, pattern=pattern, equipment=equipment, discipline=discipline, q=q
+        page, pattern=pattern, equipment=equipment, discipline=discipline, q=q, tier=tier
     )
     return enveloped_json(request, data)
 

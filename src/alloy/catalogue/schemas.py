@@ -16,8 +16,17 @@ from pydantic import (
     model_validator,
 )
 
+from alloy.catalogue.coaching import REPS_LIMIT
 from alloy.catalogue.seed_data import CircuitLoad, Slug
-from alloy.catalogue.vocabulary import CircuitType, Discipline, Equipment, MetricType, Muscle, Pattern
+from alloy.catalogue.vocabulary import (
+    CircuitType,
+    Discipline,
+    Equipment,
+    MetricType,
+    Muscle,
+    Pattern,
+    Tier,
+)
 from apikit.schemas import Id, IsoTimestamp, Lax, RequestModel
 
 LaxPattern = Annotated[Pattern, Lax]
@@ -25,6 +34,10 @@ LaxMuscle = Annotated[Muscle, Lax]
 LaxEquipment = Annotated[Equipment, Lax]
 LaxDiscipline = Annotated[Discipline, Lax]
 LaxMetric = Annotated[MetricType, Lax]
+LaxTier = Annotated[Tier, Lax]
+Reps = Annotated[int, Field(ge=1, le=REPS_LIMIT)]
+KgIncrement = Annotated[float, Field(gt=0, le=50, allow_inf_nan=False)]
+LbIncrement = Annotated[float, Field(gt=0, le=100, allow_inf_nan=False)]
 
 
 class MovementOut(BaseModel):
@@ -43,6 +56,11 @@ class MovementOut(BaseModel):
     skill_level: int
     cns_load: int
     metric_type: MetricType
+    tier: Tier
+    rep_min: int | None = Field(description="The fewest reps a set of it is prescribed (none when timed)")
+    rep_max: int | None = Field(description="The most reps a set of it is prescribed (none when timed)")
+    plate_increment_kg: float | None = Field(description="The smallest load step in kg; none unloaded")
+    plate_increment_lb: float | None = Field(description="The smallest load step in lb; none unloaded")
     substitution_group: str
     progression_id: uuid.UUID | None
     regression_id: uuid.UUID | None
@@ -73,6 +91,13 @@ class MovementCreateRequest(RequestModel):
     skill_level: int = Field(default=2, ge=1, le=5)
     cns_load: int = Field(default=2, ge=1, le=5)
     metric_type: LaxMetric = MetricType.REPS
+    tier: LaxTier | None = Field(default=None, description="Derived from pattern and compound when absent")
+    rep_min: Reps | None = Field(default=None, description="Derived with rep_max when both are absent")
+    rep_max: Reps | None = None
+    plate_increment_kg: KgIncrement | None = Field(
+        default=None, description="Derived from equipment when absent"
+    )
+    plate_increment_lb: LbIncrement | None = None
     substitution_group: Slug
     progression_id: Id | None = None
     regression_id: Id | None = None
@@ -91,6 +116,11 @@ class MovementUpdateRequest(RequestModel):
     skill_level: int | None = Field(default=None, ge=1, le=5)
     cns_load: int | None = Field(default=None, ge=1, le=5)
     metric_type: LaxMetric | None = None
+    tier: LaxTier | None = None
+    rep_min: Reps | None = None
+    rep_max: Reps | None = None
+    plate_increment_kg: KgIncrement | None = None
+    plate_increment_lb: LbIncrement | None = None
     substitution_group: Slug | None = None
     progression_id: Id | None = None
     regression_id: Id | None = None

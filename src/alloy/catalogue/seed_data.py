@@ -13,7 +13,16 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from alloy.catalogue.vocabulary import CircuitType, Discipline, Equipment, MetricType, Muscle, Pattern
+from alloy.catalogue.coaching import fact_problems
+from alloy.catalogue.vocabulary import (
+    CircuitType,
+    Discipline,
+    Equipment,
+    MetricType,
+    Muscle,
+    Pattern,
+    Tier,
+)
 
 DATA_DIR = Path(__file__).parent / "data"
 Slug = Annotated[str, Field(pattern=r"^[a-z0-9]+(?:_[a-z0-9]+)*$", max_length=80)]
@@ -36,6 +45,11 @@ class MovementSeed(_Strict):
     skill_level: int = Field(ge=1, le=5)
     cns_load: int = Field(ge=1, le=5)
     metric_type: MetricType
+    tier: Tier
+    rep_min: int | None
+    rep_max: int | None
+    plate_increment_kg: float | None = Field(gt=0, le=50)
+    plate_increment_lb: float | None = Field(gt=0, le=100)
     substitution_group: Slug
     progression: Slug | None = None
     regression: Slug | None = None
@@ -49,6 +63,11 @@ class MovementSeed(_Strict):
             raise ValueError(f"{self.slug}: equipment listed twice")
         if self.progression == self.slug or self.regression == self.slug:
             raise ValueError(f"{self.slug}: links to itself")
+        problems = fact_problems(self.pattern, self.metric_type, self.tier, self.rep_min, self.rep_max)
+        if problems:
+            raise ValueError(f"{self.slug}: {'; '.join(problems)}")
+        if (self.plate_increment_kg is None) != (self.plate_increment_lb is None):
+            raise ValueError(f"{self.slug}: a plate increment in one unit only")
         return self
 
 

@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from alloy.catalogue.coaching import default_facts, fact_problems
 from alloy.catalogue.models import Circuit, Movement, MovementDiscipline, MovementEquipment, ScoringConfig
 from alloy.catalogue.repository import (
     MOVEMENT_FILTER_FIELDS,
@@ -117,6 +118,11 @@ class MovementService:
 
     async def create_custom(self, fields: dict[str, Any]) -> Movement:
         await self._check_links(fields)
+        derived = default_facts(
+            fields["pattern"], fields["compound"], fields["metric_type"], fields["equipment"]
+        )
+        fields = {**fields, **{key: value for key, value in derived.items() if fields.get(key) is None}}
+        _check_facts(fields)
         movement_id = new_id()
         movement = Movement(
             id=movement_id,
@@ -145,6 +151,15 @@ class MovementService:
                 movement.discipline_rows = _discipline_rows(value)
             else:
                 setattr(movement, key, value)
+        if "metric_type" in changes and not {"rep_min", "rep_max"} & changes.keys():
+            # Counted differently now: the range follows unless the edit gives one.
+            derived = default_facts(
+                movement.pattern, movement.compound, movement.metric_type, movement.equipment
+            )
+            movement.rep_min, movement.rep_max = derived["rep_min"], derived["rep_max"]
+        _check_facts(
+            {key: getattr(movement, key) for key in ("pattern", "metric_type", "tier", "rep_min", "rep_max")}
+        )
         if "name" in changes:
             movement.name_key = changes["name"].casefold()
         movement.updated_at = utcnow()
@@ -163,6 +178,18 @@ class MovementService:
                 raise UnprocessableError(
                     "No such movement to link to", code="NF_MOVEMENT", details={"field": link}
                 )
+
+
+def _check_facts(fields: dict[str, Any]) -> None:
+    problems = fact_problems(
+        fields["pattern"], fields["metric_type"], fields["tier"], fields["rep_min"], fields["rep_max"]
+    )
+    if problems:
+        raise UnprocessableError(
+            "The movement's tier and rep range do not fit",
+            code="VAL_COACHING_FACTS",
+            details={"problems": problems},
+        )
 
 
 def _equipment_rows(items: list[str]) -> list[MovementEquipment]:

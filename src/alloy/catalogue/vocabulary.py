@@ -92,6 +92,19 @@ class Discipline(StrEnum):
     GENERAL = "general"
 
 
+class Tier(StrEnum):
+    """Where a movement sits in a program: the big lifts it is built on, their variants, the rest."""
+
+    PRIMARY = "primary"
+    SECONDARY = "secondary"
+    ACCESSORY = "accessory"
+
+
+# Explosive work loses its point when fatigue slows it: never more than this many reps a set.
+EXPLOSIVE_PATTERNS = frozenset({"plyometric", "olympic"})
+EXPLOSIVE_MAX_REPS = 6
+
+
 class MetricType(StrEnum):
     REPS = "reps"
     TIME = "time"

@@ -1,11 +1,12 @@
 """Building a plan: choose each week's movements under the hard constraints, then dose and time
 each session.
 
-Choosing is separate from dosing. A week's choices depend only on its sequence of day foci and the
-main pattern of the session before it, so weeks that repeat (most of them) reuse one selection: the
-same lifts week after week, which is what makes progression mean something, and what keeps a
-twelve-week, six-day program fast to build. Dosing (sets, reps, effort, rest, deload) and the time
-budget then run per session.
+Choosing is separate from dosing. A week's choices depend only on its sequence of day foci, the
+main pattern of the session before it and its training block, so weeks that repeat (most of them)
+reuse one selection: the same lifts week after week, which is what makes progression mean
+something, and what keeps a twelve-week, six-day program fast to build. Main lifts hold for the
+whole program; accessories may rotate when a new block starts. Dosing (sets, reps, effort, rest,
+deload) and the time budget then run per session.
 
 Hard constraints, never broken: only the equipment available (bodyweight is always available);
 never a ``hard_no`` movement; every ``hard_yes`` movement placed each week; no movement twice in a
@@ -63,6 +64,12 @@ from alloy.generator.timing import (
 )
 
 MAX_PER_WEEK = 3
+# A main slot ranks qualifying movements by tier before score: a primary lift the equipment allows
+# is never displaced by a variant or an accessory (the ranks are above any score, which is <= 1).
+MAIN_TIER_RANK = {"primary": 2.0, "secondary": 1.0, "accessory": 0.0}
+REPEATED_MAIN_LIFT = 1.5  # another primary of the pattern before a lift already main this week
+PRIMARY_AS_ACCESSORY = 1.0  # accessory slots leave the big lifts to the main slots when they can
+LAST_BLOCKS_ACCESSORY = 0.3  # a new block rotates an accessory when another one qualifies
 MAX_FINISHER_MINUTES = 20  # and at most a third of the session
 NEVER_STAND_IN = frozenset({"mobility", "cardio"})  # patterns no strength slot relaxes into
 
@@ -116,8 +123,10 @@ class _Builder:
             key=lambda circuit: (circuit.minutes, circuit.name),
         )
         self.cycle = cycle_for(spec)
-        self.memory: dict[tuple[str, str, int], uuid.UUID] = {}  # (focus, block, slot) → last pick
-        self.week_choices: dict[tuple[tuple[str, ...], str | None], list[_SessionChoices]] = {}
+        # (focus, session block, slot) → the last pick and the training block it was made in
+        self.memory: dict[tuple[str, str, int], tuple[uuid.UUID, int]] = {}
+        self.training_block = 0  # which run of loading weeks (and its deload) is being chosen
+        self.week_choices: dict[tuple[tuple[str, ...], str | None, int], list[_SessionChoices]] = {}
         goals = spec.goals
         self.finishers = goals.get(Goal.FAT_LOSS, 0) >= 3 or goals.get(Goal.ENDURANCE, 0) >= 3
         self.primer = goals.get(Goal.EXPLOSIVENESS, 0) + goals.get(Goal.SPEED, 0) >= 3
@@ -134,7 +143,8 @@ class _Builder:
         for number in range(1, spec.duration_weeks + 1):
             foci = tuple(self.cycle[(cursor + day) % len(self.cycle)] for day in range(spec.days_per_week))
             cursor += spec.days_per_week
-            key = (foci, previous_main)
+            self.training_block = (number - 1) // spec.deload_every_n_weeks
+            key = (foci, previous_main, self.training_block)
             if key not in self.week_choices:
                 self.week_choices[key] = self._choose_week(foci, previous_main)
             deload = is_deload(number, spec.deload_every_n_weeks)
@@ -153,12 +163,13 @@ class _Builder:
 
     def _choose_week(self, foci: Sequence[str], previous_main: str | None) -> list[_SessionChoices]:
         counts: Counter[uuid.UUID] = Counter()
+        main_lifts: set[uuid.UUID] = set()  # the week's main lifts so far
         pins = self._place_hard_yes(foci)
         for day_pins in pins:  # counted up front, so no earlier day uses up their weekly allowance
             counts.update(pin.id for pin in day_pins)
         week = []
         for day, name in enumerate(foci):
-            choices = _SessionChooser(self, FOCI[name], counts, pins[day]).choose(previous_main)
+            choices = _SessionChooser(self, FOCI[name], counts, pins[day], main_lifts).choose(previous_main)
             previous_main = choices.main_pattern
             week.append(choices)
         return week
@@ -196,26 +207,48 @@ class _Builder:
         covered: frozenset[str],
         counts: Counter[uuid.UUID],
         avoid: str | None,
+        main_lifts: frozenset[uuid.UUID] = frozenset(),
     ) -> Choice | None:
         """The best qualifying movement for the slot, relaxing step by step; None when even
-        reduced volume is the answer (the slot is dropped)."""
+        reduced volume is the answer (the slot is dropped).
+
+        Among qualifying movements the rank is the score plus: the same pick as before (main
+        lifts stay for the whole program so progression acts on them; an accessory stays for its
+        training block and rotates in the next when another qualifies); in a main slot the tier
+        first, and another primary before a lift already main this week; in an accessory slot
+        anything before a primary lift."""
         memory_key = (focus, slot.block.value, index)
-        remembered = self.memory.get(memory_key)
+        remembered, since = self.memory.get(memory_key, (None, 0))
+        rotate = slot.block is Block.ACCESSORY and since != self.training_block
         for relaxation, pool, lower, accept_any in self._steps(slot, used, counts, avoid):
             best: Choice | None = None
-            best_rank = -1.0
+            best_rank = runner_up_rank = -1e9
+            runner_up: dict[str, float] | None = None  # the next best's dimensions, for the reason
             for movement in pool:
                 dimensions = self.scorer.dimensions(slot, movement, covered)
                 score = self.scorer.score(dimensions, lower_discipline_weight=lower)
                 if score < self.scoring.qualifying_score and not accept_any:
                     continue
-                rank = score + self.jitter[movement.id] + (1.0 if movement.id == remembered else 0.0)
+                rank = score + self.jitter[movement.id]
+                if movement.id == remembered:
+                    rank += -LAST_BLOCKS_ACCESSORY if rotate else 1.0
+                if slot.block is Block.MAIN:
+                    rank += 2 * MAIN_TIER_RANK[movement.tier]
+                    rank -= REPEATED_MAIN_LIFT if movement.id in main_lifts else 0.0
+                elif slot.block is Block.ACCESSORY and movement.tier == "primary":
+                    rank -= PRIMARY_AS_ACCESSORY
                 if rank > best_rank:
+                    if best is not None:
+                        runner_up, runner_up_rank = best.dimensions, best_rank
                     best, best_rank = Choice(slot, movement, dimensions, score, relaxation), rank
+                elif rank > runner_up_rank:
+                    runner_up, runner_up_rank = dimensions, rank
             if best is not None:
                 if slot.block in (Block.WARMUP, Block.COOLDOWN):
                     best.dimensions, best.score = None, None  # not scored: chosen for the day's pattern
-                self.memory[memory_key] = best.movement.id
+                else:
+                    best.deciding = self.scorer.deciding(best.dimensions or {}, runner_up)
+                self.memory[memory_key] = (best.movement.id, self.training_block)
                 return best
         return None
 
@@ -362,11 +395,17 @@ class _SessionChooser:
     shares with the other sessions of the week."""
 
     def __init__(
-        self, builder: _Builder, focus: Focus, counts: Counter[uuid.UUID], pins: list[MovementFacts]
+        self,
+        builder: _Builder,
+        focus: Focus,
+        counts: Counter[uuid.UUID],
+        pins: list[MovementFacts],
+        main_lifts: set[uuid.UUID],
     ) -> None:
         self.builder = builder
         self.focus = focus
         self.counts = counts
+        self.main_lifts = main_lifts  # shared with the week's other sessions
         self.pins = list(pins)  # the day's hard_yes movements not placed yet
         self.used: set[uuid.UUID] = {pin.id for pin in pins}
         self.covered: set[str] = set()
@@ -400,6 +439,8 @@ class _SessionChooser:
             self.relaxations.append(step)
 
     def _take(self, choice: Choice) -> Choice:
+        if choice.dimensions is not None and not choice.deciding:
+            choice.deciding = self.builder.scorer.deciding(choice.dimensions)
         self.used.add(choice.movement.id)
         self.covered.add(choice.movement.primary_muscle)
         self.counts[choice.movement.id] += 1
@@ -410,8 +451,17 @@ class _SessionChooser:
     def _best(self, slot: Slot, index: int, avoid: str | None = None) -> Choice | None:
         """The best movement for the slot, taken; None when there is none (the slot is dropped)."""
         choice = self.builder._pick(
-            self.focus.name, index, slot, self.used, frozenset(self.covered), self.counts, avoid
+            self.focus.name,
+            index,
+            slot,
+            self.used,
+            frozenset(self.covered),
+            self.counts,
+            avoid,
+            frozenset(self.main_lifts),
         )
+        if choice is not None and slot.block is Block.MAIN:
+            self.main_lifts.add(choice.movement.id)
         return None if choice is None else self._take(choice)
 
     def _pinned(self, slot: Slot, movement: MovementFacts) -> Choice:
@@ -419,7 +469,14 @@ class _SessionChooser:
         scorer = self.builder.scorer
         dimensions = scorer.dimensions(slot, movement, frozenset(self.covered))
         self.covered.add(movement.primary_muscle)
-        return Choice(slot, movement, dimensions, scorer.score(dimensions), pinned=True)
+        return Choice(
+            slot,
+            movement,
+            dimensions,
+            scorer.score(dimensions),
+            pinned=True,
+            deciding=scorer.deciding(dimensions),
+        )
 
     def _main(self, previous_main: str | None) -> list[Choice]:
         main: list[Choice] = []

@@ -66,6 +66,9 @@ class MovementFacts:
     cns_load: int
     metric_type: str
     substitution_group: str
+    tier: str  # primary | secondary | accessory
+    rep_min: int | None  # the movement's own range (none when timed): no prescription leaves it
+    rep_max: int | None
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,13 +4,20 @@ the time an exercise takes.
 Goal effects, as the spec asks: strength gets low reps and long rests, hypertrophy moderate reps,
 endurance and fat loss high reps and short rests (plus conditioning and finishers, decided by the
 builder). The primary goal sets the main block; a second goal of weight 3 or more sets the
-accessories, so a 6/4 strength/hypertrophy program lifts heavy first and pumps after.
+accessories, so a 6/4 strength/hypertrophy program lifts heavy first and pumps after — except in
+an endurance- or fat-loss-led program, whose own high-rep band is for the accessories.
+
+Every goal's reps sit inside its band (strength main 1–6, hypertrophy 6–12, endurance and fat-loss
+accessories 12–20), and then inside the movement's own range: the two ranges are intersected, and
+when they do not meet the movement's range wins (the end of it nearest the goal's) — a movement's
+range is what can be done well, so nothing is prescribed outside it.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
+from alloy.catalogue.vocabulary import EXPLOSIVE_MAX_REPS, EXPLOSIVE_PATTERNS
 from alloy.generator.model import Block, Goal, MovementFacts, ProgramSpec, ProgressionStyle
 
 
@@ -34,13 +41,14 @@ MAIN_DOSE = {
 }
 ACCESSORY_DOSE = {
     Goal.STRENGTH: Dose(3, (6, 8), 120, 8.0),
-    Goal.HYPERTROPHY: Dose(3, (10, 15), 75, 8.5),
+    Goal.HYPERTROPHY: Dose(3, (8, 12), 75, 8.5),
     Goal.ENDURANCE: Dose(2, (15, 20), 45, 7.0, 60),
     Goal.FAT_LOSS: Dose(3, (12, 15), 45, 8.0, 45),
     Goal.MOBILITY: Dose(2, (10, 15), 45, 6.5, 45),
     Goal.EXPLOSIVENESS: Dose(3, (6, 8), 90, 7.5, 20),
     Goal.SPEED: Dose(3, (6, 8), 90, 7.5, 20),
 }
+HIGH_REP_ACCESSORY_GOALS = frozenset({Goal.ENDURANCE, Goal.FAT_LOSS})
 DELOAD_SET_FACTOR = 0.6  # volume cut by about 40%
 DELOAD_RPE_CAP = 6.0
 REP_SECONDS = 3  # a controlled repetition
@@ -56,6 +64,8 @@ def dose_for(spec: ProgramSpec, block: Block) -> Dose:
     if block is Block.MAIN:
         return MAIN_DOSE[spec.primary_goal]
     ranked = sorted(spec.goals, key=lambda goal: -spec.goals[goal])
+    if spec.primary_goal in HIGH_REP_ACCESSORY_GOALS:  # their band is the accessories' (12-20)
+        return ACCESSORY_DOSE[spec.primary_goal]
     secondary = ranked[1] if len(ranked) > 1 and spec.goals[ranked[1]] >= 3 else ranked[0]
     return ACCESSORY_DOSE[secondary]
 
@@ -108,7 +118,19 @@ def work_for(movement: MovementFacts, dose: Dose) -> Work:
         return replace(work, duration_seconds=dose.work_seconds)
     if movement.metric_type == "distance":
         return replace(work, distance_m=DISTANCE_METRES.get(movement.pattern, 40))
-    return replace(work, reps_min=dose.reps[0], reps_max=dose.reps[1])
+    low, high = reps_for(movement, dose.reps)
+    return replace(work, reps_min=low, reps_max=high)
+
+
+def reps_for(movement: MovementFacts, goal: tuple[int, int]) -> tuple[int, int]:
+    """The goal's reps within the movement's range; when they do not meet, the end of the
+    movement's range nearest the goal's."""
+    own_high = movement.rep_max or goal[1]
+    if movement.pattern in EXPLOSIVE_PATTERNS:
+        own_high = min(own_high, EXPLOSIVE_MAX_REPS)
+    own_low = min(movement.rep_min or 1, own_high)
+    low, high = (min(max(reps, own_low), own_high) for reps in goal)
+    return low, high
 
 
 def hold(seconds: int) -> Work:

@@ -8,8 +8,10 @@ weighted mean under the scoring configuration in force, and it qualifies at ``qu
 - discipline_preference: the share of the program's discipline weights the movement belongs to
   (the program's disciplines, or those its goals imply when it names none).
 - compound_bonus: multi-joint movements in main and finisher slots; neutral for accessories.
-- specialization: 1 for the user's `preferred` and `hard_yes` movements; otherwise how specific the
-  movement is to the program's disciplines (one of its disciplines in three, say, is 1/3).
+- specialization: 1 for the user's `preferred` and `hard_yes` movements; otherwise how central the
+  movement is to the program's main discipline: the weight of its heaviest discipline in the
+  program over the program's heaviest (a powerlifting movement in a powerlifting-led program is 1,
+  whatever else it is also used for; a movement of none of the program's disciplines is 0).
 - goal_alignment: how well the movement serves the goals, by goal weight.
 - time_utilization: quick to set up and to do when sessions are short (barbell set-ups and
   one-side-at-a-time movements cost time); no penalty at an hour or more.
@@ -17,6 +19,7 @@ weighted mean under the scoring configuration in force, and it qualifies at ``qu
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable, Mapping
 
 from alloy.generator.model import Block, Goal, MovementFacts, ProgramSpec
@@ -122,10 +125,12 @@ class Scorer:
         self.disciplines = discipline_weights(spec)
         self._discipline_total = sum(self.disciplines.values()) or 1.0
         self._tightness = min(1.0, max(0.0, (60 - spec.max_session_minutes) / 45))
-        self._static: dict[tuple[Slot, MovementFacts], dict[str, float]] = {}
+        # Keyed by the movement's id: hashing the whole frozen MovementFacts on every lookup cost
+        # more than the scoring it saves.
+        self._static: dict[tuple[Slot, uuid.UUID], dict[str, float]] = {}
 
     def dimensions(self, slot: Slot, movement: MovementFacts, covered: frozenset[str]) -> dict[str, float]:
-        key = (slot, movement)
+        key = (slot, movement.id)
         static = self._static.get(key)
         if static is None:
             static = self._static[key] = self._static_dimensions(slot, movement)
@@ -141,6 +146,19 @@ class Scorer:
             }
         total = sum(weights.values())
         return sum(weights[name] * dimensions[name] for name in weights) / total if total else 0.0
+
+    def deciding(
+        self, dimensions: Mapping[str, float], against: Mapping[str, float] | None = None, count: int = 2
+    ) -> tuple[str, ...]:
+        """The dimensions that decided a choice: where it beat the runner-up most (weight times the
+        difference), or, without a runner-up, where it scored most; heaviest first."""
+
+        def weighed(name: str) -> float:
+            value = dimensions[name] - (against[name] if against is not None else 0.0)
+            return self.weights.get(name, 0.0) * value
+
+        ranked = sorted((name for name in dimensions if weighed(name) > 0), key=lambda n: (-weighed(n), n))
+        return tuple(ranked[:count])
 
     def _static_dimensions(self, slot: Slot, m: MovementFacts) -> dict[str, float]:
         return {
@@ -182,9 +200,10 @@ class Scorer:
     def _specialization(self, m: MovementFacts) -> float:
         if m.id in self.spec.preferred or m.id in self.spec.hard_yes:
             return 1.0
-        if not m.disciplines:
+        heaviest = max(self.disciplines.values(), default=0.0)
+        if not heaviest:
             return 0.0
-        return sum(d in self.disciplines for d in m.disciplines) / len(m.disciplines)
+        return max((self.disciplines.get(d, 0.0) for d in m.disciplines), default=0.0) / heaviest
 
     def _time(self, m: MovementFacts) -> float:
         penalty = max(

@@ -32,6 +32,7 @@ class Choice:
     score: float | None
     relaxation: Relaxation | None = None
     pinned: bool = False
+    deciding: tuple[str, ...] = ()  # the dimensions that weighed most in its score
 
 
 @dataclass(slots=True)
@@ -255,15 +256,25 @@ class TimedSession:
 
 
 def reason_for(block: Block, choice: Choice) -> str:
+    """The slot (block, pattern, muscles), the movement's tier and what decided it, in one line:
+    "main: horizontal push for chest, triceps; a primary lift (main slots take primary lifts
+    first); decided by pattern_alignment, compound_bonus"."""
     movement = choice.movement
     if block in (Block.WARMUP, Block.COOLDOWN):
         return f"{block.value}: {movement.pattern.replace('_', ' ')} for the day ahead"
     target = ", ".join(choice.slot.muscles) or movement.primary_muscle
-    reason = f"{block.value}: {movement.pattern.replace('_', ' ')} for {target}"
+    pattern = "/".join(p.replace("_", " ") for p in choice.slot.patterns)
+    article = "an" if movement.tier == "accessory" else "a"
+    reason = f"{block.value}: {pattern} for {target}; {article} {movement.tier} "
+    reason += "lift" if movement.tier == "primary" else "movement"
+    if block is Block.MAIN and movement.tier == "primary":
+        reason += " (main slots take primary lifts first)"
     if choice.pinned:
         reason += " (your hard_yes movement)"
     if choice.relaxation is not None:
         reason += f" (relaxed: {choice.relaxation.value})"
+    if choice.deciding:
+        reason += f"; decided by {', '.join(choice.deciding)}"
     return reason
 
 

@@ -173,6 +173,9 @@ async def load_snapshot(
         Movement.cns_load,
         Movement.metric_type,
         Movement.substitution_group,
+        Movement.tier,
+        Movement.rep_min,
+        Movement.rep_max,
     )
     statement = select(*columns).where(visible_to(user_id))
     if movement_ids is not None:
@@ -209,6 +212,9 @@ async def load_snapshot(
             cns_load=row.cns_load,
             metric_type=row.metric_type,
             substitution_group=row.substitution_group,
+            tier=row.tier,
+            rep_min=row.rep_min,
+            rep_max=row.rep_max,
         )
         for row in rows
     )
