@@ -31,6 +31,7 @@ from firemode.evidence.upload import remove_stale_uploads
 from firemode.identity.models import IDENTITY_MODELS
 from firemode.identity.router import router as identity_router
 from firemode.records.router import router as records_router
+from firemode.reports.router import router as reports_router
 from firemode.routines.router import router as routines_router
 from firemode.schedule.router import router as schedule_router
 from firemode.sessions.router import router as sessions_router
@@ -73,6 +74,7 @@ def create_firemode_app(settings: FireModeSettings | None = None) -> FastAPI:
             records_router,
             schedule_router,
             bundle_router,
+            reports_router,
         ],
         # Uploads stream past the general body cap; their own cap applies while the bytes arrive.
         body_limit_for=lambda path: upload_limit(settings, path),

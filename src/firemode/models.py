@@ -6,6 +6,7 @@ from firemode.defects.models import ClassificationRule, ClassificationRuleVersio
 from firemode.evidence.models import Evidence
 from firemode.identity.models import RefreshToken, RevokedToken, SecurityEvent, User
 from firemode.records.models import ServiceRecord
+from firemode.reports.models import ComplianceReport
 from firemode.routines.models import Routine, RoutineVersion
 from firemode.sessions.models import SessionParticipant, TestSession
 from firemode.sync.models import AppliedBatch, IdempotencyKey, SessionChange
@@ -17,6 +18,7 @@ __all__ = [
     "Building",
     "ClassificationRule",
     "ClassificationRuleVersion",
+    "ComplianceReport",
     "Defect",
     "DefectTransition",
     "Evidence",

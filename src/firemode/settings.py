@@ -44,6 +44,9 @@ class FireModeSettings(ServiceSettings):
     defect_rectify_days: int = Field(default=30, ge=1, le=366)
     # An offline bundle lists every active asset of its building, up to this many (else a 413).
     bundle_max_assets: int = Field(default=5000, ge=1)
+    # Working out a report (its JSON or PDF) is a building's worth of queries and, for the PDF, a
+    # second of CPU: per user, at most this often.
+    report_rate: str = "60/minute"
 
     @property
     def stale_upload_seconds(self) -> float:

@@ -33,7 +33,8 @@ def current_routine_version() -> Any:
     return select(func.max(RoutineVersion.version)).scalar_subquery()
 
 
-def _last_done(building_id: uuid.UUID | None) -> Any:
+def last_done(building_id: uuid.UUID | None, before: datetime | None = None) -> Any:
+    """Each asset's and routine's last pass or fail (before ``before`` when given), a subquery."""
     statement = select(
         ServiceRecord.asset_id,
         ServiceRecord.routine,
@@ -41,13 +42,15 @@ def _last_done(building_id: uuid.UUID | None) -> Any:
     ).where(ServiceRecord.outcome.in_(ADVANCING_OUTCOMES))
     if building_id is not None:
         statement = statement.where(ServiceRecord.building_id == building_id)
+    if before is not None:
+        statement = statement.where(ServiceRecord.performed_at < before)
     return statement.group_by(ServiceRecord.asset_id, ServiceRecord.routine).subquery("last")
 
 
 def schedule_rows(building_id: uuid.UUID | None) -> tuple[Select[Any], Any]:
     """The statement (not yet ordered) and its ``last_done`` column. ``service.entry_of`` unpacks
     its rows in this column order."""
-    last = _last_done(building_id)
+    last = last_done(building_id)
     statement = (
         select(
             Asset.id.label("asset_id"),

@@ -1,7 +1,7 @@
 """Retention: nothing of the seven-year record set (sessions, their changes, service records,
-defects and their transitions, evidence, and everything else FireMode keeps) is hard-deleted by
-an endpoint or by ``firemode purge``. Every table is retained unless it is one of the few that
-expire; a new table is retained until someone decides otherwise here."""
+defects and their transitions, evidence, compliance reports, and everything else FireMode keeps)
+is hard-deleted by an endpoint or by ``firemode purge``. Every table is retained unless it is one
+of the few that expire; a new table is retained until someone decides otherwise here."""
 
 from __future__ import annotations
 
@@ -37,6 +37,7 @@ THE_RECORD_SET = {
     "defect_transitions",
     "evidence",
     "security_events",
+    "compliance_reports",
 }
 _DELETE_FROM = re.compile(r'^\s*DELETE\s+FROM\s+"?(\w+)"?', re.IGNORECASE)
 
