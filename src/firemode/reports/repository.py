@@ -107,7 +107,8 @@ class PeriodRepository:
 
     async def latest_records(self) -> Sequence[Any]:
         """Each asset's and routine's latest record in the period, whatever its outcome:
-        (asset id, routine, outcome, performed at, session id, record id)."""
+        (asset id, routine, outcome, performed at, session id), in the order written (two records
+        at one instant: the later comes last)."""
         latest = (
             select(
                 ServiceRecord.asset_id,
@@ -125,7 +126,6 @@ class PeriodRepository:
                 ServiceRecord.outcome,
                 ServiceRecord.performed_at,
                 ServiceRecord.session_id,
-                ServiceRecord.id,
             )
             .join(
                 latest,
@@ -136,7 +136,7 @@ class PeriodRepository:
                 ),
             )
             .where(ServiceRecord.building_id == self.building_id)
-            .order_by(ServiceRecord.id)  # ties at one instant: the last written wins, in the service
+            .order_by(ServiceRecord.id)
         )
         return list(await self.session.execute(statement))
 

@@ -22,6 +22,7 @@ import hashlib
 import uuid
 from collections import Counter
 from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -53,6 +54,7 @@ def start_of(day: date) -> datetime:
     return datetime.combine(day, time.min, tzinfo=UTC)
 
 
+@lru_cache(maxsize=4096)  # a period's records share a few instants
 def instant(moment: datetime | None) -> str | None:
     """A timestamp as the rest of the API writes it (ISO 8601, UTC, ``Z``)."""
     if moment is None:
@@ -60,6 +62,7 @@ def instant(moment: datetime | None) -> str | None:
     return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
+@lru_cache(maxsize=4096)
 def day_of(moment: datetime) -> date:
     return moment.astimezone(UTC).date()
 
@@ -87,18 +90,21 @@ def check_period(start: date, end: date, today: date) -> None:
         )
 
 
-def routine_state(row: Any, cutoff_day: date) -> tuple[date | None, date | None, str]:
-    """A report row's last pass or fail, next due date and state on the cut-off day. Never done:
-    due an interval after registration (with the same tolerance), so a new register is not
-    overdue on its first day, and a routine left undone for longer than its cycle is."""
-    interval, tolerance, done_at = row.interval_months, row.tolerance_days, row.last_done
+@lru_cache(maxsize=8192)  # pure, and a building's rows share a few dates, intervals and tolerances
+def routine_state(
+    done_at: datetime | None, registered_at: datetime, interval: int, tolerance: int, cutoff_day: date
+) -> tuple[str | None, str | None, str]:
+    """A routine's last pass or fail, next due date (ISO dates) and state on the cut-off day. Never
+    done: due an interval after the asset's registration (with the same tolerance), so a new
+    register is not overdue on its first day, and a routine left undone for longer than its
+    cycle is."""
     if done_at is not None:
         last = day_of(done_at)
         due = due_after(last, interval, tolerance, cutoff_day)
-        return last, due.next_due, due.state.value
-    next_due = add_months(day_of(row.created_at), interval)
+        return last.isoformat(), due.next_due.isoformat() if due.next_due else None, due.state.value
+    next_due = add_months(day_of(registered_at), interval)
     overdue = cutoff_day > next_due + timedelta(days=tolerance)
-    return None, next_due, (ScheduleState.OVERDUE if overdue else ScheduleState.NEVER_DONE).value
+    return None, next_due.isoformat(), (ScheduleState.OVERDUE if overdue else ScheduleState.NEVER_DONE).value
 
 
 def by_severity(counts: Counter[str]) -> dict[str, int]:
@@ -175,39 +181,56 @@ class ReportBuilder:
         }
 
     async def _assets(self) -> tuple[list[dict[str, Any]], dict[str, Any]]:
-        latest: dict[tuple[uuid.UUID, str], Any] = {}
-        for record in await self.period.latest_records():  # in id order: the last written wins
-            latest[record.asset_id, record.routine] = record
+        # Rows are unpacked in their statements' column order, and repeated values (instants,
+        # dates, states) come from caches: a large register is tens of thousands of them.
+        latest: dict[tuple[uuid.UUID, str], tuple[str, str | None, str]] = {}
+        for asset_id, routine, outcome, performed_at, session_id in await self.period.latest_records():
+            latest[asset_id, routine] = (outcome, instant(performed_at), str(session_id))  # last wins
         assets: dict[uuid.UUID, dict[str, Any]] = {}
         states: Counter[str] = Counter()
         outcomes: Counter[str] = Counter()
+        no_record = (None, None, None)
         for row in await self.period.routines():
-            entry = assets.get(row.id)
+            (
+                asset_id,
+                tag,
+                asset_type,
+                location,
+                status,
+                registered_at,
+                frequency,
+                interval,
+                tolerance,
+                done_at,
+            ) = row
+            entry = assets.get(asset_id)
             if entry is None:
-                entry = assets[row.id] = {
-                    "asset_id": str(row.id),
-                    "tag": row.tag,
-                    "asset_type": row.asset_type,
-                    "location": row.location,
-                    "status": row.status,
+                entry = assets[asset_id] = {
+                    "asset_id": str(asset_id),
+                    "tag": tag,
+                    "asset_type": asset_type,
+                    "location": location,
+                    "status": status,
                     "routines": [],
                 }
-            record = latest.get((row.id, row.frequency))
-            if row.status == ACTIVE:
-                last, next_due, state = routine_state(row, self.cutoff_day)
+            outcome, performed_at, session_id = latest.get((asset_id, frequency), no_record)
+            if status == ACTIVE:
+                last, next_due, state = routine_state(
+                    done_at, registered_at, interval, tolerance, self.cutoff_day
+                )
                 states[state] += 1
             else:  # decommissioned during the period: its work is shown, nothing is owed
-                last, next_due, state = (day_of(row.last_done) if row.last_done else None), None, None
-            if record is not None:
-                outcomes[record.outcome] += 1
+                last, next_due, state = (day_of(done_at).isoformat() if done_at else None), None, None
+            if outcome is not None:
+                outcomes[outcome] += 1
             entry["routines"].append(
                 {
-                    "routine": row.frequency,
-                    "outcome": record.outcome if record else None,
-                    "performed_at": instant(record.performed_at) if record else None,
-                    "session_id": str(record.session_id) if record else None,
-                    "last_done": last.isoformat() if last else None,
-                    "next_due": next_due.isoformat() if next_due else None,
+                    "routine": frequency,
+                    "outcome": outcome,
+                    "performed_at": performed_at,
+                    "session_id": session_id,
+                    "last_done": last,
+                    "next_due": next_due,
                     "state": state,
                 }
             )
