@@ -44,6 +44,8 @@ class Program(IdMixin, TimestampMixin, Base):
     movement_rules: Mapped[list[Any]] = mapped_column(default=list)
     deload_every_n_weeks: Mapped[int] = mapped_column(Integer)
     progression_style: Mapped[str] = mapped_column(String(16))
+    # The profile's avoided regions when the program was built: none of its movements loads one.
+    avoid_regions: Mapped[list[Any]] = mapped_column(default=list, server_default=text("'[]'"))
     scoring_version: Mapped[int] = mapped_column(Integer)
     is_active: Mapped[bool] = mapped_column(Boolean, default=False)
     # Loaded by the program queries (ProgramRepository), never stored.
