@@ -33,9 +33,30 @@ def upgrade() -> None:
         "programs",
         sa.Column("avoid_regions", apikit.db.types.JSONType, server_default=sa.text("'[]'"), nullable=False),
     )
+    op.create_table(
+        "readiness",
+        sa.Column("user_id", sa.Uuid(), nullable=False),
+        sa.Column("day", sa.Date(), nullable=False),
+        sa.Column("sleep_hours", sa.Float(), nullable=False),
+        sa.Column("energy", sa.Integer(), nullable=False),
+        sa.Column("stress", sa.Integer(), nullable=False),
+        sa.Column("soreness", apikit.db.types.JSONType, nullable=False),
+        sa.Column("minutes_available", sa.Integer(), nullable=True),
+        sa.Column("score", sa.Integer(), nullable=False),
+        sa.Column("band", sa.String(length=8), nullable=False),
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.Column("created_at", apikit.db.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", apikit.db.types.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["user_id"], ["users.id"], name=op.f("fk_readiness_user_id_users"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_readiness")),
+        sa.UniqueConstraint("user_id", "day", name=op.f("uq_readiness_user_id_day")),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("readiness")
     op.drop_column("programs", "avoid_regions")
     op.drop_column("users", "avoid_regions")
     op.drop_column("users", "experience")
