@@ -14,6 +14,7 @@ from alloy.programs.models import ProgramIdempotencyKey
 from alloy.programs.router import programs as programs_router
 from alloy.programs.router import sessions as sessions_router
 from alloy.readiness.router import router as readiness_router
+from alloy.readiness.router import sessions as adapt_router
 from alloy.settings import AlloySettings
 from apikit.app import create_app
 from apikit.auth.setup import install_identity
@@ -46,6 +47,7 @@ def create_alloy_app(settings: AlloySettings | None = None) -> FastAPI:
             programs_router,
             sessions_router,
             readiness_router,
+            adapt_router,
         ],
     )
     install_identity(app, IDENTITY_MODELS)

@@ -97,6 +97,9 @@ class TrainingSession(IdMixin, TimestampMixin, Base):
     status: Mapped[str] = mapped_column(String(12), default="planned")
     completed_at: Mapped[datetime | None] = mapped_column(default=None)
     notes: Mapped[str] = mapped_column(String(2000), default="")
+    # Set when an adaptation was accepted: the readiness it used and the changes it made.
+    adapted_at: Mapped[datetime | None] = mapped_column(default=None)
+    adaptation: Mapped[dict[str, Any] | None] = mapped_column(default=None)
 
     program: Mapped[Program] = relationship(viewonly=True)
     week: Mapped[ProgramWeek] = relationship(primaryjoin=_SAME_WEEK, viewonly=True)

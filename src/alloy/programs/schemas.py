@@ -204,6 +204,10 @@ class SessionOut(BaseModel):
     notes: str
     exercises: list[ExerciseOut]
     explanation: SessionExplanation
+    adapted_at: datetime | None = Field(description="When an adaptation to the day was accepted")
+    adaptation: dict[str, Any] | None = Field(
+        description="The accepted adaptation: the readiness it used, the minutes available and its changes"
+    )
 
     @classmethod
     def of(cls, row: object) -> Self:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from typing import Annotated, Any
 
 from pydantic import (
@@ -15,8 +16,9 @@ from pydantic import (
 )
 
 from alloy.catalogue.vocabulary import BodyRegion
+from alloy.readiness.adaptation import Rule
 from alloy.readiness.scoring import Band
-from apikit.schemas import Lax, RequestModel
+from apikit.schemas import IsoDate, Lax, RequestModel
 
 SORENESS = (0, 5)
 MINUTES_AVAILABLE = (5, 300)
@@ -68,3 +70,73 @@ class ReadinessOut(BaseModel):
     minutes_available: int | None
     created_at: dt.datetime
     updated_at: dt.datetime
+
+
+# An ISO calendar date only (no Unix time), in a strict body.
+BodyDay = Annotated[IsoDate, Field(strict=False)]
+
+
+class AdaptRequest(RequestModel):
+    date: BodyDay | None = Field(
+        default=None, description="Whose readiness to use; the session's own day by default"
+    )
+    minutes_available: MinutesAvailable | None = Field(
+        default=None, description="Overrides the readiness' minutes; alone, only the time budget applies"
+    )
+    accept: bool = Field(
+        default=False, description="Store the adapted session (else a preview: nothing stored)"
+    )
+
+
+class ReadinessUsed(BaseModel):
+    date: dt.date
+    score: int
+    band: Band
+
+
+class ChangeOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    rule: Rule
+    exercise_id: uuid.UUID = Field(description="The planned exercise it changed (its slot keeps the id)")
+    change: str = Field(
+        description="movement, dropped, sets, target_rpe, rest_seconds, duration_seconds, superset_group "
+        "or finisher_rounds"
+    )
+    before: str | int | float | None
+    after: str | int | float | None
+    reason: str
+
+
+class AdaptedExerciseOut(BaseModel):
+    exercise_id: uuid.UUID
+    block: str
+    position: int
+    movement_id: uuid.UUID | None
+    movement_name: str | None
+    circuit_id: uuid.UUID | None
+    circuit_name: str | None
+    sets: int
+    reps_min: int | None
+    reps_max: int | None
+    duration_seconds: int | None
+    distance_m: int | None
+    target_rpe: float | None
+    target_rir: int | None
+    rest_seconds: int
+    superset_group: str | None
+    estimated_seconds: int
+    reason: str
+
+
+class AdaptationOut(BaseModel):
+    session_id: uuid.UUID
+    accepted: bool = Field(description="true: stored in place of the planned session")
+    readiness: ReadinessUsed | None = Field(
+        description="The day's readiness the rules used (none: minutes only)"
+    )
+    minutes_available: int | None
+    planned_minutes: int = Field(description="The session's estimate before adapting")
+    estimated_minutes: int
+    exercises: list[AdaptedExerciseOut]
+    changes: list[ChangeOut]

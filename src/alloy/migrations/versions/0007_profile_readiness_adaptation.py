@@ -33,6 +33,11 @@ def upgrade() -> None:
         "programs",
         sa.Column("avoid_regions", apikit.db.types.JSONType, server_default=sa.text("'[]'"), nullable=False),
     )
+    op.add_column(
+        "training_sessions",
+        sa.Column("adapted_at", apikit.db.types.UTCDateTime(timezone=True), nullable=True),
+    )
+    op.add_column("training_sessions", sa.Column("adaptation", apikit.db.types.JSONType, nullable=True))
     op.create_table(
         "readiness",
         sa.Column("user_id", sa.Uuid(), nullable=False),
@@ -57,6 +62,8 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("readiness")
+    op.drop_column("training_sessions", "adaptation")
+    op.drop_column("training_sessions", "adapted_at")
     op.drop_column("programs", "avoid_regions")
     op.drop_column("users", "avoid_regions")
     op.drop_column("users", "experience")
