@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from alloy.catalogue.models import Circuit, Movement
+from alloy.catalogue.models import Circuit
 from alloy.catalogue.repository import MovementRepository
 from alloy.generator.model import Block, CircuitFacts, MovementFacts
 from alloy.generator.prescription import Work
@@ -210,39 +210,16 @@ async def _substitutes(
     equipment: list[str],
 ) -> dict[uuid.UUID, list[MovementFacts]]:
     """The catalogue's substitutes (same pattern and group, the program's equipment, easiest
-    first) of each movement the rules may swap."""
-    movements = MovementRepository(session, user_id)
-    found: dict[uuid.UUID, list[MovementFacts]] = {}
-    for item in planned:
-        movement = item.movement
-        if movement is None or movement.id in found or not needs_substitutes(movement, conditions):
-            continue
-        original = await session.get(Movement, movement.id)
-        assert original is not None  # just loaded
-        found[movement.id] = [_facts(row) for row in await movements.list_substitutes(original, equipment)]
-    return found
-
-
-def _facts(movement: Movement) -> MovementFacts:
-    return MovementFacts(
-        id=movement.id,
-        slug=movement.slug,
-        name=movement.name,
-        pattern=movement.pattern,
-        primary_muscle=movement.primary_muscle,
-        secondary_muscles=tuple(movement.secondary_muscles),
-        equipment=frozenset(movement.equipment),
-        disciplines=frozenset(movement.disciplines),
-        compound=movement.compound,
-        unilateral=movement.unilateral,
-        skill_level=movement.skill_level,
-        cns_load=movement.cns_load,
-        metric_type=movement.metric_type,
-        substitution_group=movement.substitution_group,
-        tier=movement.tier,
-        rep_min=movement.rep_min,
-        rep_max=movement.rep_max,
-    )
+    first) of each movement the rules may swap, in one query."""
+    originals = {
+        item.movement.id: (item.movement.id, item.movement.pattern, item.movement.substitution_group)
+        for item in planned
+        if item.movement is not None and needs_substitutes(item.movement, conditions)
+    }
+    ids = await MovementRepository(session, user_id).substitute_ids(list(originals.values()), equipment)
+    wanted = sorted({m for found in ids.values() for m in found})
+    facts = (await load_snapshot(session, user_id, wanted)).by_id() if wanted else {}
+    return {original: [facts[m] for m in found if m in facts] for original, found in ids.items()}
 
 
 def record_of(adaptation: Adaptation) -> dict[str, Any]:
