@@ -1,6 +1,6 @@
 """Alloy daily adaptation: ``POST /v1/sessions/{id}/adapt`` as a preview (nothing stored).
 
-The session is the first of a 12-week strength program (full gym); the day is low (score 35) with
+The session is the first of a 12-week strength program (full gym); the day is low (score 25) with
 sore knees (4/5), and 30 minutes are available, so every rule runs: region swaps and drops (with
 the catalogue's substitutes looked up), the low band's set, effort and CNS changes, and the time
 budget's trimming.
