@@ -128,6 +128,9 @@ SEMANTIC_VALIDATION = {
     ("POST", "/v1/buildings/{building_id}/assets/import"),
     # A routine's tolerance stays under half its interval; a type and frequency appear once.
     ("PUT", "/v1/routines"),
+    # Readiness is for a day that has come (at most one ahead); a range's from is not after its to.
+    ("PUT", "/v1/readiness/{date}"),
+    ("GET", "/v1/readiness"),
 }
 
 

@@ -13,6 +13,8 @@ from alloy.identity.router import router as identity_router
 from alloy.programs.models import ProgramIdempotencyKey
 from alloy.programs.router import programs as programs_router
 from alloy.programs.router import sessions as sessions_router
+from alloy.readiness.router import router as readiness_router
+from alloy.readiness.router import sessions as adapt_router
 from alloy.settings import AlloySettings
 from apikit.app import create_app
 from apikit.auth.setup import install_identity
@@ -44,6 +46,8 @@ def create_alloy_app(settings: AlloySettings | None = None) -> FastAPI:
             scoring_router,
             programs_router,
             sessions_router,
+            readiness_router,
+            adapt_router,
         ],
     )
     install_identity(app, IDENTITY_MODELS)

@@ -9,6 +9,7 @@ from alloy.programs.models import (
     SessionExercise,
     TrainingSession,
 )
+from alloy.readiness.models import Readiness
 
 __all__ = [
     "Circuit",
@@ -18,6 +19,7 @@ __all__ = [
     "Program",
     "ProgramIdempotencyKey",
     "ProgramWeek",
+    "Readiness",
     "RefreshToken",
     "RevokedToken",
     "ScoringConfig",

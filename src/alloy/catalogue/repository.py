@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, delete, exists, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, delete, exists, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from alloy.catalogue.models import Circuit, Movement, MovementDiscipline, MovementEquipment, ScoringConfig
@@ -39,6 +39,16 @@ def only_with(equipment: list[str]) -> ColumnElement[bool]:
     return ~exists().where(
         MovementEquipment.movement_id == Movement.id, MovementEquipment.equipment.not_in(equipment)
     )
+
+
+SUBSTITUTE_ORDER = (Movement.skill_level, Movement.name, Movement.id)  # easiest first
+
+
+def substitutes_for(pattern: str, group: str, equipment: list[str] | None) -> ColumnElement[bool]:
+    """What makes a movement a substitute: the same pattern and substitution group, and only
+    ``equipment`` when given."""
+    condition = and_(Movement.pattern == pattern, Movement.substitution_group == group)
+    return condition if equipment is None else and_(condition, only_with(equipment))
 
 
 def _tag_condition(test: Any) -> Any:
@@ -139,16 +149,33 @@ class MovementRepository(Repository[Movement]):
         """Same pattern and substitution group, easiest first; only ``equipment`` when given."""
         statement = (
             self.query()
-            .where(
-                Movement.pattern == original.pattern,
-                Movement.substitution_group == original.substitution_group,
-                Movement.id != original.id,
-            )
-            .order_by(Movement.skill_level, Movement.name, Movement.id)
+            .where(substitutes_for(original.pattern, original.substitution_group, equipment))
+            .where(Movement.id != original.id)
+            .order_by(*SUBSTITUTE_ORDER)
         )
-        if equipment is not None:
-            statement = statement.where(only_with(equipment))
         return list((await self.session.execute(statement)).scalars())
+
+    async def substitute_ids(
+        self, originals: list[tuple[uuid.UUID, str, str]], equipment: list[str] | None
+    ) -> dict[uuid.UUID, list[uuid.UUID]]:
+        """``list_substitutes`` for several movements (id, pattern, substitution group) in one
+        query: the ids of each one's substitutes, in the same order."""
+        if not originals:
+            return {}
+        groups = {(pattern, group) for _, pattern, group in originals}
+        statement = (
+            select(Movement.id, Movement.pattern, Movement.substitution_group)
+            .where(visible_to(self.user_id))
+            .where(or_(*(substitutes_for(pattern, group, equipment) for pattern, group in sorted(groups))))
+            .order_by(*SUBSTITUTE_ORDER)
+        )
+        by_group: dict[tuple[str, str], list[uuid.UUID]] = {}
+        for movement_id, pattern, group in await self.session.execute(statement):
+            by_group.setdefault((pattern, group), []).append(movement_id)
+        return {
+            original: [m for m in by_group.get((pattern, group), []) if m != original]
+            for original, pattern, group in originals
+        }
 
     async def equipment_of_caller(self) -> list[str]:
         user = await self.session.get(User, self.user_id)

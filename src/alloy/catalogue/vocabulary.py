@@ -105,6 +105,23 @@ EXPLOSIVE_PATTERNS = frozenset({"plyometric", "olympic"})
 EXPLOSIVE_MAX_REPS = 6
 
 
+class BodyRegion(StrEnum):
+    """Parts of the body a lifter can keep load off (profile ``avoid_regions``) or report sore
+    (readiness ``soreness``). Which regions a movement loads is derived in ``catalogue.regions``."""
+
+    NECK = "neck"
+    SHOULDERS = "shoulders"
+    ELBOWS = "elbows"
+    WRISTS = "wrists"
+    CHEST = "chest"
+    UPPER_BACK = "upper_back"
+    LOWER_BACK = "lower_back"
+    CORE = "core"
+    HIPS = "hips"
+    KNEES = "knees"
+    ANKLES = "ankles"
+
+
 class MetricType(StrEnum):
     REPS = "reps"
     TIME = "time"

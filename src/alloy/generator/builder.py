@@ -9,9 +9,10 @@ whole program; accessories may rotate when a new block starts. Dosing (sets, rep
 deload) and the time budget then run per session.
 
 Hard constraints, never broken: only the equipment available (bodyweight is always available);
-never a ``hard_no`` movement; every ``hard_yes`` movement placed each week; no movement twice in a
-session or more than three times in a week; at least four distinct movements per session; the same
-main pattern never on consecutive training days; the estimated time within ``max_session_minutes``.
+never a ``hard_no`` movement nor one loading a region the lifter avoids; every ``hard_yes``
+movement placed each week; no movement twice in a session or more than three times in a week; at
+least four distinct movements per session; the same main pattern never on consecutive training
+days; the estimated time within ``max_session_minutes``.
 
 When a slot has no qualifying movement, the relaxation steps run in order (wider pattern
 compatibility, synergist muscles, lower discipline weight, isolation movements, reduced volume) and
@@ -27,11 +28,13 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 
+from alloy.catalogue.regions import loads_any
 from alloy.generator.model import (
     Block,
     CatalogueSnapshot,
     Goal,
     MovementFacts,
+    NoEligibleMovement,
     Plan,
     ProgramSpec,
     Relaxation,
@@ -102,7 +105,13 @@ class _Builder:
         available = spec.equipment | {"bodyweight"}
         # In id order, so the plan does not depend on the order the catalogue was read in.
         self.allowed = sorted(
-            (m for m in catalogue.movements if m.id not in spec.hard_no and m.equipment <= available),
+            (
+                m
+                for m in catalogue.movements
+                if m.id not in spec.hard_no
+                and m.equipment <= available
+                and not loads_any(m, spec.avoid_regions)
+            ),
             key=lambda m: m.id,
         )
         self.by_id = {m.id: m for m in self.allowed}
@@ -496,8 +505,8 @@ class _SessionChooser:
         be had: the best-scoring eligible compound, whatever its pattern."""
         slot = Slot(Block.MAIN, self.focus.main[0].patterns, self.focus.muscles)
         choice = self.builder._filler(self.focus, self.used, self.counts, slot=slot, avoid=previous_main)
-        if choice is None:  # pragma: no cover - the catalogue always has a bodyweight movement left
-            raise RuntimeError("no eligible movement for the session's main block")
+        if choice is None:  # avoided regions (or equipment and hard_no rules) leave nothing
+            raise NoEligibleMovement(self.focus.name)
         choice.relaxation = Relaxation.WIDER_PATTERN
         return self._take(choice)
 

@@ -9,6 +9,10 @@ from datetime import date
 from enum import StrEnum
 
 
+class NoEligibleMovement(Exception):
+    """The constraints leave no movement at all for a session's main block."""
+
+
 class Goal(StrEnum):
     STRENGTH = "strength"
     HYPERTROPHY = "hypertrophy"
@@ -116,6 +120,7 @@ class ProgramSpec:
     preferred: frozenset[uuid.UUID] = frozenset()
     deload_every_n_weeks: int = 4
     progression_style: ProgressionStyle = ProgressionStyle.DOUBLE
+    avoid_regions: frozenset[str] = frozenset()  # no movement loading one is chosen (catalogue.regions)
 
     @property
     def primary_goal(self) -> Goal:

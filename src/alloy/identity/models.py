@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import String
+from sqlalchemy import Float, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from alloy.database import Base
@@ -19,6 +19,10 @@ class User(UserColumns, Base):
     units: Mapped[str] = mapped_column(String(2), default="kg")
     e1rm_formula: Mapped[str] = mapped_column(String(16), default="epley")
     equipment: Mapped[list[Any]] = mapped_column(default=list)
+    # The training profile: what load targets and adaptation read (regions: catalogue.regions).
+    bodyweight_kg: Mapped[float | None] = mapped_column(Float, default=None)
+    experience: Mapped[str | None] = mapped_column(String(12), default=None)
+    avoid_regions: Mapped[list[Any]] = mapped_column(default=list, server_default=text("'[]'"))
     # TOTP secret, encrypted with a key derived from the service secret; kept from setup on.
     totp_secret: Mapped[str | None] = mapped_column(String(255), default=None)
     totp_enabled: Mapped[bool] = mapped_column(default=False)

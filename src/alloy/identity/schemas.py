@@ -6,15 +6,17 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator
 
-from alloy.catalogue.vocabulary import Equipment
+from alloy.catalogue.vocabulary import BodyRegion, Equipment
 from alloy.identity.roles import Role
 from apikit.auth.identity import TokenResponse
 from apikit.schemas import ActiveFlagUpdate, Lax, RequestModel
 
 Units = Literal["kg", "lb"]
 E1rmFormula = Literal["epley", "brzycki", "lombardi", "oconner"]
+Experience = Literal["novice", "intermediate", "advanced"]
+BODYWEIGHT_KG = (20, 400)
 # [0-9], not \d: the pattern engine's \d also takes fullwidth, Arabic-Indic … digits.
 OtpCode = Annotated[
     str, Field(pattern=r"^[0-9]{6}$", description="The 6 ASCII digits from the authenticator app")
@@ -42,6 +44,20 @@ class UserUpdateRequest(RequestModel):
     units: Units | None = None
     e1rm_formula: E1rmFormula | None = None
     equipment: list[Annotated[Equipment, Lax]] | None = Field(default=None, max_length=len(Equipment))
+    bodyweight_kg: float | None = Field(
+        default=None, ge=BODYWEIGHT_KG[0], le=BODYWEIGHT_KG[1], description="Body weight in kilograms"
+    )
+    experience: Experience | None = None
+    avoid_regions: list[Annotated[BodyRegion, Lax]] | None = Field(
+        default=None,
+        max_length=len(BodyRegion),
+        description="Body regions to keep load off (docs/READINESS.md); [] clears them",
+    )
+
+    @field_validator("avoid_regions")
+    @classmethod
+    def _distinct_regions(cls, value: list[BodyRegion] | None) -> list[BodyRegion] | None:
+        return None if value is None else sorted(set(value))
 
 
 class AdminUserUpdateRequest(ActiveFlagUpdate):
@@ -59,6 +75,9 @@ class UserOut(BaseModel):
     units: Units
     e1rm_formula: E1rmFormula
     equipment: list[Equipment]
+    bodyweight_kg: float | None
+    experience: Experience | None
+    avoid_regions: list[BodyRegion]
     two_factor_enabled: bool = Field(validation_alias="totp_enabled")
     created_at: datetime
     updated_at: datetime

@@ -44,6 +44,8 @@ class Program(IdMixin, TimestampMixin, Base):
     movement_rules: Mapped[list[Any]] = mapped_column(default=list)
     deload_every_n_weeks: Mapped[int] = mapped_column(Integer)
     progression_style: Mapped[str] = mapped_column(String(16))
+    # The profile's avoided regions when the program was built: none of its movements loads one.
+    avoid_regions: Mapped[list[Any]] = mapped_column(default=list, server_default=text("'[]'"))
     scoring_version: Mapped[int] = mapped_column(Integer)
     is_active: Mapped[bool] = mapped_column(Boolean, default=False)
     # Loaded by the program queries (ProgramRepository), never stored.
@@ -95,6 +97,9 @@ class TrainingSession(IdMixin, TimestampMixin, Base):
     status: Mapped[str] = mapped_column(String(12), default="planned")
     completed_at: Mapped[datetime | None] = mapped_column(default=None)
     notes: Mapped[str] = mapped_column(String(2000), default="")
+    # Set when an adaptation was accepted: the readiness it used and the changes it made.
+    adapted_at: Mapped[datetime | None] = mapped_column(default=None)
+    adaptation: Mapped[dict[str, Any] | None] = mapped_column(default=None)
 
     program: Mapped[Program] = relationship(viewonly=True)
     week: Mapped[ProgramWeek] = relationship(primaryjoin=_SAME_WEEK, viewonly=True)

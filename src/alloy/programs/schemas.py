@@ -123,6 +123,7 @@ class ProgramOut(BaseModel):
     movement_rules: list[MovementRuleOut]
     deload_every_n_weeks: int
     progression_style: ProgressionStyle
+    avoid_regions: list[str] = Field(description="The regions your profile avoided when it was built")
     scoring_version: int = Field(description="The scoring configuration the sessions were built with")
     is_active: bool
     session_count: int
@@ -177,6 +178,11 @@ class SessionExplanation(BaseModel):
 
     scoring_version: int = Field(validation_alias=AliasPath("program", "scoring_version"))
     relaxations: list[str] = Field(description="The relaxation steps this session needed, in order")
+    avoided_regions: list[str] = Field(
+        validation_alias=AliasPath("program", "avoid_regions"),
+        description="Regions no movement was chosen to load (your profile's); slots they emptied "
+        "show as relaxations",
+    )
     exercises: list[ExerciseExplanation]
 
 
@@ -198,6 +204,10 @@ class SessionOut(BaseModel):
     notes: str
     exercises: list[ExerciseOut]
     explanation: SessionExplanation
+    adapted_at: datetime | None = Field(description="When an adaptation to the day was accepted")
+    adaptation: dict[str, Any] | None = Field(
+        description="The accepted adaptation: the readiness it used, the minutes available and its changes"
+    )
 
     @classmethod
     def of(cls, row: object) -> Self:

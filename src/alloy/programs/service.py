@@ -14,6 +14,7 @@ from datetime import date, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from alloy.catalogue.regions import regions_loaded
 from alloy.catalogue.repository import MovementRepository, ScoringConfigRepository
 from alloy.generator import (
     Plan,
@@ -21,10 +22,11 @@ from alloy.generator import (
     ScoringRules,
     build_plan,
 )
-from alloy.generator.model import Goal
+from alloy.generator.model import Goal, NoEligibleMovement
 from alloy.generator.prescription import Work, exercise_seconds
 from alloy.generator.structure import default_split
 from alloy.generator.timing import TRANSITION_SECONDS
+from alloy.identity.models import User
 from alloy.programs.models import Program, SessionExercise, TrainingSession
 from alloy.programs.repository import ProgramRepository, TrainingSessionRepository, load_snapshot
 from alloy.programs.schemas import (
@@ -156,6 +158,8 @@ async def create_program(session: AsyncSession, user_id: uuid.UUID, body: Progra
         equipment = sorted({str(item) for item in body.equipment})
     else:  # the equipment on the caller's profile
         equipment = sorted(set(await MovementRepository(session, user_id).equipment_of_caller()))
+    user = await session.get(User, user_id)
+    avoid_regions = sorted(user.avoid_regions) if user is not None else []
     snapshot = await load_snapshot(session, user_id)
     by_id = snapshot.by_id()
     rules: dict[str, set[uuid.UUID]] = defaultdict(set)
@@ -175,6 +179,16 @@ async def create_program(session: AsyncSession, user_id: uuid.UUID, body: Progra
                     "field": "movement_rules",
                     "movement_id": str(movement.id),
                     "missing": sorted(movement.equipment - {*equipment, "bodyweight"}),
+                },
+            )
+        if rule.rule == "hard_yes" and (loaded := regions_loaded(movement) & set(avoid_regions)):
+            raise ValidationError(
+                f"{movement.name} loads a region your profile avoids",
+                code="VAL_MOVEMENT_RULES",
+                details={
+                    "field": "movement_rules",
+                    "movement_id": str(movement.id),
+                    "avoided_regions": sorted(loaded),
                 },
             )
         rules[rule.rule].add(rule.movement_id)
@@ -197,12 +211,21 @@ async def create_program(session: AsyncSession, user_id: uuid.UUID, body: Progra
         preferred=frozenset(rules["preferred"]),
         deload_every_n_weeks=body.deload_every_n_weeks,
         progression_style=body.progression_style,
+        avoid_regions=frozenset(avoid_regions),
     )
-    plan = build_plan(
-        spec,
-        snapshot,
-        ScoringRules(scoring.version, dict(scoring.weights), float(scoring.qualifying_score)),
-    )
+    try:
+        plan = build_plan(
+            spec,
+            snapshot,
+            ScoringRules(scoring.version, dict(scoring.weights), float(scoring.qualifying_score)),
+        )
+    except NoEligibleMovement:
+        raise BusinessRuleError(
+            "The regions your profile avoids, with this equipment and these rules, leave no movement "
+            "for some sessions' main block",
+            code="BR_NO_ELIGIBLE_MOVEMENTS",
+            details={"avoid_regions": avoid_regions, "equipment": equipment},
+        ) from None
     program = Program(
         id=program_id,
         user_id=user_id,
@@ -222,6 +245,7 @@ async def create_program(session: AsyncSession, user_id: uuid.UUID, body: Progra
         movement_rules=[{"movement_id": str(r.movement_id), "rule": r.rule} for r in body.movement_rules],
         deload_every_n_weeks=body.deload_every_n_weeks,
         progression_style=str(body.progression_style),
+        avoid_regions=avoid_regions,
         scoring_version=plan.scoring_version,
         is_active=False,
     )
