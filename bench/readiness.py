@@ -179,7 +179,8 @@ def report(name: str, figures: dict[str, float]) -> None:
     print(
         f"{name:<11} adapt preview ({figures['changes']:.0f} changes) p50 {figures['p50']:6.1f} ms  "
         f"p95 {figures['p95']:6.1f} ms ({verdict}, target < {TARGET_P95_MS:.0f})  |  "
-        f"bare reader of the same rows p50 {figures['bare_p50']:5.1f} ms  p95 {figures['bare_p95']:5.1f} ms  |  "
+        f"bare reader of the same rows p50 {figures['bare_p50']:5.1f} ms  "
+        f"p95 {figures['bare_p95']:5.1f} ms  |  "
         f"p95 ratio {figures['p95'] / figures['bare_p95']:4.1f}x"
     )
 

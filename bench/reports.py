@@ -39,7 +39,7 @@ from pathlib import Path
 from typing import Any
 
 from httpx import ASGITransport, AsyncClient
-from sqlalchemy import text
+from sqlalchemy import func, select, text
 
 from _common import in_process_settings, percentile, postgres_answers, scratch_database
 from apikit.cli import migrate
@@ -77,11 +77,13 @@ def ms_since(started: float) -> float:
 async def seed(app: Any, supervisor: uuid.UUID) -> uuid.UUID:
     """The building, its register, the period's records, defects and evidence; its id."""
     async with app.state.database.transactional() as session:
-        routines = await session.scalar(RoutineVersion.__table__.select().with_only_columns(RoutineVersion.version))
+        routines = await session.scalar(select(func.max(RoutineVersion.version)))
         building = Building(name="Bench Tower", address="1 Bench St, Sydney NSW 2000", created_by=supervisor)
         session.add(building)
         await session.flush()
-        visit = TestSession(id=uuid.uuid4(), building_id=building.id, status="completed", created_by=supervisor)
+        visit = TestSession(
+            id=uuid.uuid4(), building_id=building.id, status="completed", created_by=supervisor
+        )
         session.add(visit)
         assets = [
             Asset(
@@ -186,7 +188,8 @@ async def measure(url: str, data_dir: Path) -> dict[str, float]:
         if created.status_code != 201:
             raise SystemExit(f"POST …/reports answered {created.status_code}: {created.text[:300]}")
         report = created.json()
-        assert report["summary"]["assets"] == ASSETS and len(report["defects"]["items"]) == DEFECTS
+        assert report["summary"]["assets"] == ASSETS
+        assert len(report["defects"]["items"]) == DEFECTS
         url_json = f"/v1/reports/{report['report_id']}"
 
         async def get(path: str) -> float:
@@ -228,7 +231,8 @@ def show(name: str, figures: dict[str, float]) -> None:
     json_verdict = "met" if figures["json_p95"] < 300 else "MISSED"
     pdf_verdict = "met" if figures["pdf_max"] < 2000 else "MISSED"
     print(
-        f"{name:<11} JSON p50 {figures['json_p50']:6.1f} ms  p95 {figures['json_p95']:6.1f} ms ({json_verdict}; "
+        f"{name:<11} JSON p50 {figures['json_p50']:6.1f} ms  "
+        f"p95 {figures['json_p95']:6.1f} ms ({json_verdict}; "
         f"its queries alone p50 {figures['queries_p50']:6.1f} p95 {figures['queries_p95']:6.1f})  |  "
         f"PDF p50 {figures['pdf_p50']:6.0f} ms  max {figures['pdf_max']:6.0f} ms ({pdf_verdict}; "
         f"render alone p50 {figures['render_p50']:5.0f} ms)"
