@@ -218,38 +218,47 @@ class _Builder:
         first, and another primary before a lift already main this week; in an accessory slot
         anything before a primary lift."""
         memory_key = (focus, slot.block.value, index)
-        remembered, since = self.memory.get(memory_key, (None, 0))
+        remembered_id, since = self.memory.get(memory_key, (None, 0))
+        remembered = None if remembered_id is None else self.by_id.get(remembered_id)
         rotate = slot.block is Block.ACCESSORY and since != self.training_block
+        scores = self.scorer.for_slot(slot)
+        qualifying, jitter = self.scoring.qualifying_score, self.jitter
+        main, accessory = slot.block is Block.MAIN, slot.block is Block.ACCESSORY
         for relaxation, pool, lower, accept_any in self._steps(slot, used, counts, avoid):
-            best: Choice | None = None
+            # Only the best and the runner-up need their dimensions (for the reason): the loop
+            # ranks by the remembered score and builds those two afterwards.
+            best: MovementFacts | None = None
+            runner_up: MovementFacts | None = None
+            best_score = 0.0
             best_rank = runner_up_rank = -1e9
-            runner_up: dict[str, float] | None = None  # the next best's dimensions, for the reason
             for movement in pool:
-                dimensions = self.scorer.dimensions(slot, movement, covered)
-                score = self.scorer.score(dimensions, lower_discipline_weight=lower)
-                if score < self.scoring.qualifying_score and not accept_any:
+                score = scores.score(movement, covered, lower)
+                if score < qualifying and not accept_any:
                     continue
-                rank = score + self.jitter[movement.id]
-                if movement.id == remembered:
+                rank = score + jitter[movement.id]
+                if movement is remembered:
                     rank += -LAST_BLOCKS_ACCESSORY if rotate else 1.0
-                if slot.block is Block.MAIN:
+                if main:
                     rank += 2 * MAIN_TIER_RANK[movement.tier]
                     rank -= REPEATED_MAIN_LIFT if movement.id in main_lifts else 0.0
-                elif slot.block is Block.ACCESSORY and movement.tier == "primary":
+                elif accessory and movement.tier == "primary":
                     rank -= PRIMARY_AS_ACCESSORY
                 if rank > best_rank:
                     if best is not None:
-                        runner_up, runner_up_rank = best.dimensions, best_rank
-                    best, best_rank = Choice(slot, movement, dimensions, score, relaxation), rank
+                        runner_up, runner_up_rank = best, best_rank
+                    best, best_score, best_rank = movement, score, rank
                 elif rank > runner_up_rank:
-                    runner_up, runner_up_rank = dimensions, rank
+                    runner_up, runner_up_rank = movement, rank
             if best is not None:
+                self.memory[memory_key] = (best.id, self.training_block)
                 if slot.block in (Block.WARMUP, Block.COOLDOWN):
-                    best.dimensions, best.score = None, None  # not scored: chosen for the day's pattern
-                else:
-                    best.deciding = self.scorer.deciding(best.dimensions or {}, runner_up)
-                self.memory[memory_key] = (best.movement.id, self.training_block)
-                return best
+                    # not scored: chosen for the day's pattern
+                    return Choice(slot, best, None, None, relaxation)
+                dimensions = self.scorer.dimensions(slot, best, covered)
+                against = None if runner_up is None else self.scorer.dimensions(slot, runner_up, covered)
+                choice = Choice(slot, best, dimensions, best_score, relaxation)
+                choice.deciding = self.scorer.deciding(dimensions, against)
+                return choice
         return None
 
     def _steps(

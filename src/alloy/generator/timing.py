@@ -9,7 +9,7 @@ single sets, shorter holds. Filling: extra accessories, then one set more on eac
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 from alloy.generator.model import Block, CircuitFacts, ExercisePlan, MovementFacts, Relaxation
 from alloy.generator.prescription import Dose, Work, deloaded, exercise_seconds, hold, superset_seconds
@@ -40,6 +40,17 @@ class Item:
     choice: Choice
     work: Work
     superset: str | None = None
+    # The time of ``timed_work`` on its own, remembered: trimming and filling ask for the session's
+    # time after every step, and most steps leave most items' work as it was.
+    timed_work: Work | None = field(default=None, repr=False, compare=False)
+    timed_seconds: int = field(default=0, repr=False, compare=False)
+
+    def seconds(self) -> int:
+        """``exercise_seconds`` of its movement and work (rests included, no transition)."""
+        if self.timed_work is not self.work:
+            self.timed_seconds = exercise_seconds(self.choice.movement, self.work)
+            self.timed_work = self.work
+        return self.timed_seconds
 
 
 @dataclass(slots=True)
@@ -92,7 +103,7 @@ class TimedSession:
         every exercise adds up to the estimate of the session."""
         timed: dict[int, int] = {}
         for item in self.warmup + self.cooldown:
-            timed[id(item)] = exercise_seconds(item.choice.movement, item.work) + TRANSITION_SECONDS // 2
+            timed[id(item)] = item.seconds() + TRANSITION_SECONDS // 2
         for group in self._pairs(self.main) + self._pairs(self.accessories):
             if len(group) == 2:
                 a, b = group
@@ -102,9 +113,7 @@ class TimedSession:
                 timed[id(a)] = first + shared // 2 + TRANSITION_SECONDS // 2
                 timed[id(b)] = total - first - shared // 2 + TRANSITION_SECONDS - TRANSITION_SECONDS // 2
             else:
-                timed[id(group[0])] = (
-                    exercise_seconds(group[0].choice.movement, group[0].work) + TRANSITION_SECONDS
-                )
+                timed[id(group[0])] = group[0].seconds() + TRANSITION_SECONDS
         if self.finisher is not None:
             timed[id(self.finisher)] = self.finisher.seconds()
         return timed
