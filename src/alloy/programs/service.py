@@ -26,7 +26,13 @@ from alloy.generator.prescription import Work, exercise_seconds
 from alloy.generator.structure import default_split
 from alloy.generator.timing import TRANSITION_SECONDS
 from alloy.programs.models import Program, SessionExercise, TrainingSession
-from alloy.programs.repository import ProgramRepository, TrainingSessionRepository, load_snapshot
+from alloy.programs.repository import (
+    CatalogueSnapshots,
+    ProgramRepository,
+    TrainingSessionRepository,
+    add_plan_rows,
+    load_snapshot,
+)
 from alloy.programs.schemas import (
     DAYS_PER_WEEK,
     DELOAD_EVERY,
@@ -147,7 +153,9 @@ def _seed(program_id: uuid.UUID) -> int:
     return program_id.int & 0xFFFF_FFFF_FFFF
 
 
-async def create_program(session: AsyncSession, user_id: uuid.UUID, body: ProgramCreateRequest) -> Program:
+async def create_program(
+    session: AsyncSession, user_id: uuid.UUID, body: ProgramCreateRequest, snapshots: CatalogueSnapshots
+) -> Program:
     """Validate, build the plan, and add the program with its weeks, sessions and exercises to the
     request's transaction (nothing is visible until all of it commits)."""
     checked_request(body)
@@ -156,7 +164,7 @@ async def create_program(session: AsyncSession, user_id: uuid.UUID, body: Progra
         equipment = sorted({str(item) for item in body.equipment})
     else:  # the equipment on the caller's profile
         equipment = sorted(set(await MovementRepository(session, user_id).equipment_of_caller()))
-    snapshot = await load_snapshot(session, user_id)
+    snapshot = await snapshots.load(session, user_id)
     by_id = snapshot.by_id()
     rules: dict[str, set[uuid.UUID]] = defaultdict(set)
     for rule in body.movement_rules:
@@ -289,7 +297,7 @@ async def _store_plan(session: AsyncSession, program: Program, plan: Plan) -> No
                         "reason": exercise.reason,
                     }
                 )
-    await ProgramRepository(session, program.user_id).add_plan_rows(weeks, sessions, exercises)
+    await add_plan_rows(session, weeks, sessions, exercises)
 
 
 async def activate(session: AsyncSession, user_id: uuid.UUID, program_id: uuid.UUID) -> Program:
