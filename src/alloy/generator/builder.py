@@ -269,7 +269,9 @@ class _Builder:
 
         def eligible(movement: MovementFacts) -> bool:
             return (
-                movement.id not in used and counts[movement.id] < MAX_PER_WEEK and movement.pattern != avoid
+                movement.pattern != avoid
+                and movement.id not in used
+                and counts.get(movement.id, 0) < MAX_PER_WEEK
             )
 
         exact = [m for pattern in slot.patterns for m in self.by_pattern.get(pattern, ()) if eligible(m)]

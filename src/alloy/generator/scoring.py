@@ -255,11 +255,12 @@ class SlotScores:
     def __init__(self, scorer: Scorer, slot: Slot) -> None:
         self._scorer = scorer
         self.slot = slot
-        self._scores: dict[tuple[uuid.UUID, bool, bool], float] = {}
+        # Keyed by the id's integer: a UUID hashes in Python, an int does not.
+        self._scores: dict[tuple[int, bool, bool], float] = {}
 
     def score(self, movement: MovementFacts, covered: frozenset[str], lower: bool) -> float:
         """``Scorer.score`` of the movement's dimensions, ``lower``: with the lower discipline weight."""
-        key = (movement.id, movement.primary_muscle in covered, lower)
+        key = (movement.id.int, movement.primary_muscle in covered, lower)
         score = self._scores.get(key)
         if score is None:
             dimensions = self._scorer.dimensions(self.slot, movement, covered)
