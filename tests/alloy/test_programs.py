@@ -451,3 +451,12 @@ async def test_the_plan_rows_give_every_column(
     assert len(sessions) == program["session_count"]
     for model, rows in ((ProgramWeek, weeks), (TrainingSession, sessions), (SessionExercise, exercises)):
         assert all(set(row) == set(model.__table__.columns.keys()) for row in rows), model.__tablename__
+
+
+async def test_the_created_program_is_answered_as_it_reads_back(
+    alloy: ServiceClient, athlete: Member
+) -> None:
+    created = await create(alloy, athlete, days_per_week=6, duration_weeks=12)
+    read = data_of(await alloy.get(f"/v1/programs/{created['program_id']}", headers=athlete.headers))
+    assert created == read
+    assert created["session_count"] == 72 == sum(len(week["sessions"]) for week in created["schedule"])

@@ -82,9 +82,10 @@ async def create_program(
     cache: CacheDep,
     snapshots: Snapshots,
 ) -> Envelope[ProgramDetailOut]:
-    program = await service.create_program(db, caller.user_id, body, snapshots)
-    answer = envelope(request, await program_detail(db, caller.user_id, program.id))
-    await guard.record(db, status.HTTP_201_CREATED, answer.model_dump(mode="json"))
+    built = await service.create_program(db, caller.user_id, body, snapshots)
+    answer = envelope(request, ProgramDetailOut.just_built(built.program, built.schedule))
+    if guard.row_id is not None:  # an Idempotency-Key came: the answer is stored with the program
+        await guard.record(db, status.HTTP_201_CREATED, answer.model_dump(mode="json"))
     service.invalidate(db, cache, caller.user_id)
     return answer
 
