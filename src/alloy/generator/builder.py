@@ -30,6 +30,7 @@ from datetime import date, timedelta
 from alloy.generator.model import (
     Block,
     CatalogueSnapshot,
+    ExercisePlan,
     Goal,
     MovementFacts,
     Plan,
@@ -39,7 +40,7 @@ from alloy.generator.model import (
     SessionPlan,
     WeekPlan,
 )
-from alloy.generator.prescription import dose_for, hold, progressed, work_for
+from alloy.generator.prescription import Dose, dose_for, hold, progressed, work_for
 from alloy.generator.scoring import Scorer
 from alloy.generator.structure import (
     COOLDOWN,
@@ -78,6 +79,10 @@ def build_plan(spec: ProgramSpec, catalogue: CatalogueSnapshot, scoring: Scoring
     return _Builder(spec, catalogue, scoring).build()
 
 
+# A session's exercises (work and time), its time in seconds and its relaxations.
+_Dosed = tuple[tuple[ExercisePlan, ...], int, tuple[Relaxation, ...]]
+
+
 @dataclass
 class _SessionChoices:
     focus: Focus
@@ -88,6 +93,10 @@ class _SessionChoices:
     cooldown: list[Choice]
     finisher: Finisher | None
     relaxations: list[Relaxation] = field(default_factory=list)
+    # Dosed and timed, by (deload, main dose, accessory dose): the weeks of a block that share
+    # these choices and their doses (every loading week under double progression) share the
+    # outcome, which depends on nothing else.
+    dosed: dict[tuple[bool, Dose, Dose], _Dosed] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def main_pattern(self) -> str:
@@ -364,12 +373,29 @@ class _Builder:
         self, week: int, day: int, when: date, choices: _SessionChoices, deload: bool, week_in_block: int
     ) -> SessionPlan:
         spec = self.spec
-        budget = spec.max_session_minutes * 60
         # A deload week is the week before it, lighter: the same exercises, fewer sets, capped
         # effort, no finisher; the time it frees stays free.
         loading_week = max(0, week_in_block - 1) if deload else week_in_block
         main_dose = progressed(dose_for(spec, Block.MAIN), spec.progression_style, loading_week)
         accessory_dose = progressed(dose_for(spec, Block.ACCESSORY), spec.progression_style, loading_week)
+        key = (deload, main_dose, accessory_dose)
+        if key not in choices.dosed:
+            choices.dosed[key] = self._dosed(choices, deload, main_dose, accessory_dose)
+        exercises, seconds, relaxations = choices.dosed[key]
+        return SessionPlan(
+            week_number=week,
+            day_number=day,
+            scheduled_date=when,
+            focus=choices.focus.name,
+            main_pattern=choices.main_pattern,
+            exercises=exercises,
+            estimated_minutes=-(-seconds // 60),
+            relaxations=relaxations,
+        )
+
+    def _dosed(self, choices: _SessionChoices, deload: bool, main_dose: Dose, accessory_dose: Dose) -> _Dosed:
+        """The session's exercises with their work and time, its time, and its relaxations."""
+        budget = self.spec.max_session_minutes * 60
         warmup = [Item(c, hold(WARMUP_SET_SECONDS)) for c in choices.warmup]
         cooldown = [Item(c, hold(COOLDOWN_SET_SECONDS)) for c in choices.cooldown]
         main = [Item(c, work_for(c.movement, main_dose)) for c in choices.main]
@@ -388,16 +414,7 @@ class _Builder:
         relaxations = list(choices.relaxations)
         if session.reduced and Relaxation.REDUCED_VOLUME not in relaxations:
             relaxations.append(Relaxation.REDUCED_VOLUME)
-        return SessionPlan(
-            week_number=week,
-            day_number=day,
-            scheduled_date=when,
-            focus=choices.focus.name,
-            main_pattern=choices.main_pattern,
-            exercises=tuple(session.exercises()),
-            estimated_minutes=-(-session.seconds() // 60),
-            relaxations=tuple(relaxations),
-        )
+        return tuple(session.exercises()), session.seconds(), tuple(relaxations)
 
 
 class _SessionChooser:
