@@ -230,7 +230,7 @@ class _Builder:
         remembered_id, since = self.memory.get(memory_key, (None, 0))
         remembered = None if remembered_id is None else self.by_id.get(remembered_id)
         rotate = slot.block is Block.ACCESSORY and since != self.training_block
-        scores = self.scorer.for_slot(slot)
+        score_of = self.scorer.for_slot(slot).score
         qualifying, jitter = self.scoring.qualifying_score, self.jitter
         main, accessory = slot.block is Block.MAIN, slot.block is Block.ACCESSORY
         for relaxation, pool, lower, accept_any in self._steps(slot, used, counts, avoid):
@@ -241,7 +241,7 @@ class _Builder:
             best_score = 0.0
             best_rank = runner_up_rank = -1e9
             for movement in pool:
-                score = scores.score(movement, covered, lower)
+                score = score_of(movement, covered, lower)
                 if score < qualifying and not accept_any:
                     continue
                 rank = score + jitter[movement.id]
@@ -276,14 +276,20 @@ class _Builder:
         """(relaxation, candidates, lower discipline weight, accept below the qualifying score),
         each pool built only when the step before it found nothing."""
 
+        count = counts.get
+
         def eligible(movement: MovementFacts) -> bool:
             return (
-                movement.pattern != avoid
-                and movement.id not in used
-                and counts.get(movement.id, 0) < MAX_PER_WEEK
+                movement.pattern != avoid and movement.id not in used and count(movement.id, 0) < MAX_PER_WEEK
             )
 
-        exact = [m for pattern in slot.patterns for m in self.by_pattern.get(pattern, ()) if eligible(m)]
+        # The first pool is built for every slot: the test inlined, not called per movement.
+        exact = [
+            m
+            for pattern in slot.patterns
+            for m in self.by_pattern.get(pattern, ())
+            if m.pattern != avoid and m.id not in used and count(m.id, 0) < MAX_PER_WEEK
+        ]
         if slot.block in (Block.WARMUP, Block.COOLDOWN):
             yield None, exact, False, True  # preparation, not scored
             return
