@@ -11,6 +11,7 @@ from alloy.identity.audit_router import router as audit_router
 from alloy.identity.models import IDENTITY_MODELS
 from alloy.identity.router import router as identity_router
 from alloy.programs.models import ProgramIdempotencyKey
+from alloy.programs.repository import CatalogueSnapshots
 from alloy.programs.router import programs as programs_router
 from alloy.programs.router import sessions as sessions_router
 from alloy.readiness.router import router as readiness_router
@@ -51,6 +52,7 @@ def create_alloy_app(settings: AlloySettings | None = None) -> FastAPI:
         ],
     )
     install_identity(app, IDENTITY_MODELS)
+    app.state.catalogue_snapshots = CatalogueSnapshots()
     app.state.purgeable_kinds.append(expired_idempotency_keys(app.state.database, ProgramIdempotencyKey))
     return app
 

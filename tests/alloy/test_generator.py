@@ -101,6 +101,8 @@ def test_every_hard_rule_holds(program: ProgramSpec) -> None:
             previous_main = session.main_pattern
             assert session.estimated_minutes <= program.max_session_minutes
             assert sum(e.estimated_seconds for e in session.exercises) <= program.max_session_minutes * 60
+            # The session's estimate is its exercises' estimates added up (rounded up to a minute).
+            assert session.estimated_minutes == -(-sum(e.estimated_seconds for e in session.exercises) // 60)
             per_week.update(movements)
         assert max(per_week.values()) <= 3
         assert program.hard_yes <= set(per_week), "a hard_yes movement missing from the week"

@@ -427,3 +427,36 @@ async def test_a_request_that_outlives_its_lease_cannot_record_over_the_taker(
         replay = await client.post("/v1/programs", json=body, headers=headers)
         assert data_of(replay, 201)["program_id"] == taken["program_id"]
     await app.state.database.dispose()
+
+
+async def test_the_plan_rows_give_every_column(
+    alloy: ServiceClient, athlete: Member, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The rows go in through the kit's bulk insert, which applies no Python-side default: a column
+    added to these tables must be given by the rows too."""
+    from alloy.programs import service
+    from alloy.programs.models import ProgramWeek, SessionExercise, TrainingSession
+    from alloy.programs.repository import add_plan_rows
+
+    written: list[list[dict[str, Any]]] = []
+
+    async def recording(session: Any, *tables: list[dict[str, Any]]) -> None:
+        written.extend(tables)
+        await add_plan_rows(session, *tables)
+
+    monkeypatch.setattr(service, "add_plan_rows", recording)
+    program = await create(alloy, athlete)
+    weeks, sessions, exercises = written
+    assert len(weeks) == 8
+    assert len(sessions) == program["session_count"]
+    for model, rows in ((ProgramWeek, weeks), (TrainingSession, sessions), (SessionExercise, exercises)):
+        assert all(set(row) == set(model.__table__.columns.keys()) for row in rows), model.__tablename__
+
+
+async def test_the_created_program_is_answered_as_it_reads_back(
+    alloy: ServiceClient, athlete: Member
+) -> None:
+    created = await create(alloy, athlete, days_per_week=6, duration_weeks=12)
+    read = data_of(await alloy.get(f"/v1/programs/{created['program_id']}", headers=athlete.headers))
+    assert created == read
+    assert created["session_count"] == 72 == sum(len(week["sessions"]) for week in created["schedule"])

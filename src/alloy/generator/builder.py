@@ -32,6 +32,7 @@ from alloy.catalogue.regions import loads_any
 from alloy.generator.model import (
     Block,
     CatalogueSnapshot,
+    ExercisePlan,
     Goal,
     MovementFacts,
     NoEligibleMovement,
@@ -42,7 +43,7 @@ from alloy.generator.model import (
     SessionPlan,
     WeekPlan,
 )
-from alloy.generator.prescription import dose_for, hold, progressed, work_for
+from alloy.generator.prescription import Dose, dose_for, hold, progressed, work_for
 from alloy.generator.scoring import Scorer
 from alloy.generator.structure import (
     COOLDOWN,
@@ -81,6 +82,10 @@ def build_plan(spec: ProgramSpec, catalogue: CatalogueSnapshot, scoring: Scoring
     return _Builder(spec, catalogue, scoring).build()
 
 
+# A session's exercises (work and time), its time in seconds and its relaxations.
+_Dosed = tuple[tuple[ExercisePlan, ...], int, tuple[Relaxation, ...]]
+
+
 @dataclass
 class _SessionChoices:
     focus: Focus
@@ -91,6 +96,10 @@ class _SessionChoices:
     cooldown: list[Choice]
     finisher: Finisher | None
     relaxations: list[Relaxation] = field(default_factory=list)
+    # Dosed and timed, by (deload, main dose, accessory dose): the weeks of a block that share
+    # these choices and their doses (every loading week under double progression) share the
+    # outcome, which depends on nothing else.
+    dosed: dict[tuple[bool, Dose, Dose], _Dosed] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def main_pattern(self) -> str:
@@ -227,38 +236,47 @@ class _Builder:
         first, and another primary before a lift already main this week; in an accessory slot
         anything before a primary lift."""
         memory_key = (focus, slot.block.value, index)
-        remembered, since = self.memory.get(memory_key, (None, 0))
+        remembered_id, since = self.memory.get(memory_key, (None, 0))
+        remembered = None if remembered_id is None else self.by_id.get(remembered_id)
         rotate = slot.block is Block.ACCESSORY and since != self.training_block
+        score_of = self.scorer.for_slot(slot).score
+        qualifying, jitter = self.scoring.qualifying_score, self.jitter
+        main, accessory = slot.block is Block.MAIN, slot.block is Block.ACCESSORY
         for relaxation, pool, lower, accept_any in self._steps(slot, used, counts, avoid):
-            best: Choice | None = None
+            # Only the best and the runner-up need their dimensions (for the reason): the loop
+            # ranks by the remembered score and builds those two afterwards.
+            best: MovementFacts | None = None
+            runner_up: MovementFacts | None = None
+            best_score = 0.0
             best_rank = runner_up_rank = -1e9
-            runner_up: dict[str, float] | None = None  # the next best's dimensions, for the reason
             for movement in pool:
-                dimensions = self.scorer.dimensions(slot, movement, covered)
-                score = self.scorer.score(dimensions, lower_discipline_weight=lower)
-                if score < self.scoring.qualifying_score and not accept_any:
+                score = score_of(movement, covered, lower)
+                if score < qualifying and not accept_any:
                     continue
-                rank = score + self.jitter[movement.id]
-                if movement.id == remembered:
+                rank = score + jitter[movement.id]
+                if movement is remembered:
                     rank += -LAST_BLOCKS_ACCESSORY if rotate else 1.0
-                if slot.block is Block.MAIN:
+                if main:
                     rank += 2 * MAIN_TIER_RANK[movement.tier]
                     rank -= REPEATED_MAIN_LIFT if movement.id in main_lifts else 0.0
-                elif slot.block is Block.ACCESSORY and movement.tier == "primary":
+                elif accessory and movement.tier == "primary":
                     rank -= PRIMARY_AS_ACCESSORY
                 if rank > best_rank:
                     if best is not None:
-                        runner_up, runner_up_rank = best.dimensions, best_rank
-                    best, best_rank = Choice(slot, movement, dimensions, score, relaxation), rank
+                        runner_up, runner_up_rank = best, best_rank
+                    best, best_score, best_rank = movement, score, rank
                 elif rank > runner_up_rank:
-                    runner_up, runner_up_rank = dimensions, rank
+                    runner_up, runner_up_rank = movement, rank
             if best is not None:
+                self.memory[memory_key] = (best.id, self.training_block)
                 if slot.block in (Block.WARMUP, Block.COOLDOWN):
-                    best.dimensions, best.score = None, None  # not scored: chosen for the day's pattern
-                else:
-                    best.deciding = self.scorer.deciding(best.dimensions or {}, runner_up)
-                self.memory[memory_key] = (best.movement.id, self.training_block)
-                return best
+                    # not scored: chosen for the day's pattern
+                    return Choice(slot, best, None, None, relaxation)
+                dimensions = self.scorer.dimensions(slot, best, covered)
+                against = None if runner_up is None else self.scorer.dimensions(slot, runner_up, covered)
+                choice = Choice(slot, best, dimensions, best_score, relaxation)
+                choice.deciding = self.scorer.deciding(dimensions, against)
+                return choice
         return None
 
     def _steps(
@@ -267,12 +285,20 @@ class _Builder:
         """(relaxation, candidates, lower discipline weight, accept below the qualifying score),
         each pool built only when the step before it found nothing."""
 
+        count = counts.get
+
         def eligible(movement: MovementFacts) -> bool:
             return (
-                movement.id not in used and counts[movement.id] < MAX_PER_WEEK and movement.pattern != avoid
+                movement.pattern != avoid and movement.id not in used and count(movement.id, 0) < MAX_PER_WEEK
             )
 
-        exact = [m for pattern in slot.patterns for m in self.by_pattern.get(pattern, ()) if eligible(m)]
+        # The first pool is built for every slot: the test inlined, not called per movement.
+        exact = [
+            m
+            for pattern in slot.patterns
+            for m in self.by_pattern.get(pattern, ())
+            if m.pattern != avoid and m.id not in used and count(m.id, 0) < MAX_PER_WEEK
+        ]
         if slot.block in (Block.WARMUP, Block.COOLDOWN):
             yield None, exact, False, True  # preparation, not scored
             return
@@ -362,12 +388,29 @@ class _Builder:
         self, week: int, day: int, when: date, choices: _SessionChoices, deload: bool, week_in_block: int
     ) -> SessionPlan:
         spec = self.spec
-        budget = spec.max_session_minutes * 60
         # A deload week is the week before it, lighter: the same exercises, fewer sets, capped
         # effort, no finisher; the time it frees stays free.
         loading_week = max(0, week_in_block - 1) if deload else week_in_block
         main_dose = progressed(dose_for(spec, Block.MAIN), spec.progression_style, loading_week)
         accessory_dose = progressed(dose_for(spec, Block.ACCESSORY), spec.progression_style, loading_week)
+        key = (deload, main_dose, accessory_dose)
+        if key not in choices.dosed:
+            choices.dosed[key] = self._dosed(choices, deload, main_dose, accessory_dose)
+        exercises, seconds, relaxations = choices.dosed[key]
+        return SessionPlan(
+            week_number=week,
+            day_number=day,
+            scheduled_date=when,
+            focus=choices.focus.name,
+            main_pattern=choices.main_pattern,
+            exercises=exercises,
+            estimated_minutes=-(-seconds // 60),
+            relaxations=relaxations,
+        )
+
+    def _dosed(self, choices: _SessionChoices, deload: bool, main_dose: Dose, accessory_dose: Dose) -> _Dosed:
+        """The session's exercises with their work and time, its time, and its relaxations."""
+        budget = self.spec.max_session_minutes * 60
         warmup = [Item(c, hold(WARMUP_SET_SECONDS)) for c in choices.warmup]
         cooldown = [Item(c, hold(COOLDOWN_SET_SECONDS)) for c in choices.cooldown]
         main = [Item(c, work_for(c.movement, main_dose)) for c in choices.main]
@@ -386,16 +429,7 @@ class _Builder:
         relaxations = list(choices.relaxations)
         if session.reduced and Relaxation.REDUCED_VOLUME not in relaxations:
             relaxations.append(Relaxation.REDUCED_VOLUME)
-        return SessionPlan(
-            week_number=week,
-            day_number=day,
-            scheduled_date=when,
-            focus=choices.focus.name,
-            main_pattern=choices.main_pattern,
-            exercises=tuple(session.exercises()),
-            estimated_minutes=-(-session.seconds() // 60),
-            relaxations=tuple(relaxations),
-        )
+        return tuple(session.exercises()), session.seconds(), tuple(relaxations)
 
 
 class _SessionChooser:

@@ -113,13 +113,19 @@ def deloaded(work: Work) -> Work:
 
 
 def work_for(movement: MovementFacts, dose: Dose) -> Work:
-    work = Work(sets=dose.sets, rpe=dose.rpe, rest_seconds=dose.rest_seconds)
     if movement.metric_type == "time":
-        return replace(work, duration_seconds=dose.work_seconds)
+        return Work(
+            sets=dose.sets, rpe=dose.rpe, rest_seconds=dose.rest_seconds, duration_seconds=dose.work_seconds
+        )
     if movement.metric_type == "distance":
-        return replace(work, distance_m=DISTANCE_METRES.get(movement.pattern, 40))
+        return Work(
+            sets=dose.sets,
+            rpe=dose.rpe,
+            rest_seconds=dose.rest_seconds,
+            distance_m=DISTANCE_METRES.get(movement.pattern, 40),
+        )
     low, high = reps_for(movement, dose.reps)
-    return replace(work, reps_min=low, reps_max=high)
+    return Work(sets=dose.sets, rpe=dose.rpe, rest_seconds=dose.rest_seconds, reps_min=low, reps_max=high)
 
 
 def reps_for(movement: MovementFacts, goal: tuple[int, int]) -> tuple[int, int]:

@@ -128,6 +128,8 @@ class Scorer:
         # Keyed by the movement's id: hashing the whole frozen MovementFacts on every lookup cost
         # more than the scoring it saves.
         self._static: dict[tuple[Slot, uuid.UUID], dict[str, float]] = {}
+        self._own: dict[uuid.UUID, tuple[float, float, float, float]] = {}
+        self._slots: dict[Slot, SlotScores] = {}
 
     def dimensions(self, slot: Slot, movement: MovementFacts, covered: frozenset[str]) -> dict[str, float]:
         key = (slot, movement.id)
@@ -135,6 +137,13 @@ class Scorer:
         if static is None:
             static = self._static[key] = self._static_dimensions(slot, movement)
         return {**static, "muscle_coverage": self._coverage(slot, movement, covered)}
+
+    def for_slot(self, slot: Slot) -> SlotScores:
+        """The slot's scores, remembered for the program (see ``SlotScores``)."""
+        scores = self._slots.get(slot)
+        if scores is None:
+            scores = self._slots[slot] = SlotScores(self, slot)
+        return scores
 
     def score(self, dimensions: Mapping[str, float], *, lower_discipline_weight: bool = False) -> float:
         weights = self.weights
@@ -161,15 +170,25 @@ class Scorer:
         return tuple(ranked[:count])
 
     def _static_dimensions(self, slot: Slot, m: MovementFacts) -> dict[str, float]:
+        own = self._own.get(m.id)
+        if own is None:
+            own = self._own[m.id] = self._own_dimensions(m)
+        discipline, specialization, goal, time = own
         return {
             "pattern_alignment": self._pattern(slot, m),
-            "discipline_preference": self._discipline(m),
+            "discipline_preference": discipline,
             "compound_bonus": (1.0 if m.compound else 0.0) if slot.block is not Block.ACCESSORY else 0.5,
-            "specialization": self._specialization(m),
-            "goal_alignment": sum(weight * GOAL_AFFINITY[goal](m) for goal, weight in self.spec.goals.items())
-            / max(1, sum(self.spec.goals.values())),
-            "time_utilization": self._time(m),
+            "specialization": specialization,
+            "goal_alignment": goal,
+            "time_utilization": time,
         }
+
+    def _own_dimensions(self, m: MovementFacts) -> tuple[float, float, float, float]:
+        """The dimensions that depend on the movement and the program, not on the slot."""
+        goal = sum(weight * GOAL_AFFINITY[goal](m) for goal, weight in self.spec.goals.items()) / max(
+            1, sum(self.spec.goals.values())
+        )
+        return self._discipline(m), self._specialization(m), goal, self._time(m)
 
     @staticmethod
     def _pattern(slot: Slot, m: MovementFacts) -> float:
@@ -223,3 +242,27 @@ class Scorer:
         if m.unilateral:
             penalty += 0.3
         return 1.0 - self._tightness * min(1.0, penalty)
+
+
+class SlotScores:
+    """A slot's scores under one program. Within a program a movement's score for a slot changes
+    only with whether the session already trained its primary muscle (muscle coverage) and with
+    the lower discipline weight of a relaxation step, so each of those four is computed once, by
+    ``Scorer.dimensions`` and ``Scorer.score`` themselves: the same number, not a re-derivation."""
+
+    __slots__ = ("_scorer", "_scores", "slot")
+
+    def __init__(self, scorer: Scorer, slot: Slot) -> None:
+        self._scorer = scorer
+        self.slot = slot
+        # Keyed by the id's integer: a UUID hashes in Python, an int does not.
+        self._scores: dict[tuple[int, bool, bool], float] = {}
+
+    def score(self, movement: MovementFacts, covered: frozenset[str], lower: bool) -> float:
+        """``Scorer.score`` of the movement's dimensions, ``lower``: with the lower discipline weight."""
+        key = (movement.id.int, movement.primary_muscle in covered, lower)
+        score = self._scores.get(key)
+        if score is None:
+            dimensions = self._scorer.dimensions(self.slot, movement, covered)
+            score = self._scores[key] = self._scorer.score(dimensions, lower_discipline_weight=lower)
+        return score

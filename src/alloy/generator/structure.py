@@ -9,6 +9,7 @@ construction; the builder still checks it, because relaxation can change a slot'
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 
 from alloy.generator.model import Block, Goal, ProgramSpec, SplitTemplate
 
@@ -70,11 +71,22 @@ class Slot:
 
     @property
     def wider_patterns(self) -> tuple[str, ...]:
-        return tuple(dict.fromkeys(p for pattern in self.patterns for p in WIDER_PATTERNS.get(pattern, ())))
+        return _wider_patterns(self.patterns)
 
     @property
     def synergists(self) -> tuple[str, ...]:
-        return tuple(dict.fromkeys(m for muscle in self.muscles for m in SYNERGISTS.get(muscle, ())))
+        return _synergists(self.muscles)
+
+
+# Asked for every candidate a slot scores: worked out once per set of patterns or muscles.
+@cache
+def _wider_patterns(patterns: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(p for pattern in patterns for p in WIDER_PATTERNS.get(pattern, ())))
+
+
+@cache
+def _synergists(muscles: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(m for muscle in muscles for m in SYNERGISTS.get(muscle, ())))
 
 
 def _main(pattern: str, *muscles: str) -> Slot:

@@ -9,7 +9,7 @@ single sets, shorter holds. Filling: extra accessories, then one set more on eac
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 from alloy.generator.model import Block, CircuitFacts, ExercisePlan, MovementFacts, Relaxation
 from alloy.generator.prescription import Dose, Work, deloaded, exercise_seconds, hold, superset_seconds
@@ -33,6 +33,11 @@ class Choice:
     relaxation: Relaxation | None = None
     pinned: bool = False
     deciding: tuple[str, ...] = ()  # the dimensions that weighed most in its score
+    # How the plan states it (block, reason, rounded score and dimensions), worked out once: a
+    # week's choices serve every week of their training block.
+    stated: tuple[Block, str, float | None, dict[str, float] | None] | None = field(
+        default=None, repr=False, compare=False
+    )
 
 
 @dataclass(slots=True)
@@ -40,6 +45,17 @@ class Item:
     choice: Choice
     work: Work
     superset: str | None = None
+    # The time of ``timed_work`` on its own, remembered: trimming and filling ask for the session's
+    # time after every step, and most steps leave most items' work as it was.
+    timed_work: Work | None = field(default=None, repr=False, compare=False)
+    timed_seconds: int = field(default=0, repr=False, compare=False)
+
+    def seconds(self) -> int:
+        """``exercise_seconds`` of its movement and work (rests included, no transition)."""
+        if self.timed_work is not self.work:
+            self.timed_seconds = exercise_seconds(self.choice.movement, self.work)
+            self.timed_work = self.work
+        return self.timed_seconds
 
 
 @dataclass(slots=True)
@@ -92,7 +108,7 @@ class TimedSession:
         every exercise adds up to the estimate of the session."""
         timed: dict[int, int] = {}
         for item in self.warmup + self.cooldown:
-            timed[id(item)] = exercise_seconds(item.choice.movement, item.work) + TRANSITION_SECONDS // 2
+            timed[id(item)] = item.seconds() + TRANSITION_SECONDS // 2
         for group in self._pairs(self.main) + self._pairs(self.accessories):
             if len(group) == 2:
                 a, b = group
@@ -102,15 +118,34 @@ class TimedSession:
                 timed[id(a)] = first + shared // 2 + TRANSITION_SECONDS // 2
                 timed[id(b)] = total - first - shared // 2 + TRANSITION_SECONDS - TRANSITION_SECONDS // 2
             else:
-                timed[id(group[0])] = (
-                    exercise_seconds(group[0].choice.movement, group[0].work) + TRANSITION_SECONDS
-                )
+                timed[id(group[0])] = group[0].seconds() + TRANSITION_SECONDS
         if self.finisher is not None:
             timed[id(self.finisher)] = self.finisher.seconds()
         return timed
 
     def seconds(self) -> int:
-        return sum(self.timings().values())
+        """The sum of ``timings()``, without the per-item split (a superset's two shares add up
+        to its time and one transition): trimming and filling ask after every step."""
+        total = 0
+        for item in self.warmup:
+            total += item.seconds() + TRANSITION_SECONDS // 2
+        for item in self.cooldown:
+            total += item.seconds() + TRANSITION_SECONDS // 2
+        for items in (self.main, self.accessories):
+            if all(item.superset is None for item in items):
+                for item in items:
+                    total += item.seconds() + TRANSITION_SECONDS
+                continue
+            for group in self._pairs(items):
+                if len(group) == 2:
+                    a, b = group
+                    total += superset_seconds((a.choice.movement, a.work), (b.choice.movement, b.work))
+                    total += TRANSITION_SECONDS
+                else:
+                    total += group[0].seconds() + TRANSITION_SECONDS
+        if self.finisher is not None:
+            total += self.finisher.seconds()
+        return total
 
     def distinct(self) -> int:
         return len(
@@ -278,8 +313,23 @@ def reason_for(block: Block, choice: Choice) -> str:
     return reason
 
 
+def _stated(block: Block, choice: Choice) -> tuple[Block, str, float | None, dict[str, float] | None]:
+    stated = choice.stated
+    if stated is None or stated[0] is not block:
+        stated = choice.stated = (
+            block,
+            reason_for(block, choice),
+            None if choice.score is None else round(choice.score, 4),
+            None
+            if choice.dimensions is None
+            else {name: round(value, 4) for name, value in choice.dimensions.items()},
+        )
+    return stated
+
+
 def exercise_plan(block: Block, position: int, item: Item, seconds: int) -> ExercisePlan:
     movement, work = item.choice.movement, item.work
+    _, reason, score, dimensions = _stated(block, item.choice)
     return ExercisePlan(
         block=block,
         position=position,
@@ -295,11 +345,9 @@ def exercise_plan(block: Block, position: int, item: Item, seconds: int) -> Exer
         rest_seconds=work.rest_seconds,
         superset_group=item.superset,
         estimated_seconds=seconds,
-        score=None if item.choice.score is None else round(item.choice.score, 4),
-        dimensions=None
-        if item.choice.dimensions is None
-        else {name: round(value, 4) for name, value in item.choice.dimensions.items()},
-        reason=reason_for(block, item.choice),
+        score=score,
+        dimensions=None if dimensions is None else dict(dimensions),
+        reason=reason,
     )
 
 

@@ -8,13 +8,15 @@ from collections import defaultdict
 from datetime import date
 from typing import Any, cast
 
-from sqlalchemy import Select, Table, func, insert, select, update
+from sqlalchemy import ColumnElement, Select, Table, and_, func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload, selectinload, with_expression
 
 from alloy.catalogue.models import Circuit, Movement, MovementDiscipline, MovementEquipment
 from alloy.catalogue.repository import visible_to
 from alloy.generator import CatalogueSnapshot, CircuitFacts, MovementFacts
 from alloy.programs.models import Program, ProgramWeek, SessionExercise, TrainingSession
+from apikit.db.bulk import insert_rows
 from apikit.db.engine import ReadSession
 from apikit.db.repository import Repository
 from apikit.errors import NotFoundError
@@ -64,14 +66,6 @@ class ProgramRepository(Repository[Program]):
             .where(Program.user_id == self.user_id, Program.is_active.is_(True), Program.id != program_id)
             .values(is_active=False, updated_at=utcnow())
         )
-
-    async def add_plan_rows(
-        self, weeks: list[dict[str, Any]], sessions: list[dict[str, Any]], exercises: list[dict[str, Any]]
-    ) -> None:
-        """A plan's rows as three multi-row inserts: Core executemany on the tables, since the ORM's
-        bulk path costs several times more (a 12-week, 6-day plan is ~800 rows)."""
-        for model, rows in ((ProgramWeek, weeks), (TrainingSession, sessions), (SessionExercise, exercises)):
-            await self.session.execute(insert(cast(Table, model.__table__)), rows)
 
     async def current(self, program_id: uuid.UUID, *, schedule: bool = False) -> Program:
         """The program as it now stands (a flush leaves its session count unloaded), with its
@@ -155,48 +149,70 @@ class TrainingSessionRepository(Repository[TrainingSession]):
         return bool(taken)
 
 
+MOVEMENT_FACTS = (
+    Movement.id,
+    Movement.slug,
+    Movement.name,
+    Movement.pattern,
+    Movement.primary_muscle,
+    Movement.secondary_muscles,
+    Movement.compound,
+    Movement.unilateral,
+    Movement.skill_level,
+    Movement.cns_load,
+    Movement.metric_type,
+    Movement.substitution_group,
+    Movement.tier,
+    Movement.rep_min,
+    Movement.rep_max,
+)
+SHARED_MOVEMENT = Movement.owner_id.is_(None)
+
+
+async def add_plan_rows(
+    session: AsyncSession,
+    weeks: list[dict[str, Any]],
+    sessions: list[dict[str, Any]],
+    exercises: list[dict[str, Any]],
+) -> None:
+    """A plan's rows, table by table, through the kit's bulk insert (a 12-week, 6-day plan is ~800
+    rows: the ORM's bulk path cost several times Core's executemany, which costs about twice
+    this). Every row gives every column: no Python-side default is applied."""
+    for model, rows in ((ProgramWeek, weeks), (TrainingSession, sessions), (SessionExercise, exercises)):
+        await insert_rows(session, cast(Table, model.__table__), rows)
+
+
 async def load_snapshot(
     session: ReadSession, user_id: uuid.UUID, movement_ids: list[uuid.UUID] | None = None
 ) -> CatalogueSnapshot:
     """The shared catalogue and the caller's own movements (or only ``movement_ids`` of them, and
     no circuits), as the generator's plain values."""
-    columns = (
-        Movement.id,
-        Movement.slug,
-        Movement.name,
-        Movement.pattern,
-        Movement.primary_muscle,
-        Movement.secondary_muscles,
-        Movement.compound,
-        Movement.unilateral,
-        Movement.skill_level,
-        Movement.cns_load,
-        Movement.metric_type,
-        Movement.substitution_group,
-        Movement.tier,
-        Movement.rep_min,
-        Movement.rep_max,
-    )
-    statement = select(*columns).where(visible_to(user_id))
+    condition = visible_to(user_id)
     if movement_ids is not None:
-        statement = statement.where(Movement.id.in_(movement_ids))
-    rows = (await session.execute(statement)).all()
-    ids = [row.id for row in rows]
+        condition = and_(condition, Movement.id.in_(movement_ids))
+    movements = await _movement_facts(session, condition)
+    if movement_ids is not None:
+        return CatalogueSnapshot(movements=movements)
+    return CatalogueSnapshot(movements=movements, circuits=await _circuit_facts(session))
+
+
+async def _movement_facts(session: ReadSession, condition: ColumnElement[bool]) -> tuple[MovementFacts, ...]:
+    """The movements ``condition`` selects, with their equipment and disciplines (read by a join on
+    the same condition: no list of ids to bind)."""
+    rows = (await session.execute(select(*MOVEMENT_FACTS).where(condition))).all()
+    if not rows:
+        return ()
     equipment: dict[uuid.UUID, set[str]] = defaultdict(set)
     disciplines: dict[uuid.UUID, set[str]] = defaultdict(set)
     for movement_id, item in await session.execute(
-        select(MovementEquipment.movement_id, MovementEquipment.equipment).where(
-            MovementEquipment.movement_id.in_(ids)
-        )
+        select(MovementEquipment.movement_id, MovementEquipment.equipment).join(Movement).where(condition)
     ):
         equipment[movement_id].add(item)
     for movement_id, item in await session.execute(
-        select(MovementDiscipline.movement_id, MovementDiscipline.discipline).where(
-            MovementDiscipline.movement_id.in_(ids)
-        )
+        select(MovementDiscipline.movement_id, MovementDiscipline.discipline).join(Movement).where(condition)
     ):
         disciplines[movement_id].add(item)
-    movements = tuple(
+    return tuple(
         MovementFacts(
             id=row.id,
             slug=row.slug,
@@ -218,9 +234,10 @@ async def load_snapshot(
         )
         for row in rows
     )
-    if movement_ids is not None:
-        return CatalogueSnapshot(movements=movements)
-    circuits = tuple(
+
+
+async def _circuit_facts(session: ReadSession) -> tuple[CircuitFacts, ...]:
+    return tuple(
         CircuitFacts(
             id=circuit.id,
             name=circuit.name,
@@ -232,4 +249,47 @@ async def load_snapshot(
         )
         for circuit in (await session.execute(select(Circuit))).scalars()
     )
-    return CatalogueSnapshot(movements=movements, circuits=circuits)
+
+
+def _stamp(user_id: uuid.UUID) -> Select[Any]:
+    """What changes when the shared catalogue does (a movement or circuit added, edited or
+    deleted: the count or the newest ``updated_at``), and how many movements of their own the
+    caller has; one statement."""
+
+    def one(statement: Select[Any]) -> Any:
+        return statement.scalar_subquery()
+
+    return select(
+        one(select(func.count()).select_from(Movement).where(SHARED_MOVEMENT)),
+        one(select(func.max(Movement.updated_at)).where(SHARED_MOVEMENT)),
+        one(select(func.count()).select_from(Circuit)),
+        one(select(func.max(Circuit.updated_at))),
+        one(select(func.count()).select_from(Movement).where(Movement.owner_id == user_id)),
+    )
+
+
+class CatalogueSnapshots:
+    """The shared catalogue as the generator reads it, kept in the process between program
+    creations: reading and converting ~260 movements and their tags costs more than building
+    some plans. It is reused while the stamp the database gives (one cheap query per creation)
+    is the one it was read under, so an admin's edit made through any worker is seen by the next
+    program built anywhere. The caller's own movements are read each time (most have none)."""
+
+    def __init__(self) -> None:
+        self._stamp: tuple[Any, ...] | None = None
+        self._shared: CatalogueSnapshot | None = None
+
+    async def load(self, session: ReadSession, user_id: uuid.UUID) -> CatalogueSnapshot:
+        """What ``load_snapshot(session, user_id)`` gives, as of this transaction."""
+        *stamp, own_count = (await session.execute(_stamp(user_id))).one()
+        shared = self._shared
+        if shared is None or tuple(stamp) != self._stamp:
+            shared = CatalogueSnapshot(
+                movements=await _movement_facts(session, SHARED_MOVEMENT),
+                circuits=await _circuit_facts(session),
+            )
+            self._stamp, self._shared = tuple(stamp), shared
+        if not own_count:
+            return shared
+        own = await _movement_facts(session, Movement.owner_id == user_id)
+        return CatalogueSnapshot(movements=shared.movements + own, circuits=shared.circuits)

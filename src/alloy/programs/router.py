@@ -13,7 +13,7 @@ from fastapi.responses import Response
 from alloy.identity.roles import CurrentUser
 from alloy.programs import service
 from alloy.programs.models import ProgramIdempotencyKey
-from alloy.programs.repository import ProgramRepository, TrainingSessionRepository
+from alloy.programs.repository import CatalogueSnapshots, ProgramRepository, TrainingSessionRepository
 from alloy.programs.schemas import (
     ProgramCreateRequest,
     ProgramDetailOut,
@@ -27,6 +27,7 @@ from alloy.programs.schemas import (
 from alloy.settings import AlloySettings
 from apikit.cache import CacheDep
 from apikit.conditional import etag_of, not_modified
+from apikit.context import app_state
 from apikit.db.engine import ReadSession, WriteSession
 from apikit.envelope import Envelope, envelope, enveloped_json
 from apikit.idempotency import IdempotencyGuard, idempotency
@@ -51,6 +52,7 @@ def _create_rate(settings: AlloySettings) -> str:
 
 
 CreateRate = Annotated[None, Depends(rate_limit(_create_rate, "programs:create"))]
+Snapshots = Annotated[CatalogueSnapshots, Depends(app_state("catalogue_snapshots"))]
 
 
 async def program_detail(db: ReadSession, user_id: uuid.UUID, program_id: uuid.UUID) -> ProgramDetailOut:
@@ -78,10 +80,12 @@ async def create_program(
     guard: Idempotency,
     db: WriteSession,
     cache: CacheDep,
+    snapshots: Snapshots,
 ) -> Envelope[ProgramDetailOut]:
-    program = await service.create_program(db, caller.user_id, body)
-    answer = envelope(request, await program_detail(db, caller.user_id, program.id))
-    await guard.record(db, status.HTTP_201_CREATED, answer.model_dump(mode="json"))
+    built = await service.create_program(db, caller.user_id, body, snapshots)
+    answer = envelope(request, ProgramDetailOut.just_built(built.program, built.schedule))
+    if guard.row_id is not None:  # an Idempotency-Key came: the answer is stored with the program
+        await guard.record(db, status.HTTP_201_CREATED, answer.model_dump(mode="json"))
     service.invalidate(db, cache, caller.user_id)
     return answer
 

@@ -134,6 +134,13 @@ class ProgramOut(BaseModel):
 class ProgramDetailOut(ProgramOut):
     schedule: list[WeekOut] = Field(validation_alias="weeks")
 
+    @classmethod
+    def just_built(cls, program: object, schedule: list[dict[str, Any]]) -> Self:
+        """A program as its creation wrote it (``schedule``: each week's row with its sessions'
+        rows, in order), the same answer as reading it back."""
+        count = sum(len(week["sessions"]) for week in schedule)
+        return cls.model_validate(Extended(program, weeks=schedule, session_count=count))
+
 
 def _name_of(row: Any) -> Any:
     """A movement's or circuit's name, read from the row loaded with the exercise (None: none)."""

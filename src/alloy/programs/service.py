@@ -10,7 +10,9 @@ from __future__ import annotations
 import math
 import uuid
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -28,7 +30,13 @@ from alloy.generator.structure import default_split
 from alloy.generator.timing import TRANSITION_SECONDS
 from alloy.identity.models import User
 from alloy.programs.models import Program, SessionExercise, TrainingSession
-from alloy.programs.repository import ProgramRepository, TrainingSessionRepository, load_snapshot
+from alloy.programs.repository import (
+    CatalogueSnapshots,
+    ProgramRepository,
+    TrainingSessionRepository,
+    add_plan_rows,
+    load_snapshot,
+)
 from alloy.programs.schemas import (
     DAYS_PER_WEEK,
     DELOAD_EVERY,
@@ -149,7 +157,18 @@ def _seed(program_id: uuid.UUID) -> int:
     return program_id.int & 0xFFFF_FFFF_FFFF
 
 
-async def create_program(session: AsyncSession, user_id: uuid.UUID, body: ProgramCreateRequest) -> Program:
+@dataclass(frozen=True)
+class BuiltProgram:
+    """A program just built: its row, and its schedule as written (each week's row with its
+    sessions' rows), so the answer need not read ~80 rows back."""
+
+    program: Program
+    schedule: list[dict[str, Any]]
+
+
+async def create_program(
+    session: AsyncSession, user_id: uuid.UUID, body: ProgramCreateRequest, snapshots: CatalogueSnapshots
+) -> BuiltProgram:
     """Validate, build the plan, and add the program with its weeks, sessions and exercises to the
     request's transaction (nothing is visible until all of it commits)."""
     checked_request(body)
@@ -160,7 +179,7 @@ async def create_program(session: AsyncSession, user_id: uuid.UUID, body: Progra
         equipment = sorted(set(await MovementRepository(session, user_id).equipment_of_caller()))
     user = await session.get(User, user_id)
     avoid_regions = sorted(user.avoid_regions) if user is not None else []
-    snapshot = await load_snapshot(session, user_id)
+    snapshot = await snapshots.load(session, user_id)
     by_id = snapshot.by_id()
     rules: dict[str, set[uuid.UUID]] = defaultdict(set)
     for rule in body.movement_rules:
@@ -251,14 +270,16 @@ async def create_program(session: AsyncSession, user_id: uuid.UUID, body: Progra
     )
     session.add(program)
     await session.flush()
-    await _store_plan(session, program, plan)
-    return program
+    return BuiltProgram(program, await _store_plan(session, program, plan))
 
 
-async def _store_plan(session: AsyncSession, program: Program, plan: Plan) -> None:
-    """The plan's weeks, sessions and exercises, as rows of the program."""
+async def _store_plan(session: AsyncSession, program: Program, plan: Plan) -> list[dict[str, Any]]:
+    """The plan's weeks, sessions and exercises, as rows of the program; the schedule written."""
     now = utcnow()
-    weeks, sessions, exercises = [], [], []
+    weeks: list[dict[str, Any]] = []
+    sessions: list[dict[str, Any]] = []
+    exercises: list[dict[str, Any]] = []
+    schedule = []
     for week in plan.weeks:
         weeks.append(
             {
@@ -268,6 +289,7 @@ async def _store_plan(session: AsyncSession, program: Program, plan: Plan) -> No
                 "is_deload": week.is_deload,
             }
         )
+        schedule.append({**weeks[-1], "sessions": []})
         for planned in week.sessions:
             session_id = new_id()
             sessions.append(
@@ -285,10 +307,13 @@ async def _store_plan(session: AsyncSession, program: Program, plan: Plan) -> No
                     "status": "planned",
                     "completed_at": None,
                     "notes": "",
+                    "adapted_at": None,
+                    "adaptation": None,
                     "created_at": now,
                     "updated_at": now,
                 }
             )
+            schedule[-1]["sessions"].append(sessions[-1])
             for exercise in planned.exercises:
                 exercises.append(
                     {
@@ -313,7 +338,8 @@ async def _store_plan(session: AsyncSession, program: Program, plan: Plan) -> No
                         "reason": exercise.reason,
                     }
                 )
-    await ProgramRepository(session, program.user_id).add_plan_rows(weeks, sessions, exercises)
+    await add_plan_rows(session, weeks, sessions, exercises)
+    return schedule
 
 
 async def activate(session: AsyncSession, user_id: uuid.UUID, program_id: uuid.UUID) -> Program:

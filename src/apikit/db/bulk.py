@@ -39,20 +39,21 @@ def _prepared(
 def _driver_values(
     rows: Sequence[Mapping[str, Any]], parameters: list[tuple[str, Callable[[Any], Any]]]
 ) -> list[tuple[Any, ...]]:
-    """Each row as the driver's tuple. A value that is the very object the row before held (the
-    batch's timestamp, its parent's id, ``None``) is converted once, not once per row."""
-    names = [name for name, _ in parameters]
-    processes = [process for _, process in parameters]
-    held: list[Any] = [object()] * len(names)  # nothing a row holds
-    converted: list[Any] = [None] * len(names)
-    values = []
-    for row in rows:
-        for index, name in enumerate(names):
-            value = row[name]
-            if value is not held[index]:
-                held[index], converted[index] = value, processes[index](value)
-        values.append(tuple(converted))
-    return values
+    """Each row as the driver's tuple, built column by column. A value that is the very object the
+    row before held (the batch's timestamp, its parent's id, ``None``) is converted once, not once
+    per row; a column without a bind processor is taken as it is."""
+    columns = []
+    for name, process in parameters:
+        values = [row[name] for row in rows]
+        if process is not _unchanged:
+            held: Any = object()  # nothing a row holds
+            converted: Any = None
+            for index, value in enumerate(values):
+                if value is not held:
+                    held, converted = value, process(value)
+                values[index] = converted
+        columns.append(values)
+    return list(zip(*columns, strict=True))
 
 
 async def insert_rows(session: AsyncSession, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
