@@ -185,7 +185,8 @@ class ReportBuilder:
         # dates, states) come from caches: a large register is tens of thousands of them.
         latest: dict[tuple[uuid.UUID, str], tuple[str, str | None, str]] = {}
         for asset_id, routine, outcome, performed_at, session_id in await self.period.latest_records():
-            latest[asset_id, routine] = (outcome, instant(performed_at), str(session_id))  # last wins
+            latest[asset_id, routine] = (outcome, instant(performed_at), str(session_id))
+        done = await self.period.last_done()
         assets: dict[uuid.UUID, dict[str, Any]] = {}
         states: Counter[str] = Counter()
         outcomes: Counter[str] = Counter()
@@ -201,8 +202,8 @@ class ReportBuilder:
                 frequency,
                 interval,
                 tolerance,
-                done_at,
             ) = row
+            done_at = done.get((asset_id, frequency))
             entry = assets.get(asset_id)
             if entry is None:
                 entry = assets[asset_id] = {
@@ -301,8 +302,9 @@ class ReportBuilder:
 
     async def _technicians(self) -> list[dict[str, Any]]:
         counts: Counter[str] = Counter()
-        for technicians in await self.period.technicians_of_records():
-            counts.update({str(user_id) for user_id in technicians})  # once per record
+        for technicians, records in await self.period.technicians_of_records():
+            for user_id in {str(user_id) for user_id in technicians}:
+                counts[user_id] += records
         known = await people(self.session, (uuid.UUID(user_id) for user_id in counts))
         found = []
         for user_id, records in counts.items():
