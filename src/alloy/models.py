@@ -9,6 +9,7 @@ from alloy.programs.models import (
     SessionExercise,
     TrainingSession,
 )
+from alloy.training.models import WorkoutLog, WorkoutSet
 
 __all__ = [
     "Circuit",
@@ -25,4 +26,6 @@ __all__ = [
     "SessionExercise",
     "TrainingSession",
     "User",
+    "WorkoutLog",
+    "WorkoutSet",
 ]

@@ -1,0 +1,168 @@
+"""Workout-log queries, each scoped to the owner (another user's log does not exist: 404), and the
+history reads behind records, progress and load targets — each one index range."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any, cast
+
+from sqlalchemy import Select, Table, and_, delete, exists, func, insert, select, tuple_
+from sqlalchemy.orm import InstrumentedAttribute
+
+from alloy.catalogue.models import Movement
+from alloy.catalogue.repository import visible_to
+from alloy.identity.models import User
+from alloy.training.e1rm import Formula
+from alloy.training.models import WorkoutLog, WorkoutSet
+from alloy.training.records import Bests, LiftedSet
+from apikit.db.engine import ReadSession
+from apikit.db.repository import Repository
+from apikit.errors import NotFoundError
+from apikit.pagination import Keyset, Page, PageRequest, paginate
+
+NEWEST_FIRST = Keyset("workout-logs", (WorkoutLog.performed_at, WorkoutLog.id), descending=True)
+# A set counts towards records when it was completed with a load and at least one rep.
+COUNTS = and_(WorkoutSet.completed.is_(True), WorkoutSet.load_kg > 0, WorkoutSet.reps >= 1)
+
+
+def e1rm_column(formula: Formula) -> InstrumentedAttribute[float | None]:
+    return cast(InstrumentedAttribute[float | None], getattr(WorkoutSet, f"e1rm_{formula.value}"))
+
+
+async def preferences(session: ReadSession, user_id: uuid.UUID) -> tuple[str, Formula]:
+    """The caller's units and e1RM formula."""
+    row = (await session.execute(select(User.units, User.e1rm_formula).where(User.id == user_id))).one()
+    return row.units, Formula(row.e1rm_formula)
+
+
+async def invisible_movements(
+    session: ReadSession, user_id: uuid.UUID, ids: Iterable[uuid.UUID]
+) -> set[uuid.UUID]:
+    """Those of ``ids`` the caller cannot see (unknown, or another user's own)."""
+    wanted = set(ids)
+    seen = await session.scalars(select(Movement.id).where(Movement.id.in_(wanted), visible_to(user_id)))
+    return wanted - set(seen)
+
+
+def lifted(row: Any, formula: Formula) -> LiftedSet:
+    return LiftedSet(
+        log_id=row.log_id,
+        performed_at=row.performed_at,
+        movement_id=row.movement_id,
+        load_kg=row.load_kg,
+        reps=row.reps,
+        e1rm_kg=getattr(row, f"e1rm_{formula.value}"),
+        completed=row.completed,
+    )
+
+
+class WorkoutLogRepository(Repository[WorkoutLog]):
+    model = WorkoutLog
+
+    def __init__(self, session: ReadSession, user_id: uuid.UUID) -> None:
+        super().__init__(session)
+        self.user_id = user_id
+
+    def scoped(self, statement: Select[Any]) -> Select[Any]:
+        return statement.where(WorkoutLog.user_id == self.user_id)
+
+    def not_found(self, object_id: uuid.UUID) -> NotFoundError:
+        return NotFoundError("No such workout log", code="NF_WORKOUT_LOG", details={"log_id": str(object_id)})
+
+    async def newest_first(
+        self,
+        page: PageRequest,
+        first: datetime | None,
+        before: datetime | None,
+        movement_id: uuid.UUID | None,
+    ) -> Page[WorkoutLog]:
+        """The caller's logs performed in ``[first, before)``, optionally those with a movement."""
+        statement = self.query()
+        if first is not None:
+            statement = statement.where(WorkoutLog.performed_at >= first)
+        if before is not None:
+            statement = statement.where(WorkoutLog.performed_at < before)
+        if movement_id is not None:
+            statement = statement.where(
+                exists().where(WorkoutSet.log_id == WorkoutLog.id, WorkoutSet.movement_id == movement_id)
+            )
+        filters = {
+            "from": first and first.isoformat(),
+            "before": before and before.isoformat(),
+            "movement_id": movement_id and str(movement_id),
+        }
+        return await paginate(self.session, statement, keyset=NEWEST_FIRST, page=page, filters=filters)
+
+    async def session_logged(self, session_id: uuid.UUID) -> bool:
+        found = await self.session.scalar(select(func.count()).where(WorkoutLog.session_id == session_id))
+        return bool(found)
+
+    async def sets_of(self, log_ids: Sequence[uuid.UUID]) -> list[WorkoutSet]:
+        statement = (
+            select(WorkoutSet)
+            .where(WorkoutSet.log_id.in_(log_ids))
+            .order_by(WorkoutSet.log_id, WorkoutSet.entry_position, WorkoutSet.position)
+        )
+        return list(await self.session.scalars(statement))
+
+    async def add_sets(self, rows: list[dict[str, Any]]) -> None:
+        """One multi-row insert (Core executemany: the ORM's unit of work costs several times more)."""
+        await self.session.execute(insert(cast(Table, WorkoutSet.__table__)), rows)
+
+    async def remove_sets(self, log_id: uuid.UUID) -> None:
+        await self.session.execute(delete(WorkoutSet).where(WorkoutSet.log_id == log_id))
+
+    # --- history ------------------------------------------------------------------------------
+
+    async def bests_before(
+        self, movement_ids: Iterable[uuid.UUID], key: tuple[datetime, uuid.UUID], formula: Formula
+    ) -> dict[uuid.UUID, Bests]:
+        """Each movement's bests over the sets performed before ``key`` (performed_at, log id):
+        one row per (movement, load) from the history index."""
+        e1rm = e1rm_column(formula)
+        statement = (
+            select(WorkoutSet.movement_id, WorkoutSet.load_kg, func.max(WorkoutSet.reps), func.max(e1rm))
+            .where(
+                WorkoutSet.user_id == self.user_id,
+                WorkoutSet.movement_id.in_(set(movement_ids)),
+                COUNTS,
+                tuple_(WorkoutSet.performed_at, WorkoutSet.log_id) < tuple_(*key),
+            )
+            .group_by(WorkoutSet.movement_id, WorkoutSet.load_kg)
+        )
+        bests: dict[uuid.UUID, Bests] = {}
+        for movement_id, load, reps, best_e1rm in await self.session.execute(statement):
+            found = bests.setdefault(movement_id, Bests())
+            found.reps_at[load] = reps
+            found.load = load if found.load is None else max(found.load, load)
+            if best_e1rm is not None and (found.e1rm is None or best_e1rm > found.e1rm):
+                found.e1rm = best_e1rm
+        return bests
+
+    async def sets_between(
+        self,
+        movement_ids: Iterable[uuid.UUID] | None,
+        first: tuple[datetime, uuid.UUID] | datetime | None,
+        last: tuple[datetime, uuid.UUID] | datetime | None,
+    ) -> list[Any]:
+        """The caller's sets (of ``movement_ids``, or all) from ``first`` to ``last`` in the order
+        they were performed, as plain rows. Keys are (performed_at, log id) tuples or bare times; a
+        bare ``last`` is exclusive, a tuple one inclusive."""
+        statement = select(cast(Table, WorkoutSet.__table__)).where(WorkoutSet.user_id == self.user_id)
+        if movement_ids is not None:
+            statement = statement.where(WorkoutSet.movement_id.in_(set(movement_ids)))
+        order_key = tuple_(WorkoutSet.performed_at, WorkoutSet.log_id)
+        if isinstance(first, tuple):
+            statement = statement.where(order_key >= tuple_(*first))
+        elif first is not None:
+            statement = statement.where(WorkoutSet.performed_at >= first)
+        if isinstance(last, tuple):
+            statement = statement.where(order_key <= tuple_(*last))
+        elif last is not None:
+            statement = statement.where(WorkoutSet.performed_at < last)
+        statement = statement.order_by(
+            WorkoutSet.performed_at, WorkoutSet.log_id, WorkoutSet.entry_position, WorkoutSet.position
+        )
+        return list(await self.session.execute(statement))
