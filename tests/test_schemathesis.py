@@ -124,6 +124,7 @@ SEMANTIC_VALIDATION = {
     ("POST", "/v1/workout-logs"),
     ("PUT", "/v1/workout-logs/{log_id}"),
     ("GET", "/v1/workout-logs"),
+    ("GET", "/v1/progress/movements/{movement_id}"),
     # A filter's value is typed by its field, and fields and sort keys come from an allow-list.
     ("POST", "/v1/movements/query"),
     # An asset's details are checked against its type (the asset's own for a PATCH), and an

@@ -15,6 +15,7 @@ from alloy.programs.router import programs as programs_router
 from alloy.programs.router import sessions as sessions_router
 from alloy.settings import AlloySettings
 from alloy.training.router import logs as workout_logs_router
+from alloy.training.router import progress as progress_router
 from apikit.app import create_app
 from apikit.auth.setup import install_identity
 from apikit.error_formats import EnvelopeErrorFormat
@@ -46,6 +47,7 @@ def create_alloy_app(settings: AlloySettings | None = None) -> FastAPI:
             programs_router,
             sessions_router,
             workout_logs_router,
+            progress_router,
         ],
     )
     install_identity(app, IDENTITY_MODELS)

@@ -126,3 +126,28 @@ async def test_records_equal_a_brute_force_recomputation(
         # A single read agrees with the list.
         one = data_of(await alloy.get(f"/v1/workout-logs/{log['log_id']}", headers=athlete.headers))
         assert reported(one) == expected[log["log_id"]]
+    for movement in movements:  # progress's all-time records agree with the same definitions
+        lifted = [
+            s for log in logs for e in log["entries"] if e["movement_id"] == movement for s in e["sets"]
+        ]
+        lifted = [s for s in lifted if counts(s)]
+        records = data_of(await alloy.get(f"/v1/progress/movements/{movement}", headers=athlete.headers))[
+            "records"
+        ]
+        rated = [value for s in lifted if (value := e1rm(s)) is not None]
+        assert (records["best_e1rm"] or {}).get("value") == (max(rated) if rated else None)
+        assert (records["heaviest_load"] or {}).get("value") == (
+            max(s["load"] for s in lifted) if lifted else None
+        )
+        frontier = {
+            (s["load"], s["reps"])
+            for s in lifted
+            if not any(
+                o["load"] >= s["load"]
+                and o["reps"] >= s["reps"]
+                and o is not s
+                and (o["load"], o["reps"]) != (s["load"], s["reps"])
+                for o in lifted
+            )
+        }
+        assert {(r["load"], r["reps"]) for r in records["best_reps_at_load"]} == frontier

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable, Sequence
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, cast
 
 from sqlalchemy import Select, Table, and_, delete, exists, func, insert, select, tuple_
@@ -14,6 +14,7 @@ from sqlalchemy.orm import InstrumentedAttribute
 from alloy.catalogue.models import Movement
 from alloy.catalogue.repository import visible_to
 from alloy.identity.models import User
+from alloy.programs.models import Program, TrainingSession
 from alloy.training.e1rm import Formula
 from alloy.training.models import WorkoutLog, WorkoutSet
 from alloy.training.records import Bests, LiftedSet
@@ -166,3 +167,37 @@ class WorkoutLogRepository(Repository[WorkoutLog]):
             WorkoutSet.performed_at, WorkoutSet.log_id, WorkoutSet.entry_position, WorkoutSet.position
         )
         return list(await self.session.execute(statement))
+
+
+async def week_sets(session: ReadSession, user_id: uuid.UUID, first: datetime, before: datetime) -> list[Any]:
+    """The caller's sets performed in ``[first, before)`` with their movement's pattern and primary
+    muscle: the logs' (owner, time) index, then each log's sets."""
+    statement = (
+        select(cast(Table, WorkoutSet.__table__), Movement.pattern, Movement.primary_muscle)
+        .join(WorkoutLog, WorkoutLog.id == WorkoutSet.log_id)
+        .join(Movement, Movement.id == WorkoutSet.movement_id)
+        .where(
+            WorkoutLog.user_id == user_id, WorkoutLog.performed_at >= first, WorkoutLog.performed_at < before
+        )
+        .order_by(WorkoutSet.performed_at, WorkoutSet.log_id, WorkoutSet.entry_position, WorkoutSet.position)
+    )
+    return list(await session.execute(statement))
+
+
+async def active_program_days(
+    session: ReadSession, user_id: uuid.UUID, first: date, last: date
+) -> tuple[uuid.UUID | None, list[tuple[date, str]]]:
+    """The active program, and its sessions' (scheduled day, status) from ``first`` to ``last``."""
+    program_id = await session.scalar(
+        select(Program.id).where(Program.user_id == user_id, Program.is_active.is_(True))
+    )
+    if program_id is None:
+        return None, []
+    rows = await session.execute(
+        select(TrainingSession.scheduled_date, TrainingSession.status).where(
+            TrainingSession.program_id == program_id,
+            TrainingSession.scheduled_date >= first,
+            TrainingSession.scheduled_date <= last,
+        )
+    )
+    return program_id, [(row.scheduled_date, row.status) for row in rows]

@@ -1,5 +1,6 @@
 """``/v1/workout-logs``: what a lifter did, logged once (Idempotency-Key honoured), then listed,
-read, replaced and deleted; each answered with every set's e1RM and the records the log set."""
+read, replaced and deleted; each answered with every set's e1RM and the records the log set.
+``/v1/progress``: a movement's days and records, and the last weeks in summary."""
 
 from __future__ import annotations
 
@@ -11,9 +12,16 @@ from fastapi.responses import Response
 
 from alloy.identity.roles import CurrentUser
 from alloy.programs.models import ProgramIdempotencyKey
+from alloy.training import progress as progress_service
 from alloy.training import service
 from alloy.training.repository import WorkoutLogRepository
-from alloy.training.schemas import LogCreateRequest, LogOut, LogReplaceRequest
+from alloy.training.schemas import (
+    LogCreateRequest,
+    LogOut,
+    LogReplaceRequest,
+    MovementProgress,
+    ProgressSummary,
+)
 from alloy.training.window import day_window
 from apikit.cache import CacheDep
 from apikit.db.engine import ReadSession, WriteSession
@@ -109,3 +117,40 @@ async def delete_log(log_id: uuid.UUID, caller: CurrentUser, db: WriteSession, c
     await service.delete_log(db, caller.user_id, log_id)
     service.invalidate(db, cache, caller.user_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+progress = APIRouter(prefix="/v1/progress", tags=["training"])
+
+
+@progress.get(
+    "/movements/{movement_id:uuid}",
+    response_model=Envelope[MovementProgress],
+    summary="One movement's progress: per day its best e1RM, top set and volume; its all-time records",
+    responses=error_responses(400, 401, 404, 422),
+)
+async def movement_progress(
+    request: Request,
+    movement_id: uuid.UUID,
+    caller: CurrentUser,
+    db: ReadSession,
+    from_: Annotated[IsoDate | None, Query(alias="from", description="First day (UTC), inclusive")] = None,
+    to: Annotated[IsoDate | None, Query(description="Last day (UTC), inclusive")] = None,
+) -> Envelope[MovementProgress]:
+    return envelope(
+        request, await progress_service.movement_progress(db, caller.user_id, movement_id, from_, to)
+    )
+
+
+@progress.get(
+    "/summary",
+    response_model=Envelope[ProgressSummary],
+    summary="Your last weeks: sets and volume per pattern and primary muscle, adherence, records set",
+    responses=error_responses(401, 422),
+)
+async def progress_summary(
+    request: Request,
+    caller: CurrentUser,
+    db: ReadSession,
+    weeks: Annotated[int, Query(ge=1, le=52, description="Weeks back, this one included")] = 4,
+) -> Envelope[ProgressSummary]:
+    return envelope(request, await progress_service.summary(db, caller.user_id, weeks))
