@@ -14,7 +14,7 @@ from sqlalchemy.orm import InstrumentedAttribute
 from alloy.catalogue.models import Movement
 from alloy.catalogue.repository import visible_to
 from alloy.identity.models import User
-from alloy.programs.models import Program, TrainingSession
+from alloy.programs.models import Program, SessionExercise, TrainingSession
 from alloy.training.e1rm import Formula
 from alloy.training.models import WorkoutLog, WorkoutSet
 from alloy.training.records import Bests, LiftedSet
@@ -201,3 +201,27 @@ async def active_program_days(
         )
     )
     return program_id, [(row.scheduled_date, row.status) for row in rows]
+
+
+async def recent_sets(
+    session: ReadSession, user_id: uuid.UUID, movement_ids: Iterable[uuid.UUID], since: datetime
+) -> list[Any]:
+    """The caller's sets of ``movement_ids`` performed since ``since``, in the order performed, each
+    with the rep range and effort of the planned exercise it performed (when it names one)."""
+    statement = (
+        select(
+            cast(Table, WorkoutSet.__table__),
+            SessionExercise.reps_min.label("planned_reps_min"),
+            SessionExercise.reps_max.label("planned_reps_max"),
+            SessionExercise.target_rpe.label("planned_rpe"),
+            SessionExercise.target_rir.label("planned_rir"),
+        )
+        .outerjoin(SessionExercise, SessionExercise.id == WorkoutSet.exercise_id)
+        .where(
+            WorkoutSet.user_id == user_id,
+            WorkoutSet.movement_id.in_(set(movement_ids)),
+            WorkoutSet.performed_at >= since,
+        )
+        .order_by(WorkoutSet.performed_at, WorkoutSet.log_id, WorkoutSet.entry_position, WorkoutSet.position)
+    )
+    return list(await session.execute(statement))
