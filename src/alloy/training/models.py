@@ -9,9 +9,9 @@ their e1RM under each formula (a pure function of the set), so the best estimate
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import Boolean, Float, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import Boolean, Date, Float, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from alloy.database import Base
@@ -44,14 +44,33 @@ class WorkoutSet(IdMixin, Base):
     __tablename__ = "workout_sets"
     __table_args__ = (
         Index(None, "log_id", "entry_position", "position"),
-        # A movement's history, by time: progress, records, load targets.
-        Index(None, "user_id", "movement_id", "performed_at"),
+        # A movement's history, by time, with every column progress, records and load targets
+        # read, so years of logs are read from the index alone.
+        Index(
+            "ix_workout_sets_history",
+            "user_id",
+            "movement_id",
+            "performed_at",
+            "log_id",
+            "entry_position",
+            "position",
+            "performed_on",
+            "load_kg",
+            "reps",
+            "rpe",
+            "completed",
+            "e1rm_epley",
+            "e1rm_brzycki",
+            "e1rm_lombardi",
+            "e1rm_oconner",
+        ),
         Index(None, "exercise_id"),  # a deleted program's exercises unlink their sets
     )
 
     log_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("workout_logs.id", ondelete="CASCADE"))
     user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     performed_at: Mapped[datetime]
+    performed_on: Mapped[date] = mapped_column(Date)  # performed_at's day (UTC): progress's days
     entry_position: Mapped[int] = mapped_column(Integer)
     movement_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("movements.id"))
     exercise_id: Mapped[uuid.UUID | None] = mapped_column(

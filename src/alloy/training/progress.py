@@ -14,12 +14,11 @@ from datetime import date, timedelta
 from typing import Any
 
 from alloy.training.e1rm import e1rm_in, from_kg
-from alloy.training.records import AllTime, LiftedSet, standing
 from alloy.training.repository import (
-    WorkoutLogRepository,
     active_program_days,
     invisible_movements,
-    lifted,
+    movement_days,
+    movement_records,
     week_sets,
 )
 from alloy.training.schemas import (
@@ -48,56 +47,50 @@ def _volume_kg(row: Any) -> float:
 
 
 def _days(rows: Iterable[Any], viewer: Viewer) -> list[ProgressDay]:
-    by_day: dict[date, list[Any]] = defaultdict(list)
-    for row in rows:
-        by_day[row.performed_at.date()].append(row)
-    days = []
-    for day in sorted(by_day):
-        sets = by_day[day]
-        rated = [value for row in sets if (value := getattr(row, f"e1rm_{viewer.formula.value}")) is not None]
-        loaded = [row for row in sets if row.completed and (row.load_kg or 0) > 0 and (row.reps or 0) >= 1]
-        top = max(loaded, key=lambda row: (row.load_kg, row.reps), default=None)
-        days.append(
-            ProgressDay(
-                date=day,
-                best_e1rm=e1rm_in(max(rated), viewer.units) if rated else None,
-                top_set=TopSet(load=from_kg(top.load_kg, viewer.units), reps=top.reps, rpe=top.rpe)
-                if top is not None
-                else None,
-                volume=from_kg(sum(_volume_kg(row) for row in sets), viewer.units),
-            )
+    return [
+        ProgressDay(
+            date=row.day,
+            best_e1rm=e1rm_in(row.best_e1rm, viewer.units) if row.best_e1rm is not None else None,
+            top_set=TopSet(load=from_kg(row.load_kg, viewer.units), reps=row.reps, rpe=row.rpe)
+            if row.counts
+            else None,
+            volume=from_kg(float(row.volume_kg or 0), viewer.units),
         )
-    return days
+        for row in rows
+    ]
 
 
-def _records(found: AllTime, viewer: Viewer) -> Records:
-    def holder(held: Any, value: float) -> RecordHolder:
-        source: LiftedSet = held.lifted
-        assert source.load_kg is not None
-        assert source.reps is not None
-        return RecordHolder(
-            value=value,
-            load=from_kg(source.load_kg, viewer.units),
-            reps=source.reps,
-            performed_at=source.performed_at,
-            log_id=source.log_id,
-        )
+def _holder(row: Any, value: float, units: str) -> RecordHolder:
+    return RecordHolder(
+        value=value,
+        load=from_kg(row.load_kg, units),
+        reps=row.reps,
+        performed_at=row.performed_at,
+        log_id=row.log_id,
+    )
 
+
+def _records(best: Any | None, heaviest: Any | None, per_load: list[Any], viewer: Viewer) -> Records:
+    """The holders as the caller reads them; per load, only the loads no heavier one matched."""
+    frontier, most = [], 0
+    for row in per_load:  # heaviest first
+        if row.reps > most:
+            frontier.append(row)
+            most = row.reps
+    units = viewer.units
     return Records(
-        best_e1rm=holder(found.best_e1rm, e1rm_in(found.best_e1rm.value, viewer.units))
-        if found.best_e1rm
-        else None,
-        heaviest_load=holder(found.heaviest_load, from_kg(found.heaviest_load.value, viewer.units))
-        if found.heaviest_load
+        best_e1rm=_holder(best, e1rm_in(best.value, units), units) if best is not None else None,
+        heaviest_load=_holder(heaviest, from_kg(heaviest.load_kg, units), units)
+        if heaviest is not None
         else None,
         best_reps_at_load=[
             RepsAtLoad(
-                load=from_kg(item.load_kg or 0.0, viewer.units),
-                reps=item.reps or 0,
-                performed_at=item.performed_at,
-                log_id=item.log_id,
+                load=from_kg(row.load_kg, units),
+                reps=row.reps,
+                performed_at=row.performed_at,
+                log_id=row.log_id,
             )
-            for item in found.reps_at_load
+            for row in frontier
         ],
     )
 
@@ -106,21 +99,18 @@ async def movement_progress(
     session: ReadSession, user_id: uuid.UUID, movement_id: uuid.UUID, first: date | None, last: date | None
 ) -> MovementProgress:
     """The movement's days between ``first`` and ``last`` (inclusive) and its all-time records."""
-    start, before = day_window(first, last)
+    day_window(first, last)  # the same checks as every window
     if await invisible_movements(session, user_id, [movement_id]):
         raise NotFoundError("No such movement", code="NF_MOVEMENT", details={"movement_id": str(movement_id)})
     viewer = await Viewer.of(session, user_id)
-    logs = WorkoutLogRepository(session, user_id)
-    window = await logs.sets_between([movement_id], start, before)
-    history = (
-        window if start is None and before is None else await logs.sets_between([movement_id], None, None)
-    )
+    days = await movement_days(session, user_id, movement_id, viewer.formula, first, last)
+    best, heaviest, per_load = await movement_records(session, user_id, movement_id, viewer.formula)
     return MovementProgress(
         movement_id=movement_id,
         unit=viewer.units,
         formula=viewer.formula.value,
-        days=_days(window, viewer),
-        records=_records(standing(lifted(row, viewer.formula) for row in history), viewer),
+        days=_days(days, viewer),
+        records=_records(best, heaviest, per_load, viewer),
     )
 
 

@@ -8,7 +8,7 @@ from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from typing import Any, cast
 
-from sqlalchemy import Select, Table, and_, delete, exists, func, insert, select, tuple_
+from sqlalchemy import ColumnElement, Select, Table, and_, case, delete, exists, func, insert, select, tuple_
 from sqlalchemy.orm import InstrumentedAttribute
 
 from alloy.catalogue.models import Movement
@@ -225,3 +225,95 @@ async def recent_sets(
         .order_by(WorkoutSet.performed_at, WorkoutSet.log_id, WorkoutSet.entry_position, WorkoutSet.position)
     )
     return list(await session.execute(statement))
+
+
+def _history(user_id: uuid.UUID, movement_id: uuid.UUID) -> list[ColumnElement[bool]]:
+    return [WorkoutSet.user_id == user_id, WorkoutSet.movement_id == movement_id]
+
+
+async def movement_days(
+    session: ReadSession,
+    user_id: uuid.UUID,
+    movement_id: uuid.UUID,
+    formula: Formula,
+    first: date | None,
+    last: date | None,
+) -> list[Any]:
+    """Per day (UTC) of the movement from ``first`` to ``last``: its best e1RM, its volume and its
+    top set (the heaviest counted set, the first of equals), folded by the database: one row a day."""
+    counts = case((COUNTS, 1), else_=0)
+    day = WorkoutSet.performed_on
+    ranked = select(
+        day.label("day"),
+        func.max(e1rm_column(formula)).over(partition_by=day).label("best_e1rm"),
+        func.sum(case((COUNTS, WorkoutSet.load_kg * WorkoutSet.reps), else_=0.0))
+        .over(partition_by=day)
+        .label("volume_kg"),
+        counts.label("counts"),
+        WorkoutSet.load_kg,
+        WorkoutSet.reps,
+        WorkoutSet.rpe,
+        func.row_number()
+        .over(
+            partition_by=day,
+            order_by=(
+                counts.desc(),
+                WorkoutSet.load_kg.desc(),
+                WorkoutSet.reps.desc(),
+                WorkoutSet.performed_at,
+                WorkoutSet.log_id,
+                WorkoutSet.entry_position,
+                WorkoutSet.position,
+            ),
+        )
+        .label("rank"),
+    ).where(*_history(user_id, movement_id))
+    if first is not None:
+        ranked = ranked.where(day >= first)
+    if last is not None:
+        ranked = ranked.where(day <= last)
+    days = ranked.subquery()
+    statement = select(days).where(days.c.rank == 1).order_by(days.c.day)
+    return list(await session.execute(statement))
+
+
+_EARLIEST = (WorkoutSet.performed_at, WorkoutSet.log_id, WorkoutSet.entry_position, WorkoutSet.position)
+
+
+async def movement_records(
+    session: ReadSession, user_id: uuid.UUID, movement_id: uuid.UUID, formula: Formula
+) -> tuple[Any | None, Any | None, list[Any]]:
+    """The movement's all-time record holders: the best e1RM's set and the heaviest set (each the
+    earliest to reach it), and per load its most reps (earliest first) — the database folds them."""
+    columns = (WorkoutSet.load_kg, WorkoutSet.reps, WorkoutSet.performed_at, WorkoutSet.log_id)
+    e1rm = e1rm_column(formula)
+    base = (*_history(user_id, movement_id), COUNTS)
+    best = (
+        await session.execute(
+            select(e1rm.label("value"), *columns)
+            .where(*base, e1rm.is_not(None))
+            .order_by(e1rm.desc(), *_EARLIEST)
+            .limit(1)
+        )
+    ).first()
+    heaviest = (
+        await session.execute(
+            select(*columns).where(*base).order_by(WorkoutSet.load_kg.desc(), *_EARLIEST).limit(1)
+        )
+    ).first()
+    ranked = (
+        select(
+            *columns,
+            func.row_number()
+            .over(partition_by=WorkoutSet.load_kg, order_by=(WorkoutSet.reps.desc(), *_EARLIEST))
+            .label("rank"),
+        )
+        .where(*base)
+        .subquery()
+    )
+    per_load = await session.execute(
+        select(ranked.c.load_kg, ranked.c.reps, ranked.c.performed_at, ranked.c.log_id)
+        .where(ranked.c.rank == 1)
+        .order_by(ranked.c.load_kg.desc())
+    )
+    return best, heaviest, list(per_load)

@@ -126,6 +126,7 @@ def _set_rows(log: WorkoutLog, body: LogBody, units: str) -> list[dict[str, Any]
                 "log_id": log.id,
                 "user_id": log.user_id,
                 "performed_at": log.performed_at,
+                "performed_on": log.performed_at.date(),
                 "entry_position": entry_position,
                 "movement_id": entry.movement_id,
                 "exercise_id": entry.exercise_id,

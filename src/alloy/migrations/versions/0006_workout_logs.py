@@ -4,8 +4,8 @@ Revision ID: 0006
 Revises: 0005
 Create Date: 2026-12-02 09:00:00.000000
 
-A log's sets carry its owner, time and entry, and their e1RM under each formula, so a
-movement's history is one index range (user, movement, time).
+A log's sets carry its owner, time, day and entry, and their e1RM under each formula, so a
+movement's history is one index range (user, movement, time) that covers what is read of it.
 """
 
 from collections.abc import Sequence
@@ -57,6 +57,7 @@ def upgrade() -> None:
         sa.Column("log_id", sa.Uuid(), nullable=False),
         sa.Column("user_id", sa.Uuid(), nullable=False),
         sa.Column("performed_at", apikit.db.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("performed_on", sa.Date(), nullable=False),
         sa.Column("entry_position", sa.Integer(), nullable=False),
         sa.Column("movement_id", sa.Uuid(), nullable=False),
         sa.Column("exercise_id", sa.Uuid(), nullable=True),
@@ -96,21 +97,37 @@ def upgrade() -> None:
     with op.batch_alter_table("workout_sets", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_workout_sets_exercise_id"), ["exercise_id"], unique=False)
         batch_op.create_index(
-            batch_op.f("ix_workout_sets_log_id_entry_position_position"),
-            ["log_id", "entry_position", "position"],
+            "ix_workout_sets_history",
+            [
+                "user_id",
+                "movement_id",
+                "performed_at",
+                "log_id",
+                "entry_position",
+                "position",
+                "performed_on",
+                "load_kg",
+                "reps",
+                "rpe",
+                "completed",
+                "e1rm_epley",
+                "e1rm_brzycki",
+                "e1rm_lombardi",
+                "e1rm_oconner",
+            ],
             unique=False,
         )
         batch_op.create_index(
-            batch_op.f("ix_workout_sets_user_id_movement_id_performed_at"),
-            ["user_id", "movement_id", "performed_at"],
+            batch_op.f("ix_workout_sets_log_id_entry_position_position"),
+            ["log_id", "entry_position", "position"],
             unique=False,
         )
 
 
 def downgrade() -> None:
     with op.batch_alter_table("workout_sets", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_workout_sets_user_id_movement_id_performed_at"))
         batch_op.drop_index(batch_op.f("ix_workout_sets_log_id_entry_position_position"))
+        batch_op.drop_index("ix_workout_sets_history")
         batch_op.drop_index(batch_op.f("ix_workout_sets_exercise_id"))
 
     op.drop_table("workout_sets")
