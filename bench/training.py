@@ -315,7 +315,7 @@ def history_rows(
         for entry_position, movement_id in enumerate(movements):
             base = 60 + 40 * entry_position / len(movements) + 60 * number / SESSIONS
             for position in range(SETS_PER_ENTRY):
-                load = round(base + 2.5 * (number % 4), 1)
+                load = 2.5 * round((base + 2.5 * (number % 4)) / 2.5)  # on the plates
                 reps = 5 - (position == SETS_PER_ENTRY - 1 and number % 3 == 0)
                 rpe = 7 + (number % 3)
                 row: dict[str, Any] = {
