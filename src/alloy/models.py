@@ -9,11 +9,12 @@ from alloy.programs.models import (
     SessionExercise,
     TrainingSession,
 )
-from alloy.training.models import WorkoutLog, WorkoutSet
+from alloy.training.models import MovementBest, WorkoutLog, WorkoutSet
 
 __all__ = [
     "Circuit",
     "Movement",
+    "MovementBest",
     "MovementDiscipline",
     "MovementEquipment",
     "Program",

@@ -91,4 +91,22 @@ class WorkoutSet(IdMixin, Base):
     e1rm_oconner: Mapped[float | None] = mapped_column(Float, default=None)
 
 
-TRAINING_MODELS = (WorkoutLog, WorkoutSet)
+class MovementBest(Base):
+    """A lifter's best at each load of a movement, over all their counted sets (completed, loaded,
+    at least one rep): the most reps, and the best e1RM under each formula. Kept with every log
+    (raised on create, rebuilt from the sets on replace and delete), so the records a new log sets
+    read a few rows instead of years of sets."""
+
+    __tablename__ = "movement_bests"
+
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    movement_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("movements.id"), primary_key=True)
+    load_kg: Mapped[float] = mapped_column(Float, primary_key=True)
+    reps: Mapped[int] = mapped_column(Integer)
+    e1rm_epley: Mapped[float | None] = mapped_column(Float, default=None)
+    e1rm_brzycki: Mapped[float | None] = mapped_column(Float, default=None)
+    e1rm_lombardi: Mapped[float | None] = mapped_column(Float, default=None)
+    e1rm_oconner: Mapped[float | None] = mapped_column(Float, default=None)
+
+
+TRAINING_MODELS = (WorkoutLog, WorkoutSet, MovementBest)

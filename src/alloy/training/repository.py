@@ -9,6 +9,9 @@ from datetime import date, datetime
 from typing import Any, cast
 
 from sqlalchemy import ColumnElement, Select, Table, and_, case, delete, exists, func, insert, select, tuple_
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
 from alloy.catalogue.models import Movement
@@ -16,7 +19,7 @@ from alloy.catalogue.repository import visible_to
 from alloy.identity.models import User
 from alloy.programs.models import Program, SessionExercise, TrainingSession
 from alloy.training.e1rm import Formula
-from alloy.training.models import WorkoutLog, WorkoutSet
+from alloy.training.models import MovementBest, WorkoutLog, WorkoutSet
 from alloy.training.records import Bests, LiftedSet
 from apikit.db.engine import ReadSession
 from apikit.db.repository import Repository
@@ -26,6 +29,17 @@ from apikit.pagination import Keyset, Page, PageRequest, paginate
 NEWEST_FIRST = Keyset("workout-logs", (WorkoutLog.performed_at, WorkoutLog.id), descending=True)
 # A set counts towards records when it was completed with a load and at least one rep.
 COUNTS = and_(WorkoutSet.completed.is_(True), WorkoutSet.load_kg > 0, WorkoutSet.reps >= 1)
+
+
+E1RM_NAMES = tuple(f"e1rm_{formula.value}" for formula in Formula)
+
+
+def _fold(found: Bests, load: float, reps: int, best_e1rm: float | None) -> None:
+    """One (load, most reps, best e1RM) row into a movement's bests."""
+    found.reps_at[load] = reps
+    found.load = load if found.load is None else max(found.load, load)
+    if best_e1rm is not None and (found.e1rm is None or best_e1rm > found.e1rm):
+        found.e1rm = best_e1rm
 
 
 def e1rm_column(formula: Formula) -> InstrumentedAttribute[float | None]:
@@ -135,12 +149,94 @@ class WorkoutLogRepository(Repository[WorkoutLog]):
         )
         bests: dict[uuid.UUID, Bests] = {}
         for movement_id, load, reps, best_e1rm in await self.session.execute(statement):
-            found = bests.setdefault(movement_id, Bests())
-            found.reps_at[load] = reps
-            found.load = load if found.load is None else max(found.load, load)
-            if best_e1rm is not None and (found.e1rm is None or best_e1rm > found.e1rm):
-                found.e1rm = best_e1rm
+            _fold(bests.setdefault(movement_id, Bests()), load, reps, best_e1rm)
         return bests
+
+    async def performed_after(
+        self, movement_ids: Iterable[uuid.UUID], key: tuple[datetime, uuid.UUID]
+    ) -> bool:
+        """Whether any set of ``movement_ids`` was performed after ``key`` (performed_at, log id)."""
+        found = await self.session.scalar(
+            select(WorkoutSet.id)
+            .where(
+                WorkoutSet.user_id == self.user_id,
+                WorkoutSet.movement_id.in_(set(movement_ids)),
+                tuple_(WorkoutSet.performed_at, WorkoutSet.log_id) > tuple_(*key),
+            )
+            .limit(1)
+        )
+        return found is not None
+
+    async def bests(self, movement_ids: Iterable[uuid.UUID], formula: Formula) -> dict[uuid.UUID, Bests]:
+        """Each movement's bests over all its counted sets, from the kept table (a row per load)."""
+        e1rm = getattr(MovementBest, f"e1rm_{formula.value}")
+        statement = select(MovementBest.movement_id, MovementBest.load_kg, MovementBest.reps, e1rm).where(
+            MovementBest.user_id == self.user_id, MovementBest.movement_id.in_(set(movement_ids))
+        )
+        found: dict[uuid.UUID, Bests] = {}
+        for movement_id, load, reps, best_e1rm in await self.session.execute(statement):
+            _fold(found.setdefault(movement_id, Bests()), load, reps, best_e1rm)
+        return found
+
+    async def raise_bests(self, rows: list[dict[str, Any]]) -> None:
+        """Fold new sets (``_set_rows``' dicts) into the kept bests: one upsert per (movement, load)."""
+        per_load: dict[tuple[uuid.UUID, float], dict[str, Any]] = {}
+        for row in rows:
+            if not (row["completed"] and (row["load_kg"] or 0) > 0 and (row["reps"] or 0) >= 1):
+                continue
+            key = (row["movement_id"], row["load_kg"])
+            best = per_load.setdefault(
+                key, {"user_id": self.user_id, "movement_id": key[0], "load_kg": key[1], "reps": 0}
+            )
+            best["reps"] = max(best["reps"], row["reps"])
+            for name in E1RM_NAMES:
+                values = [value for value in (best.get(name), row[name]) if value is not None]
+                best[name] = max(values) if values else None
+        if not per_load:
+            return
+        # Called with the request's write session (a ReadSession has no bind to ask).
+        dialect = cast(AsyncSession, self.session).get_bind().dialect.name
+        insert_into = postgresql_insert if dialect == "postgresql" else sqlite_insert
+        statement = insert_into(MovementBest)
+        table = MovementBest.__table__.c
+
+        def higher(name: str) -> Any:
+            ours, theirs = table[name], statement.excluded[name]
+            if dialect == "postgresql":
+                return func.greatest(ours, theirs)  # NULLs ignored
+            return func.max(func.coalesce(ours, theirs), func.coalesce(theirs, ours))
+
+        statement = statement.on_conflict_do_update(
+            index_elements=["user_id", "movement_id", "load_kg"],
+            set_={name: higher(name) for name in ("reps", *E1RM_NAMES)},
+        )
+        await self.session.execute(statement, [dict.fromkeys(E1RM_NAMES) | row for row in per_load.values()])
+
+    async def rebuild_bests(self, movement_ids: Iterable[uuid.UUID]) -> None:
+        """The kept bests of ``movement_ids`` recomputed from the sets as they stand."""
+        wanted = set(movement_ids)
+        await self.session.execute(
+            delete(MovementBest).where(
+                MovementBest.user_id == self.user_id, MovementBest.movement_id.in_(wanted)
+            )
+        )
+        columns = [func.max(getattr(WorkoutSet, name)) for name in E1RM_NAMES]
+        aggregate = (
+            select(
+                WorkoutSet.user_id,
+                WorkoutSet.movement_id,
+                WorkoutSet.load_kg,
+                func.max(WorkoutSet.reps),
+                *columns,
+            )
+            .where(WorkoutSet.user_id == self.user_id, WorkoutSet.movement_id.in_(wanted), COUNTS)
+            .group_by(WorkoutSet.user_id, WorkoutSet.movement_id, WorkoutSet.load_kg)
+        )
+        await self.session.execute(
+            insert(MovementBest).from_select(
+                ["user_id", "movement_id", "load_kg", "reps", *E1RM_NAMES], aggregate
+            )
+        )
 
     async def sets_between(
         self,

@@ -53,8 +53,8 @@ async def create_log(
     db: WriteSession,
     cache: CacheDep,
 ) -> Envelope[LogOut]:
-    log = await service.create_log(db, caller.user_id, body)
-    answer = envelope(request, await service.log_out(db, caller.user_id, log.id))
+    created = await service.create_log(db, caller.user_id, body)
+    answer = envelope(request, await service.log_out(db, caller.user_id, created.log.id, created.records))
     await guard.record(db, status.HTTP_201_CREATED, answer.model_dump(mode="json"))
     service.invalidate(db, cache, caller.user_id)
     return answer

@@ -20,7 +20,7 @@ from alloy.programs import service as programs
 from alloy.programs.repository import TrainingSessionRepository
 from alloy.training.e1rm import Formula, e1rm_in, from_kg, set_e1rm, to_kg
 from alloy.training.models import WorkoutLog, WorkoutSet
-from alloy.training.records import SetRecord, replay
+from alloy.training.records import LiftedSet, SetRecord, records_of_log, replay
 from alloy.training.repository import WorkoutLogRepository, invisible_movements, lifted, preferences
 from alloy.training.schemas import (
     MAX_LOAD_KG,
@@ -147,7 +147,25 @@ def _set_rows(log: WorkoutLog, body: LogBody, units: str) -> list[dict[str, Any]
     return rows
 
 
-async def create_log(session: AsyncSession, user_id: uuid.UUID, body: LogCreateRequest) -> WorkoutLog:
+@dataclass(frozen=True)
+class CreatedLog:
+    log: WorkoutLog
+    records: list[SetRecord]
+
+
+def lifted_row(row: dict[str, Any], formula: Formula) -> LiftedSet:
+    return LiftedSet(
+        log_id=row["log_id"],
+        performed_at=row["performed_at"],
+        movement_id=row["movement_id"],
+        load_kg=row["load_kg"],
+        reps=row["reps"],
+        e1rm_kg=row[f"e1rm_{formula.value}"],
+        completed=row["completed"],
+    )
+
+
+async def create_log(session: AsyncSession, user_id: uuid.UUID, body: LogCreateRequest) -> CreatedLog:
     """Store the log and its sets; a planned session it names is completed (once: a second log
     of it is 409 ``BR_SESSION_LOGGED``)."""
     viewer = await Viewer.of(session, user_id)
@@ -171,13 +189,24 @@ async def create_log(session: AsyncSession, user_id: uuid.UUID, body: LogCreateR
         perceived_effort=body.perceived_effort,
         notes=body.notes,
     )
+    rows = _set_rows(log, body, viewer.units)
+    movements = {row["movement_id"] for row in rows}
+    key = (performed_at, log.id)
+    # The usual log is the latest of its movements: its records are against the kept bests.
+    before = (
+        await logs.bests_before(movements, key, viewer.formula)
+        if await logs.performed_after(movements, key)
+        else await logs.bests(movements, viewer.formula)
+    )
+    records = records_of_log((lifted_row(row, viewer.formula) for row in rows), before)
     if body.session_id is not None:
         await add_unique(session, log, _logged_twice(body.session_id))
     else:
         session.add(log)
         await session.flush()
-    await logs.add_sets(_set_rows(log, body, viewer.units))
-    return log
+    await logs.add_sets(rows)
+    await logs.raise_bests(rows)
+    return CreatedLog(log, records)
 
 
 async def replace_log(
@@ -193,8 +222,11 @@ async def replace_log(
     log.perceived_effort = body.perceived_effort
     log.notes = body.notes
     log.updated_at = utcnow()
+    replaced = {row.movement_id for row in await logs.sets_of([log.id])}
     await logs.remove_sets(log.id)
-    await logs.add_sets(_set_rows(log, body, viewer.units))
+    rows = _set_rows(log, body, viewer.units)
+    await logs.add_sets(rows)
+    await logs.rebuild_bests(replaced | {row["movement_id"] for row in rows})
     await session.flush()
     return log
 
@@ -207,7 +239,9 @@ async def delete_log(session: AsyncSession, user_id: uuid.UUID, log_id: uuid.UUI
         planned = await TrainingSessionRepository(session, user_id).get(log.session_id, for_update=True)
         if planned is not None:
             programs.mark_planned(planned)
+    removed = {row.movement_id for row in await logs.sets_of([log.id])}
     await logs.remove_sets(log.id)
+    await logs.rebuild_bests(removed)
     await session.delete(log)
     await session.flush()
 
@@ -263,11 +297,17 @@ async def records_set_by(
     return replay((lifted(row, viewer.formula) for row in history), before)
 
 
-async def logs_out(session: ReadSession, user_id: uuid.UUID, found: Sequence[WorkoutLog]) -> list[LogOut]:
-    """The logs as the caller sees them, in four queries however many."""
+async def logs_out(
+    session: ReadSession,
+    user_id: uuid.UUID,
+    found: Sequence[WorkoutLog],
+    records: dict[uuid.UUID, list[SetRecord]] | None = None,
+) -> list[LogOut]:
+    """The logs as the caller sees them, in four queries however many (two with their ``records``)."""
     viewer = await Viewer.of(session, user_id)
     sets = await WorkoutLogRepository(session, user_id).sets_of([log.id for log in found])
-    records = await records_set_by(session, viewer, sets, [(log.performed_at, log.id) for log in found])
+    if records is None:
+        records = await records_set_by(session, viewer, sets, [(log.performed_at, log.id) for log in found])
     by_log: dict[uuid.UUID, list[WorkoutSet]] = defaultdict(list)
     for row in sets:
         by_log[row.log_id].append(row)
@@ -297,6 +337,10 @@ async def logs_out(session: ReadSession, user_id: uuid.UUID, found: Sequence[Wor
     return answers
 
 
-async def log_out(session: ReadSession, user_id: uuid.UUID, log_id: uuid.UUID) -> LogOut:
+async def log_out(
+    session: ReadSession, user_id: uuid.UUID, log_id: uuid.UUID, records: list[SetRecord] | None = None
+) -> LogOut:
+    """One log; with ``records``, the ones it was just found to set."""
     log = await WorkoutLogRepository(session, user_id).get_or_404(log_id)
-    return (await logs_out(session, user_id, [log]))[0]
+    known = {log.id: records} if records is not None else None
+    return (await logs_out(session, user_id, [log], known))[0]

@@ -5,7 +5,8 @@ Revises: 0005
 Create Date: 2026-12-02 09:00:00.000000
 
 A log's sets carry its owner, time, day and entry, and their e1RM under each formula, so a
-movement's history is one index range (user, movement, time) that covers what is read of it.
+movement's history is one index range (user, movement, time) that covers what is read of it;
+each lifter's best per (movement, load) is kept beside them for the records a new log sets.
 """
 
 from collections.abc import Sequence
@@ -22,6 +23,24 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
+    op.create_table(
+        "movement_bests",
+        sa.Column("user_id", sa.Uuid(), nullable=False),
+        sa.Column("movement_id", sa.Uuid(), nullable=False),
+        sa.Column("load_kg", sa.Float(), nullable=False),
+        sa.Column("reps", sa.Integer(), nullable=False),
+        sa.Column("e1rm_epley", sa.Float(), nullable=True),
+        sa.Column("e1rm_brzycki", sa.Float(), nullable=True),
+        sa.Column("e1rm_lombardi", sa.Float(), nullable=True),
+        sa.Column("e1rm_oconner", sa.Float(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["movement_id"], ["movements.id"], name=op.f("fk_movement_bests_movement_id_movements")
+        ),
+        sa.ForeignKeyConstraint(
+            ["user_id"], ["users.id"], name=op.f("fk_movement_bests_user_id_users"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("user_id", "movement_id", "load_kg", name=op.f("pk_movement_bests")),
+    )
     op.create_table(
         "workout_logs",
         sa.Column("user_id", sa.Uuid(), nullable=False),
@@ -135,3 +154,4 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_workout_logs_user_id_performed_at_id"))
 
     op.drop_table("workout_logs")
+    op.drop_table("movement_bests")
