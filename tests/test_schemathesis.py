@@ -119,6 +119,12 @@ SEMANTIC_VALIDATION = {
     # movements that exist (each a documented 400/422 with details); edits naming real exercises.
     ("POST", "/v1/programs"),
     ("PATCH", "/v1/sessions/{session_id}"),
+    # A log names movements and a session that exist, a load within 1000 kg in its unit, a time at
+    # most a day ahead; a list's window does not end before it starts.
+    ("POST", "/v1/workout-logs"),
+    ("PUT", "/v1/workout-logs/{log_id}"),
+    ("GET", "/v1/workout-logs"),
+    ("GET", "/v1/progress/movements/{movement_id}"),
     # A filter's value is typed by its field, and fields and sort keys come from an allow-list.
     ("POST", "/v1/movements/query"),
     # An asset's details are checked against its type (the asset's own for a PATCH), and an

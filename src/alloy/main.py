@@ -17,6 +17,8 @@ from alloy.programs.router import sessions as sessions_router
 from alloy.readiness.router import router as readiness_router
 from alloy.readiness.router import sessions as adapt_router
 from alloy.settings import AlloySettings
+from alloy.training.router import logs as workout_logs_router
+from alloy.training.router import progress as progress_router
 from apikit.app import create_app
 from apikit.auth.setup import install_identity
 from apikit.error_formats import EnvelopeErrorFormat
@@ -49,6 +51,8 @@ def create_alloy_app(settings: AlloySettings | None = None) -> FastAPI:
             sessions_router,
             readiness_router,
             adapt_router,
+            workout_logs_router,
+            progress_router,
         ],
     )
     install_identity(app, IDENTITY_MODELS)

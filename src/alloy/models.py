@@ -10,10 +10,12 @@ from alloy.programs.models import (
     TrainingSession,
 )
 from alloy.readiness.models import Readiness
+from alloy.training.models import MovementBest, WorkoutLog, WorkoutSet
 
 __all__ = [
     "Circuit",
     "Movement",
+    "MovementBest",
     "MovementDiscipline",
     "MovementEquipment",
     "Program",
@@ -27,4 +29,6 @@ __all__ = [
     "SessionExercise",
     "TrainingSession",
     "User",
+    "WorkoutLog",
+    "WorkoutSet",
 ]

@@ -25,6 +25,7 @@ from alloy.programs.schemas import (
     SessionUpdateRequest,
 )
 from alloy.settings import AlloySettings
+from alloy.training.targets import session_targets
 from apikit.cache import CacheDep
 from apikit.conditional import etag_of, not_modified
 from apikit.context import app_state
@@ -62,7 +63,8 @@ async def program_detail(db: ReadSession, user_id: uuid.UUID, program_id: uuid.U
 
 
 async def session_detail(db: ReadSession, user_id: uuid.UUID, session_id: uuid.UUID) -> SessionOut:
-    return SessionOut.of(await TrainingSessionRepository(db, user_id).detail(session_id))
+    found = await TrainingSessionRepository(db, user_id).detail(session_id)
+    return SessionOut.of(found, await session_targets(db, user_id, found))
 
 
 @programs.post(

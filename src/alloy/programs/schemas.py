@@ -8,6 +8,7 @@ answered 400 with details; the schema still states them for clients. Wrong JSON 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Annotated, Any, Literal, Self
 
@@ -167,6 +168,11 @@ class ExerciseOut(BaseModel):
     rest_seconds: int
     superset_group: str | None
     estimated_seconds: int
+    target_load: float | None = Field(
+        default=None,
+        description="The load to lift, in target_unit (sessions not yet performed; null without history)",
+    )
+    target_unit: Literal["kg", "lb"] | None = None
 
 
 class ExerciseExplanation(BaseModel):
@@ -178,6 +184,10 @@ class ExerciseExplanation(BaseModel):
     reason: str
     score: float | None = Field(description="The weighted score the movement won its slot with")
     dimensions: dict[str, float] | None = Field(description="Its score on each of the seven dimensions")
+    load_rule: Literal["up", "hold", "down", "e1rm", "none"] | None = Field(
+        default=None, description="The progression rule behind target_load (sessions not yet performed)"
+    )
+    load_reason: str | None = Field(default=None, description="Why the target load is what it is, or null")
 
 
 class SessionExplanation(BaseModel):
@@ -217,8 +227,23 @@ class SessionOut(BaseModel):
     )
 
     @classmethod
-    def of(cls, row: object) -> Self:
-        """The explanation is the same row read for what the generator decided."""
+    def of(cls, row: Any, targets: Mapping[uuid.UUID, Any] | None = None) -> Self:
+        """The explanation is the same row read for what the generator decided; ``targets`` (by
+        exercise id: ``load``, ``unit``, ``rule``, ``reason``) are the loads computed for it."""
+        if targets:
+            exercises = [
+                Extended(
+                    exercise,
+                    target_load=target.load,
+                    target_unit=target.unit,
+                    load_rule=target.rule,
+                    load_reason=target.reason,
+                )
+                if (target := targets.get(exercise.id)) is not None
+                else exercise
+                for exercise in row.exercises
+            ]
+            row = Extended(row, exercises=exercises)
         return cls.model_validate(Extended(row, explanation=row))
 
 

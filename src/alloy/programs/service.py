@@ -11,7 +11,7 @@ import math
 import uuid
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -489,12 +489,25 @@ async def complete_session(
 ) -> TrainingSession:
     found = await TrainingSessionRepository(session, user_id).get_or_404(session_id, for_update=True)
     _still_open(found)
-    found.status = "completed"
-    found.completed_at = found.updated_at = utcnow()
+    mark_completed(found, utcnow())
     if notes is not None:
         found.notes = notes
     await session.flush()
     return found
+
+
+def mark_completed(found: TrainingSession, at: datetime) -> None:
+    """The one way a session becomes completed: its completion endpoint, or a log of it."""
+    found.status = "completed"
+    found.completed_at = at
+    found.updated_at = utcnow()
+
+
+def mark_planned(found: TrainingSession) -> None:
+    """A session whose log was deleted is no longer performed."""
+    found.status = "planned"
+    found.completed_at = None
+    found.updated_at = utcnow()
 
 
 def invalidate(session: AsyncSession, cache: Cache, user_id: uuid.UUID) -> None:

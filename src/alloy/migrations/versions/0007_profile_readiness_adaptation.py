@@ -1,11 +1,11 @@
 """profile (bodyweight, experience, avoided regions), readiness, adapted sessions
 
 Revision ID: 0007
-Revises: 0005
-Create Date: 2026-12-08 10:00:00.000000
+Revises: 0006
+Create Date: 2026-12-01 19:30:00.000000
 
-Revises 0005, not 0006: the workout-log migration (0006) is written alongside this one and is
-slotted in between when both land.
+The lifter's profile (body weight, experience, regions to keep load off), a day's readiness, and
+what an accepted adaptation changed in a session.
 """
 
 from collections.abc import Sequence
@@ -16,7 +16,7 @@ from alembic import op
 import apikit.db.types
 
 revision: str = "0007"
-down_revision: str | None = "0005"
+down_revision: str | None = "0006"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,0 +1,1 @@
+"""Workout logs, estimated one-rep maxes, personal records, progress and load targets."""
