@@ -101,7 +101,11 @@ def not_modified(request: Request, etag: str, *, cache_control: str = REVALIDATE
 
 def json_with_etag(request: Request, model: BaseModel) -> Response:
     """A single resource as JSON with its ETag, or the 304 when the client holds this version."""
-    content = model.model_dump_json().encode()
+    return json_bytes_with_etag(request, model.model_dump_json().encode())
+
+
+def json_bytes_with_etag(request: Request, content: bytes) -> Response:
+    """:func:`json_with_etag` for JSON already written (the fast read path's)."""
     etag = etag_of(content)
     return not_modified(request, etag) or Response(
         content, media_type="application/json", headers=validators(etag)

@@ -16,7 +16,7 @@ import hmac
 import json
 import math
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Annotated, Any, Generic, Literal, Self, TypeVar
@@ -29,6 +29,7 @@ from sqlalchemy.types import TypeDecorator
 
 from apikit.context import app_state
 from apikit.db.engine import ReadSession
+from apikit.db.fastread import Reader, ReadStatement, ReadStatements, json_value, rows_json
 from apikit.errors import ValidationError
 from apikit.jsoncodec import canonical
 from apikit.schemas import in_utc, storable_text
@@ -231,15 +232,7 @@ async def paginate(
     first column's values (an entity), or with ``rows`` whole rows, whose labels name the keyset's
     columns."""
     digest = filters_digest(filters or {})
-    direction: Direction = page.direction or "next"
-    after: tuple[Any, ...] | None = None
-    if page.cursor is not None:
-        cursor_direction, after = _read_cursor(page, keyset, digest)
-        if page.direction is not None and page.direction != cursor_direction:
-            raise invalid_cursor(f"This cursor pages {cursor_direction}, not {page.direction}")
-        direction = cursor_direction
-
-    backwards = direction == "prev"
+    backwards, after = _position(page, keyset, digest)
     # Walking backwards is walking the opposite order, then turning the page around.
     descending = keyset.descending != backwards
     if after is not None:
@@ -256,6 +249,133 @@ async def paginate(
 
     result = await session.execute(statement)
     items = list(result if rows else result.scalars())
+    return _page_of(
+        items, keyset.key_of, page=page, keyset=keyset, digest=digest, backwards=backwards, after=after
+    )
+
+
+class KeysetReads:
+    """A list's statements for the fast read path (:mod:`apikit.db.fastread`).
+
+    ``build(*shape)`` gives the list's filtered, authorized select, its columns labelled as the
+    response names them. Each shape gets four statements (forwards or backwards, from the start or
+    after a cursor), built once, which also select the keyset's columns for the cursors (labelled
+    ``_key0``…, never written), and whose parameters are ``build``'s own plus the cursor's key
+    (``_key0``…) and the limit (``_limit``).
+    """
+
+    def __init__(self, keyset: Keyset, build: Callable[..., Select[Any]]) -> None:
+        self.keyset = keyset
+        self.keys = tuple(f"_key{index}" for index in range(len(keyset.columns)))
+        self._build = build
+        self.statements = ReadStatements(self._variant)
+
+    def key_of(self, row: Mapping[str, Any]) -> tuple[Any, ...]:
+        return tuple(row[key] for key in self.keys)
+
+    def _variant(self, backwards: bool, from_cursor: bool, *shape: Hashable) -> Select[Any]:
+        keyset = self.keyset
+        statement = self._build(*shape).add_columns(
+            *(column.label(key) for column, key in zip(keyset.columns, self.keys, strict=True))
+        )
+        descending = keyset.descending != backwards
+        if from_cursor:
+            position = tuple_(*keyset.columns)
+            bound = tuple_(
+                *(bindparam(f"_key{index}", type_=column.type) for index, column in enumerate(keyset.columns))
+            )
+            statement = statement.where(position < bound if descending else position > bound)
+        order = [column.desc() if descending else column.asc() for column in keyset.columns]
+        return statement.order_by(None).order_by(*order).limit(bindparam("_limit"))
+
+
+async def read_page(
+    reader: Reader,
+    reads: KeysetReads,
+    *,
+    page: PageRequest,
+    shape: tuple[Hashable, ...] = (),
+    params: Mapping[str, Any] | None = None,
+    filters: Mapping[str, Any] | None = None,
+) -> RowPage:
+    """:func:`paginate` on the fast read path: the same cursors, order and page, whose items are
+    row mappings, with the statement that writes them."""
+    digest = filters_digest(filters or {})
+    backwards, after = _position(page, reads.keyset, digest)
+    statement = reads.statements(backwards, after is not None, *shape)
+    values = dict(params or {})
+    values["_limit"] = page.limit + 1
+    for index, value in enumerate(after or ()):
+        values[f"_key{index}"] = value
+    items = await reader.all(statement, values)
+    return RowPage(
+        statement,
+        _page_of(
+            items,
+            reads.key_of,
+            page=page,
+            keyset=reads.keyset,
+            digest=digest,
+            backwards=backwards,
+            after=after,
+        ),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class RowPage:
+    """A page of the fast read path: its rows and the statement that read them (which knows how
+    they are written)."""
+
+    statement: ReadStatement
+    page: Page[Mapping[str, Any]]
+
+    def items_and_cursor(self) -> bytes:
+        """Written as a service without the envelope lists: ``{"data": […], "next_cursor"}``."""
+        return b'{"data":' + self._items() + b',"next_cursor":' + json_value(self.page.next_cursor) + b"}"
+
+    def cursor_page(self) -> bytes:
+        """Written as :class:`CursorPage` (the envelope's ``data`` in Alloy)."""
+        page = self.page
+        return (
+            b'{"items":'
+            + self._items()
+            + b',"next_cursor":'
+            + json_value(page.next_cursor)
+            + b',"prev_cursor":'
+            + json_value(page.prev_cursor)
+            + b',"has_more":'
+            + json_value(page.has_more)
+            + b"}"
+        )
+
+    def _items(self) -> bytes:
+        return rows_json(self.page.items, self.statement)
+
+
+def _position(page: PageRequest, keyset: Keyset, digest: str) -> tuple[bool, tuple[Any, ...] | None]:
+    """Whether the page walks backwards, and the key it starts after (None: from the start)."""
+    direction: Direction = page.direction or "next"
+    after: tuple[Any, ...] | None = None
+    if page.cursor is not None:
+        cursor_direction, after = _read_cursor(page, keyset, digest)
+        if page.direction is not None and page.direction != cursor_direction:
+            raise invalid_cursor(f"This cursor pages {cursor_direction}, not {page.direction}")
+        direction = cursor_direction
+    return direction == "prev", after
+
+
+def _page_of(
+    items: list[Any],
+    key_of: Callable[[Any], tuple[Any, ...]],
+    *,
+    page: PageRequest,
+    keyset: Keyset,
+    digest: str,
+    backwards: bool,
+    after: tuple[Any, ...] | None,
+) -> Page[Any]:
+    """The page of ``items`` (fetched in the walking order, one more than the limit if there are)."""
     has_more = len(items) > page.limit
     items = items[: page.limit]
     if backwards:
@@ -267,7 +387,7 @@ async def paginate(
             "l": keyset.name,
             "f": digest,
             "d": towards,
-            "k": [_encode_value(value) for value in keyset.key_of(item)],
+            "k": [_encode_value(value) for value in key_of(item)],
         }
         return page.codec.encode(payload)
 

@@ -269,3 +269,65 @@ async def test_cursor_from_other_filters_is_400(
         headers=supervisor.headers,
     )
     assert reused.status_code == 400
+
+
+async def test_the_fast_reads_answer_what_the_models_write(
+    firemode: ServiceClient,
+    technician: Account,
+    other_technician: Account,
+    supervisor: Account,
+    building: str,
+) -> None:
+    """The list and the detail are read on the driver and written by orjson: the same JSON as the
+    response models make of the ORM's rows (the document compared as JSON: PostgreSQL's JSONB keeps
+    its own key order)."""
+    from sqlalchemy import select
+
+    from firemode.sessions.models import SessionParticipant, TestSession
+    from firemode.sessions.schemas import SessionDetail, SessionSummary
+
+    created = await start(firemode, technician, building, name="Quarterly ✓")
+    session_id = created["session_id"]
+    changes = [
+        {"op": "set", "path": "/assets/EXT-1/result", "value": "pass"},
+        {"op": "set", "path": "/assets/EXT-1/note", "value": 'Ünïcode "quoted" 1.5e300'},
+    ]
+    batch = await firemode.post(
+        f"/v1/tests/sessions/{session_id}/results",
+        json={"changes": changes},
+        headers={**technician.headers, "Idempotency-Key": "fast-1"},
+    )
+    assert batch.status_code == 200, batch.text
+    # Another technician who takes no part sees neither, until added.
+    assert (await firemode.get("/v1/tests/sessions", headers=other_technician.headers)).json()["data"] == []
+    hidden = await firemode.get(f"/v1/tests/sessions/{session_id}", headers=other_technician.headers)
+    assert hidden.status_code == 404
+    added = await firemode.post(
+        f"/v1/tests/sessions/{session_id}/participants",
+        json={"user_id": str(other_technician.user_id)},
+        headers=supervisor.headers,
+    )
+    assert added.status_code in (200, 201), added.text
+
+    async with firemode.app.state.database.read_sessions() as orm:
+        row = await orm.get(TestSession, uuid.UUID(session_id))
+        participants = list(
+            await orm.scalars(
+                select(SessionParticipant.user_id)
+                .where(SessionParticipant.session_id == row.id)
+                .order_by(SessionParticipant.added_at, SessionParticipant.user_id)
+            )
+        )
+    expected = SessionDetail.of(row, participants).model_dump(mode="json")
+    detail = await firemode.get(f"/v1/tests/sessions/{session_id}", headers=technician.headers)
+    assert detail.status_code == 200
+    assert detail.json() == expected
+    assert list(detail.json()) == list(expected)  # the fields in the model's order
+    listed = await firemode.get("/v1/tests/sessions", headers=technician.headers)
+    assert listed.json() == {
+        "data": [SessionSummary.model_validate(row).model_dump(mode="json")],
+        "next_cursor": None,
+    }
+    assert (
+        await firemode.get("/v1/tests/sessions", headers=other_technician.headers)
+    ).json() == listed.json()

@@ -8,10 +8,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, ClassVar
 
-from fastapi import APIRouter, Body, Depends, FastAPI, HTTPException, Query
+from fastapi import APIRouter, Body, Depends, FastAPI, HTTPException, Query, Response
 from pydantic import BaseModel, Field
 from pydantic_settings import SettingsConfigDict
-from sqlalchemy import String, delete, select
+from sqlalchemy import String, bindparam, delete, select
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from apikit import errors
@@ -19,10 +19,20 @@ from apikit.app import create_app
 from apikit.auth.dependencies import internal_caller
 from apikit.db.base import TYPE_ANNOTATION_MAP, IdMixin, new_metadata
 from apikit.db.engine import ReadSession, WriteSession
+from apikit.db.fastread import Reads
 from apikit.error_formats import ErrorFormat
 from apikit.ids import utcnow
 from apikit.openapi import error_responses
-from apikit.pagination import BidirectionalPageParams, CursorPage, Keyset, PageParams, PageRequest, paginate
+from apikit.pagination import (
+    BidirectionalPageParams,
+    CursorPage,
+    Keyset,
+    KeysetReads,
+    PageParams,
+    PageRequest,
+    paginate,
+    read_page,
+)
 from apikit.schemas import RequestModel, Timestamp
 from apikit.settings import ServiceSettings
 
@@ -122,6 +132,34 @@ async def list_items_both_ways(
     category: Annotated[str | None, Query()] = None,
 ) -> CursorPage[ItemOut]:
     return await _list_items(session, page, category)
+
+
+def _fast_items(has_category: bool) -> Any:
+    statement = select(Item.id, Item.name, Item.category)
+    return statement.where(Item.category == bindparam("category")) if has_category else statement
+
+
+FAST_ITEMS = KeysetReads(ITEMS, _fast_items)
+
+
+@router.get(
+    "/items/fast",
+    response_model=CursorPage[ItemOut],
+    summary="List items on the fast read path, in either direction",
+    responses=error_responses(400),
+)
+async def list_items_fast(
+    reader: Reads, page: BidirectionalPageParams, category: Annotated[str | None, Query()] = None
+) -> Response:
+    found = await read_page(
+        reader,
+        FAST_ITEMS,
+        page=page,
+        shape=(category is not None,),
+        params={"category": category},
+        filters={"category": category},
+    )
+    return Response(found.cursor_page(), media_type="application/json")
 
 
 @router.delete("/items", response_model=int, summary="Remove every item")

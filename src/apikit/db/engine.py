@@ -26,6 +26,7 @@ from sqlalchemy.ext.asyncio import (
 
 from apikit import jsoncodec
 from apikit.context import app_state
+from apikit.db.fastread import Reader
 from apikit.errors import ApiError, DependencyTimeoutError, DependencyUnavailableError
 
 IsolationLevel = str  # "SERIALIZABLE", "REPEATABLE READ", "READ COMMITTED"
@@ -88,6 +89,7 @@ class Database:
     ) -> None:
         self.url = url
         self.timeout_seconds = timeout_seconds
+        self.pool_size = pool_size
         self.engine = _make_engine(url, timeout_seconds, pool_size, sqlite_begin="BEGIN IMMEDIATE")
         self._writers = _WriterGate(timeout_seconds) if self.engine.dialect.name == "sqlite" else None
         if read_url and read_url != url:
@@ -105,6 +107,7 @@ class Database:
             expire_on_commit=False,
             autoflush=False,
         )
+        self.reader = Reader(self)  # the fast read path (apikit.db.fastread)
 
     @property
     def dialect(self) -> str:
@@ -147,6 +150,7 @@ class Database:
             yield session
 
     async def dispose(self) -> None:
+        await self.reader.close()
         await self.engine.dispose()
         if self.read_engine is not self.engine:
             await self.read_engine.dispose()

@@ -7,17 +7,18 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response, status
 
-from apikit.conditional import json_with_etag
-from apikit.db.engine import ReadSession, WriteSession
+from apikit.conditional import json_bytes_with_etag
+from apikit.db.engine import WriteSession
+from apikit.db.fastread import Reads
 from apikit.idempotency import IdempotencyGuard, idempotency
 from apikit.openapi import error_responses
-from apikit.pagination import Page, PageParams
+from apikit.pagination import PageParams
 from apikit.schemas import Id, IsoDateTime
 from firemode.clock import Now
 from firemode.defects.service import Due
 from firemode.identity.roles import CurrentUser
 from firemode.sessions.models import TestSession
-from firemode.sessions.repository import SessionRepository
+from firemode.sessions.repository import SessionReads
 from firemode.sessions.schemas import (
     ParticipantRequest,
     ParticipantsResponse,
@@ -75,15 +76,16 @@ async def create_test_session(
 )
 async def list_test_sessions(
     caller: CurrentUser,
-    session: ReadSession,
+    reader: Reads,
     page: PageParams,
     status_filter: Annotated[
         list[SessionStatus] | None, Query(alias="status", description="Repeatable")
     ] = None,
     date_from: Annotated[IsoDateTime | None, Query(description="ISO 8601; created at or after")] = None,
     date_to: Annotated[IsoDateTime | None, Query(description="ISO 8601; created at or before")] = None,
-) -> Page[TestSession]:
-    return await SessionRepository(session, caller).newest_first(page, status_filter, date_from, date_to)
+) -> Response:
+    found = await SessionReads(reader, caller).newest_first(page, status_filter, date_from, date_to)
+    return Response(found.items_and_cursor(), media_type="application/json")
 
 
 @router.get(
@@ -93,11 +95,9 @@ async def list_test_sessions(
     responses={304: {"description": "Not modified"}, **error_responses(401, 404)},
 )
 async def read_test_session(
-    request: Request, session_id: uuid.UUID, caller: CurrentUser, session: ReadSession
+    request: Request, session_id: uuid.UUID, caller: CurrentUser, reader: Reads
 ) -> Response:
-    sessions = SessionRepository(session, caller)
-    row = await sessions.get_or_404(session_id)
-    return json_with_etag(request, SessionDetail.of(row, await sessions.participants(session_id)))
+    return json_bytes_with_etag(request, await SessionReads(reader, caller).detail(session_id))
 
 
 @router.patch(

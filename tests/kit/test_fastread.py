@@ -1,0 +1,126 @@
+"""The fast read path: the same pages and cursors as the ORM path, the same answers for faults.
+
+The demo service lists its items both ways: ``/v1/items/both-ways`` through ``paginate`` and the
+ORM, ``/v1/items/fast`` through ``read_page`` on the driver. Every page must be the same, byte for
+byte in its items and cursors, whichever path served the cursor that asked for it.
+"""
+
+from __future__ import annotations
+
+import socket
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import bindparam, select
+
+from apikit.db.engine import Database
+from apikit.db.fastread import ReadStatement, raw_json, row_json, rows_json
+from apikit.errors import DependencyUnavailableError
+from tests.conftest import ServiceClient
+from tests.kit.demo import Item
+from tests.kit.test_pagination import add_items
+
+ORM, FAST = "/v1/items/both-ways", "/v1/items/fast"
+
+
+async def page_of(client: ServiceClient, path: str, **params: Any) -> dict[str, Any]:
+    response = await client.get(path, params=params)
+    assert response.status_code == 200, response.text
+    body: dict[str, Any] = response.json()
+    return body
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    offsets=st.lists(st.integers(min_value=0, max_value=3), min_size=0, max_size=12),
+    limit=st.integers(1, 4),
+    backwards=st.booleans(),
+)
+async def test_every_page_and_cursor_is_the_orm_paths(
+    fire_demo: ServiceClient, offsets: list[int], limit: int, backwards: bool
+) -> None:
+    assert (await fire_demo.delete("/v1/items")).status_code == 200  # a fresh table per example
+    ids = await add_items(fire_demo, offsets)
+    params: dict[str, Any] = {"limit": limit, **({"direction": "prev"} if backwards else {})}
+    seen: list[str] = []
+    while True:
+        fast, orm = await page_of(fire_demo, FAST, **params), await page_of(fire_demo, ORM, **params)
+        assert fast == orm
+        seen += [item["id"] for item in fast["items"]]
+        cursor = fast["prev_cursor"] if backwards else fast["next_cursor"]
+        if cursor is None:
+            break
+        params = {"limit": limit, "cursor": cursor}
+    assert sorted(seen) == sorted(ids)
+    assert len(seen) == len(set(seen))
+
+
+async def test_a_filter_holds_on_every_page_and_its_cursor_fits_no_other(fire_demo: ServiceClient) -> None:
+    wanted = await add_items(fire_demo, [0, 1, 2, 3], category="a")
+    await add_items(fire_demo, [0, 1, 2, 3], category="b")
+    first = await page_of(fire_demo, FAST, limit=3, category="a")
+    rest = await page_of(fire_demo, FAST, limit=3, category="a", cursor=first["next_cursor"])
+    assert sorted(item["id"] for item in first["items"] + rest["items"]) == sorted(wanted)
+    refiltered = await fire_demo.get(FAST, params={"cursor": first["next_cursor"], "category": "b"})
+    assert refiltered.status_code == 400
+    assert refiltered.json()["error_code"] == "FIRE-400"
+
+
+@pytest.mark.parametrize("cursor", ["", "x", "a.b", "e30.AAAA", "A" * 3000])
+async def test_a_bad_cursor_is_400_not_500(fire_demo: ServiceClient, cursor: str) -> None:
+    response = await fire_demo.get(FAST, params={"cursor": cursor})
+    assert response.status_code == 400, response.text
+
+
+async def test_rows_are_written_as_pydantic_writes_them(tmp_path: Path) -> None:
+    """Times in UTC with ``Z`` (and their microseconds), ids as strings, JSON columns as they are."""
+    database = Database(f"sqlite+aiosqlite:///{tmp_path / 'rows.db'}")
+    try:
+        async with database.transactional() as session:
+            await session.run_sync(lambda sync: Item.metadata.create_all(sync.connection()))
+            session.add(Item(name='Ä "quoted"', category="a"))
+        statement = ReadStatement(
+            select(Item.id, Item.name, Item.created_at, raw_json(bindparam("document"), "document"))
+        )
+        rows = await database.reader.all(statement, {"document": '{"b":[1,2.5,null],"a":"ü"}'})
+        (row,) = rows
+        written = row_json(row, statement)
+        assert written == rows_json(rows, statement)[1:-1]
+        created = row["created_at"]
+        assert created.tzinfo is not None
+        expected_time = created.strftime("%Y-%m-%dT%H:%M:%S") + (
+            f".{created.microsecond:06d}Z" if created.microsecond else "Z"
+        )
+        assert written.decode() == (
+            f'{{"id":"{row["id"]}","name":"Ä \\"quoted\\"","created_at":"{expected_time}",'
+            '"document":{"b":[1,2.5,null],"a":"ü"}}'
+        )
+    finally:
+        await database.dispose()
+
+
+def _closed_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])  # nothing listens once the socket is closed
+
+
+async def test_an_unreachable_postgresql_is_503() -> None:
+    database = Database(f"postgresql+asyncpg://postgres@127.0.0.1:{_closed_port()}/none", timeout_seconds=0.5)
+    try:
+        with pytest.raises(DependencyUnavailableError):
+            await database.reader.all(ReadStatement(select(bindparam("one"))), {"one": 1})
+    finally:
+        await database.dispose()
+
+
+async def test_an_unreadable_sqlite_file_is_503(tmp_path: Path) -> None:
+    database = Database(f"sqlite+aiosqlite:///{tmp_path / 'missing' / 'no.db'}", timeout_seconds=0.5)
+    try:
+        with pytest.raises(DependencyUnavailableError):
+            await database.reader.all(ReadStatement(select(bindparam("one"))), {"one": 1})
+    finally:
+        await database.dispose()
