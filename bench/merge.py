@@ -128,10 +128,11 @@ from firemode.identity.roles import Role
 from firemode.sessions.models import SessionParticipant, TestSession
 from firemode.sessions.schemas import SessionStatus
 from firemode.sessions.service import device_actor, insert_session_if_absent
+from firemode.sync.documents import DocumentCache
 from firemode.sync.engine import Change, MergeState, merge, parse_pointer
 from firemode.sync.models import SessionChange
 from firemode.sync.schemas import ChangeIn
-from firemode.sync.service import ResultsService, SyncLimits
+from firemode.sync.service import ResultsService, SyncLimits, document_cache
 
 TARGET_CHANGES_PER_SECOND = 50_000
 TARGET_P95_MS = 50.0
@@ -352,13 +353,22 @@ class SessionSupply:
         return self.current
 
 
+@dataclass(frozen=True)
+class Merging:
+    """What the app's in-process merge holds: the limits and the process's decoded documents."""
+
+    limits: SyncLimits
+    documents: DocumentCache
+
+
 async def timed_submit(
-    database: Database, limits: SyncLimits, cursor: SessionCursor, owner: Principal, batch: list[ChangeIn]
+    database: Database, merging: Merging, cursor: SessionCursor, owner: Principal, batch: list[ChangeIn]
 ) -> float:
     """One batch through the service, in its own unit of work, commit included."""
     started = time.perf_counter()
     async with database.transactional() as session:
-        outcome = await ResultsService(session, limits).submit(cursor.session_id, owner, batch)
+        service = ResultsService(session, merging.limits, merging.documents)
+        outcome = await service.submit(cursor.session_id, owner, batch)
     elapsed = time.perf_counter() - started
     if outcome.applied != len(batch):
         raise RuntimeError(f"expected {len(batch)} changes applied, got {outcome.applied}")
@@ -384,11 +394,13 @@ def time_engine(
     return timings
 
 
-async def in_process(name: str, url: str, levels: Sequence[int], batches: int) -> list[MergeCase]:
+async def in_process(
+    name: str, url: str, levels: Sequence[int], batches: int, limits: SyncLimits
+) -> list[MergeCase]:
     """Part a on one database: prefill, then time in-order batches and the rebuild batch."""
     await migrate(url)
     database = Database(url)
-    limits = SyncLimits()
+    merging = Merging(limits, document_cache(limits))
     try:
         owner = await create_owner(database)
         templates: dict[int, Template] = {}
@@ -410,7 +422,7 @@ async def in_process(name: str, url: str, levels: Sequence[int], batches: int) -
                     cursor = await supply.take(size)
                     batch = changes_in("device-bench", cursor.next_counter, size)
                     cursor.next_counter += size
-                    elapsed = await timed_submit(database, limits, cursor, owner, batch)
+                    elapsed = await timed_submit(database, merging, cursor, owner, batch)
                     if index:
                         timings.append(elapsed)
                 first = FIRST_COUNTER + held
@@ -421,21 +433,21 @@ async def in_process(name: str, url: str, levels: Sequence[int], batches: int) -
                     f"  {name}: held {held:>7,}  batch {size:>5}  service {case.service_ms:8.1f} ms "
                     f"({case.service_rate:>9,.0f} changes/s)  engine {case.engine_ms:7.2f} ms"
                 )
-        cases.append(await rebuild_case(name, database, limits, owner, templates[REBUILD_HELD], batches))
+        cases.append(await rebuild_case(name, database, merging, owner, templates[REBUILD_HELD], batches))
         return cases
     finally:
         await database.dispose()
 
 
 async def rebuild_case(
-    name: str, database: Database, limits: SyncLimits, owner: Principal, template: Template, batches: int
+    name: str, database: Database, merging: Merging, owner: Principal, template: Template, batches: int
 ) -> MergeCase:
     """A batch whose first change sorts before everything held: the document is folded again."""
     timings = []
     for index in range(batches + 1):
         cursor = await copy_session(database, template)
         elapsed = await timed_submit(
-            database, limits, cursor, owner, changes_in("device-early", 1, REBUILD_SIZE)
+            database, merging, cursor, owner, changes_in("device-early", 1, REBUILD_SIZE)
         )
         if index:
             timings.append(elapsed)
@@ -873,6 +885,11 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
         "when it answers, else SQLite)",
     )
     parser.add_argument("--no-postgres", action="store_true", help="SQLite only (--databases=sqlite)")
+    parser.add_argument(
+        "--no-document-cache",
+        action="store_true",
+        help="part a without the process's decoded documents (as before they were kept)",
+    )
     add_serve_command(parser, ["kit", "bare"])
     return parser.parse_args(argv)
 
@@ -906,17 +923,20 @@ def main(argv: Sequence[str]) -> int:
         seconds=2 if quick else 8, max_requests=5000, warmup_batches=1, paces=(2,) if quick else (1, 2, 3)
     )
     names = databases(args)
+    # The app's defaults; without the cache, every batch decodes its session's document again.
+    limits = SyncLimits(cached_documents=0) if args.no_document_cache else SyncLimits()
     cases: list[MergeCase] = []
     comparisons: list[Comparison] = []
     runs: list[HttpRun] = []
     with workspace("bench-merge-") as (tmp, executor):
         load = choose_load_generator(args.load_generator, tmp, executor)
-        print(f"merge: {', '.join(names)}; {machine()}; list load from {load.name}")
+        cache = "off" if args.no_document_cache else "on"
+        print(f"merge: {', '.join(names)}; {machine()}; list load from {load.name}; document cache {cache}")
         for name in names:
             if "a" in args.parts:
                 print(f"part a, {name}: levels {levels}, {batches} timed batches per case")
                 with scratch_database(name, tmp, "merge") as url:
-                    cases += asyncio.run(in_process(name, url, levels, batches))
+                    cases += asyncio.run(in_process(name, url, levels, batches, limits))
             if "b" in args.parts or "c" in args.parts:
                 more = over_http(args.parts, load, executor, name, tmp / name, (list_plan, http_plan))
                 comparisons += more[0]

@@ -30,6 +30,10 @@ class FireModeSettings(ServiceSettings):
     sync_max_depth: int = Field(default=32, ge=1)
     sync_max_value_bytes: int = Field(default=64 * 1024, ge=16)
     sync_max_document_bytes: int = Field(default=5 * 1024 * 1024, ge=1024)
+    # Decoded session documents a process keeps between batches (by sessions and by their JSON
+    # bytes; 0 sessions keeps none), so a batch does not decode the document it merges into.
+    sync_cached_documents: int = Field(default=64, ge=0)
+    sync_cached_document_bytes: int = Field(default=32 * 1024 * 1024, ge=0)
     # Evidence: a local directory under the data directory unless an object store URL is given
     # (s3://bucket/prefix, with the AWS_* variables; memory:/// for tests).
     evidence_store_url: str | None = None

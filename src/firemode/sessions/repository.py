@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, Uuid, bindparam, exists, select
-from sqlalchemy.orm import QueryableAttribute
+from sqlalchemy.orm import QueryableAttribute, defer
 
 from apikit.auth.dependencies import Principal
 from apikit.db.engine import ReadSession
@@ -152,6 +152,18 @@ class SessionRepository(Repository[TestSession]):
     @staticmethod
     def not_found(object_id: uuid.UUID) -> NotFoundError:
         return NotFoundError("No such test session", details={"session_id": str(object_id)})
+
+    async def lock_for_merge(self, session_id: uuid.UUID) -> TestSession | None:
+        """The session locked (``FOR UPDATE``) with its document left unread: a merge takes it
+        from the process's cache when the row's version is there, and reads it only otherwise."""
+        statement = (
+            self.query()
+            .where(TestSession.id == session_id)
+            .options(defer(TestSession.document))
+            .with_for_update()
+        )
+        found: TestSession | None = (await self.session.execute(statement)).scalar_one_or_none()
+        return found
 
     async def participants(self, session_id: uuid.UUID) -> list[uuid.UUID]:
         result = await self.session.execute(

@@ -41,7 +41,7 @@ from apikit.errors import (
 )
 from apikit.idempotency import REPLAYED_HEADER, IdempotentOperation
 from firemode.sync.schemas import ChangeIn, ResultsResponse, WorkerSubmission
-from firemode.sync.service import MergeOutcome, ResultsService, SyncLimits
+from firemode.sync.service import MergeOutcome, ResultsService, SyncLimits, document_cache
 
 WORKER_AUDIENCE = "firemode-sync-worker"
 
@@ -76,6 +76,7 @@ class InProcessMerge:
         self.limits = limits
         self.remembers_batches = remembers_batches
         self._turns: weakref.WeakValueDictionary[uuid.UUID, asyncio.Lock] = weakref.WeakValueDictionary()
+        self.documents = document_cache(limits)
 
     async def submit(
         self,
@@ -89,7 +90,7 @@ class InProcessMerge:
         if turn is None:  # gone with the last batch that held or awaited it
             turn = self._turns[session_id] = asyncio.Lock()
         async with turn:
-            return await ResultsService(session, self.limits).submit(
+            return await ResultsService(session, self.limits, self.documents).submit(
                 session_id, caller, changes, operation if self.remembers_batches else None
             )
 

@@ -1,7 +1,10 @@
 """Accepting a batch of changes into a session: the one transaction where merging happens.
 
 The session row is locked (``FOR UPDATE`` on PostgreSQL; SQLite's write transactions are already
-serial), so concurrent batches on one session apply one after the other and nothing is lost. A
+serial), so concurrent batches on one session apply one after the other and nothing is lost. The
+lock reads the row without its document; a batch that changes nothing never reads it, and one that
+does takes it decoded from the process's ``DocumentCache`` when the row's version is there (see
+``firemode.sync.documents``), from the row otherwise. A
 batch is all or nothing: any conflict, limit or closed session rejects it whole. In the sync
 worker a batch also carries its idempotency operation, recorded in the same transaction, so a
 retry the API sends after giving up on a slow worker finds it applied and gets the first answer.
@@ -15,14 +18,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, select, text, union_all
+from sqlalchemy import Table, bindparam, inspect, select, text, union_all
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm.attributes import flag_modified
+from sqlalchemy.orm.attributes import flag_modified, set_committed_value
 
 from apikit import jsoncodec
 from apikit.auth.dependencies import Principal
 from apikit.db.bulk import insert_rows
+from apikit.db.engine import after_commit
 from apikit.errors import ConflictError, PayloadTooLargeError, UnprocessableError
 from apikit.idempotency import HEADER as IDEMPOTENCY_HEADER
 from apikit.idempotency import RETENTION as IDEMPOTENCY_RETENTION
@@ -33,6 +37,7 @@ from firemode.sessions.repository import SessionRepository
 from firemode.sessions.schemas import CLOSED, SessionStatus
 from firemode.sessions.service import device_actor, insert_session_if_absent
 from firemode.settings import FireModeSettings
+from firemode.sync.documents import DocumentCache
 from firemode.sync.engine import (
     MAX_COUNTER,
     Change,
@@ -80,6 +85,9 @@ class SyncLimits:
     max_depth: int = 32
     max_value_bytes: int = 64 * 1024
     max_document_bytes: int = 5 * 1024 * 1024
+    # What a process keeps of decoded documents between batches (see firemode.sync.documents).
+    cached_documents: int = 64
+    cached_document_bytes: int = 32 * 1024 * 1024
 
 
 def limits_from(settings: FireModeSettings) -> SyncLimits:
@@ -88,7 +96,14 @@ def limits_from(settings: FireModeSettings) -> SyncLimits:
         max_depth=settings.sync_max_depth,
         max_value_bytes=settings.sync_max_value_bytes,
         max_document_bytes=settings.sync_max_document_bytes,
+        cached_documents=settings.sync_cached_documents,
+        cached_document_bytes=settings.sync_cached_document_bytes,
     )
+
+
+def document_cache(limits: SyncLimits) -> DocumentCache:
+    """The process's cache of decoded documents, as large as ``limits`` allow."""
+    return DocumentCache(limits.cached_documents, limits.cached_document_bytes)
 
 
 @dataclass(frozen=True)
@@ -124,9 +139,14 @@ class MergeOutcome:
 
 
 class ResultsService:
-    def __init__(self, session: AsyncSession, limits: SyncLimits) -> None:
+    def __init__(
+        self, session: AsyncSession, limits: SyncLimits, documents: DocumentCache | None = None
+    ) -> None:
+        """``documents``: the process's decoded documents (without one, each batch reads its
+        session's document from the row)."""
         self.session = session
         self.limits = limits
+        self.documents = documents
 
     async def submit(
         self,
@@ -214,16 +234,43 @@ class ResultsService:
         """The locked session; an unknown id is created for the caller (offline devices may sync
         before their create request arrives). An id the caller may not see is a 404."""
         sessions = SessionRepository(self.session, caller)
-        row = await sessions.get(session_id, for_update=True)
+        row = await sessions.lock_for_merge(session_id)
         if row is not None:
             return row  # the common case: one statement
         created = await insert_session_if_absent(
             self.session, session_id, caller.user_id, status=SessionStatus.IN_PROGRESS
         )
-        row = await sessions.get_or_404(session_id, for_update=True)
+        row = await sessions.lock_for_merge(session_id)
+        if row is None:
+            raise sessions.not_found(session_id)
         if created:
             await self.session.refresh(row)
         return row
+
+    async def _document(self, row: TestSession) -> dict[str, Any]:
+        """The locked session's document, to merge into in place: the one this unit of work holds,
+        else this process's decoded copy of the row's version, else the row's."""
+        if "document" not in inspect(row).unloaded:
+            return row.document  # read or written earlier in this unit of work
+        version = (row.checkpoint, row.updated_at)
+        document = self.documents.take(row.id, version) if self.documents is not None else None
+        if document is None:
+            statement = select(TestSession.document).where(TestSession.id == row.id)
+            document = (await self.session.execute(statement)).scalar_one()
+        set_committed_value(row, "document", document)
+        return document
+
+    def _keep_after_commit(self, row: TestSession, document: dict[str, Any], size: int) -> None:
+        """Hand the merged document to the cache once this version of the row has committed."""
+        documents = self.documents
+        if documents is None:
+            return
+        session_id, version = row.id, (row.checkpoint, row.updated_at)
+
+        async def keep() -> None:
+            documents.put(session_id, version, document, size)
+
+        after_commit(self.session, keep)
 
     def _validated(self, changes: Sequence[ChangeIn]) -> list[tuple[ChangeIn, tuple[str, ...]]]:
         checked = []
@@ -342,7 +389,7 @@ class ResultsService:
 
     async def _apply(self, row: TestSession, new: list[Change], caller: Principal) -> None:
         last_key = (row.last_counter, row.last_actor) if row.last_counter is not None else None
-        state = MergeState(row.document, dict(row.vector_clock), last_key)  # type: ignore[arg-type]
+        state = MergeState(await self._document(row), dict(row.vector_clock), last_key)  # type: ignore[arg-type]
         history, rebuild = None, None
         if not state.in_order(new):
             rebuild = Rebuild.of(state.document, new)
@@ -386,6 +433,7 @@ class ResultsService:
             row.status = SessionStatus.IN_PROGRESS  # the first accepted change starts the session
         row.updated_at = now
         await self.session.flush()
+        self._keep_after_commit(row, merged.document, size)
 
 
 def _key_reused() -> ConflictError:
