@@ -7,6 +7,7 @@ they name the service entry.)
 
 import asyncio
 import json
+import os
 import sys
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -74,6 +75,15 @@ async def migrate_database(entry: ServiceEntry, revision: str = "head") -> None:
         await database.dispose()
 
 
+def serve_workers(settings: ServiceSettings, workers: int | None) -> int:
+    """The worker processes ``serve`` starts: ``workers`` when given, else one per core in
+    production (a worker runs Python on one core at a time) and one elsewhere (development and
+    tests want one process to debug and one set of in-memory stores)."""
+    if workers is not None:
+        return workers
+    return (os.cpu_count() or 1) if settings.is_production else 1
+
+
 def proxy_options(settings: ServiceSettings) -> dict[str, Any]:
     """uvicorn's proxy options for ``serve``: ``X-Forwarded-For`` names the client only when the
     peer is one of the configured proxies (``FORWARDED_ALLOW_IPS``), and by default it is none."""
@@ -105,7 +115,10 @@ def service_cli(entry: ServiceEntry) -> typer.Typer:
     def serve(
         host: Annotated[str, typer.Option(help="Address to bind")] = "127.0.0.1",
         port: Annotated[int, typer.Option(help="Port to bind")] = entry.default_port,
-        workers: Annotated[int, typer.Option(min=1, help="Worker processes")] = 1,
+        workers: Annotated[
+            int | None,
+            typer.Option(min=1, help="Worker processes (default: one per core when ENV=production, else 1)"),
+        ] = None,
         reload: Annotated[bool, typer.Option(help="Restart on code changes (development)")] = False,
     ) -> None:
         """Serve the API (migrates the embedded database first when it is behind)."""
@@ -119,7 +132,7 @@ def service_cli(entry: ServiceEntry) -> typer.Typer:
             factory=True,
             host=host,
             port=port,
-            workers=None if reload else workers,
+            workers=None if reload else serve_workers(settings, workers),
             reload=reload,
             access_log=False,
             log_config=None,
