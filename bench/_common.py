@@ -11,6 +11,8 @@ subprocesses (``spawn`` hands them the same ``sys.path``).
   ``/health`` and stops them afterwards; :func:`serve_app` is what the subprocess runs (uvicorn,
   one worker), and :func:`serve_kit_or_bare` picks FireMode or a script's bare app for it.
   :func:`bare_starlette` wraps a script's bare handlers (``/health``, the raw driver's lifetime).
+  :func:`serve_service` starts a service as an operator does instead: its own ``serve`` command,
+  configured by environment variables, with as many workers as asked.
 * Command line and figures: :func:`argument_parser` and :func:`add_serve_command` (the internal
   ``serve`` every script has), :func:`comparison_plan`, :func:`choose_databases`,
   :func:`workspace` (the run's temporary directory and load process), :func:`markdown_table`,
@@ -416,6 +418,29 @@ def stop(process: subprocess.Popen[bytes]) -> None:
     except subprocess.TimeoutExpired:
         process.kill()
         process.wait()
+
+
+def serve_service(
+    service: str, workers: int, settings: Mapping[str, str], log_path: Path, kind: str | None = None
+) -> Server:
+    """``<service> serve --workers <workers>`` (the installed command: ``firemode`` or ``alloy``) on a
+    free 127.0.0.1 port, configured by ``settings`` (variables without the service's prefix, e.g.
+    ``{"DATABASE_URL": …}``) and nothing else of this shell's, its output in ``log_path``."""
+    port = free_port()
+    prefix = f"{service.upper()}_"
+    environment = {
+        name: value for name, value in os.environ.items() if not name.startswith(("FIREMODE_", "ALLOY_"))
+    }
+    environment.update({prefix + name: value for name, value in settings.items()})
+    command = [
+        str(Path(sys.executable).with_name(service)),
+        "serve",
+        f"--port={port}",
+        f"--workers={workers}",
+    ]
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=environment)
+    return Server(kind or f"{service} ({workers} workers)", port, process, log_path)
 
 
 def launch(script: str, kind: str, arguments: Sequence[str], log_path: Path) -> Server:
