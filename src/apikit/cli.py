@@ -27,6 +27,12 @@ from apikit.purge import BATCH_SIZE, purge
 from apikit.settings import ServiceSettings
 
 log = get_logger("apikit.cli")
+# uvicorn takes a worker that does not answer its supervisor's ping within this for dead. A new
+# worker first imports the service (the command's whole module tree, spawned afresh): seconds on a
+# busy machine (30 s at a load of 9 on 2 cores), past uvicorn's own 5: workers were killed and
+# restarted forever.
+WORKER_HEALTHCHECK_SECONDS = 60
+
 T = TypeVar("T")
 
 
@@ -133,6 +139,7 @@ def service_cli(entry: ServiceEntry) -> typer.Typer:
             host=host,
             port=port,
             workers=None if reload else serve_workers(settings, workers),
+            timeout_worker_healthcheck=WORKER_HEALTHCHECK_SECONDS,
             reload=reload,
             access_log=False,
             log_config=None,

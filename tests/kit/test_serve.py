@@ -10,6 +10,7 @@ import pytest
 import uvicorn
 from typer.testing import CliRunner
 
+from apikit.cli import WORKER_HEALTHCHECK_SECONDS
 from firemode.cli import app as firemode_cli
 from tests.conftest import TEST_INTERNAL_SECRET, TEST_SECRET
 
@@ -46,6 +47,7 @@ def test_serve_starts_one_worker_per_core_in_production(
     assert result.exit_code == 0, result.output
     assert started["app"] == "firemode.main:create_app_from_env"
     assert started["workers"] == workers
+    assert started["timeout_worker_healthcheck"] == WORKER_HEALTHCHECK_SECONDS  # a slow import is not death
 
 
 def test_serve_refuses_no_workers(tmp_path: Path) -> None:
