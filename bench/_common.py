@@ -76,7 +76,7 @@ HEALTH_PATH = "/health"
 POOL_SIZE = 10  # the kit's default database_pool_size; bare asyncpg pools get as many
 MAX_RATE = 100_000  # requests per second per run before its request cap stops it (far above uvicorn)
 REQUEST_TIMEOUT_SECONDS = 5
-READY_TIMEOUT_SECONDS = 90.0  # a guard against a hang: on a busy shared machine a start-up takes 30 s
+READY_TIMEOUT_SECONDS = 180.0  # a guard against a hang: on a busy shared machine a start-up takes 30-120 s
 RESULT_MARKER = "BENCH_RESULT "
 
 T = TypeVar("T")
