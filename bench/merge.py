@@ -8,8 +8,10 @@ only, their logs in the temporary directory:
 
 a. **Merge throughput in process** (no HTTP). Changes applied per second for batches of 100 and
    1,000 in-order changes into sessions already holding 0, 10k and 100k changes: one call of
-   ``ResultsService(session, limits).submit(session_id, caller, changes)`` inside
-   ``Database.transactional()`` (commit included) per batch, timed one batch at a time after one
+   ``ResultsService(session, limits, documents).submit(session_id, caller, changes)`` inside
+   ``Database.transactional()`` (commit included) per batch, ``documents`` being one
+   ``DocumentCache`` for the run as the app's in-process merge keeps one (``--no-document-cache``:
+   none, every batch reads and decodes its session's document, as before 2026-12-01), timed one batch at a time after one
    untimed batch, median reported. The changes set (and now and then delete) fields of 400 assets,
    so a session's document stays the size of a real one (tens of KB) however many changes it holds.
    Sessions are prefilled in bulk: the prefill changes are merged by the engine
