@@ -11,21 +11,20 @@ a. **Merge throughput in process** (no HTTP). Changes applied per second for bat
    ``ResultsService(session, limits, documents).submit(session_id, caller, changes)`` inside
    ``Database.transactional()`` (commit included) per batch, ``documents`` being one
    ``DocumentCache`` for the run as the app's in-process merge keeps one (``--no-document-cache``:
-   none, every batch reads and decodes its session's document, as before 2026-12-01), timed one batch at a time after one
-   untimed batch, median reported. The changes set (and now and then delete) fields of 400 assets,
-   so a session's document stays the size of a real one (tens of KB) however many changes it holds.
-   Sessions are prefilled in bulk: the prefill changes are merged by the engine
-   (``firemode.sync.engine.merge``) and written as ``ResultsService`` writes them — the log rows by
-   the kit's ``insert_rows`` (one ``COPY`` on PostgreSQL), then the session row (document, clock,
-   counts, last key) — so the state is exactly what the service leaves, without paying the
-   service's price 100 times over. Each
-   timed batch goes to a copy of that prefilled session (``INSERT … SELECT``), reused until it has
-   grown by 10%; at 0, each batch goes to a new empty session. On PostgreSQL the tables are
-   ``ANALYZE``d after the prefill, as a long-running database would be. The reference is the
-   engine alone (``merge`` on a copy of the in-memory state) for the same batches; and the rebuild
-   case: a 100-change batch whose first change sorts before everything a 10k session holds (each
-   on a fresh copy), so the document is folded again from the whole history. Target: ≥ 50,000
-   changes/s applied in process for in-order batches.
+   none, every batch reads and decodes its session's document, as before 2026-12-01), timed one
+   batch at a time after one untimed batch, median reported. The changes set (and now and then
+   delete) fields of 400 assets, so a session's document stays the size of a real one (tens of KB)
+   however many changes it holds. Sessions are prefilled in bulk: the prefill changes are merged by
+   the engine (``firemode.sync.engine.merge``) and written as ``ResultsService`` writes them — the
+   log rows by the kit's ``insert_rows`` (one ``COPY`` on PostgreSQL), then the session row
+   (document, clock, counts, last key) — so the state is exactly what the service leaves, without
+   paying the service's price 100 times over. Each timed batch goes to a copy of that prefilled
+   session (``INSERT … SELECT``), reused until it has grown by 10%; at 0, each batch goes to a new
+   empty session. On PostgreSQL the tables are ``ANALYZE``d after the prefill, as a long-running
+   database would be. The reference is the engine alone (``merge`` on a copy of the in-memory
+   state) for the same batches; and the rebuild case: a 100-change batch whose first change sorts
+   before everything a 10k session holds (each on a fresh copy), so the document is folded again
+   from the whole history. Target: ≥ 50,000 changes/s applied in process for in-order batches.
 
 b. **Results over HTTP**: p50/p95 of ``POST /v1/tests/sessions/{id}/results`` with 100-change
    batches from 32 concurrent devices, against the real FireMode app under uvicorn (one worker).
