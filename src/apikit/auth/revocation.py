@@ -226,8 +226,9 @@ class RevocationList:
         if since is not None:
             tokens = tokens.where(revoked_model.revoked_at >= since)
             users = users.where(user_model.tokens_valid_after >= since)
-        sessions = self._database.sessions if primary else self._database.read_sessions
-        async with sessions() as session:
+        database = self._database
+        replicated = database.read_engine is not database.engine and database.dialect != "sqlite"
+        async with (database.sessions if primary and replicated else database.read_sessions)() as session:
             revoked: dict[str, datetime] = {row.jti: row.expires_at for row in await session.execute(tokens)}
             valid_after = {str(row.id): row.tokens_valid_after for row in await session.execute(users)}
         return revoked, valid_after
