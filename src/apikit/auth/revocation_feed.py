@@ -108,6 +108,11 @@ class RevocationFeed:
             try:
                 await self._listen()
             except Exception as exc:  # Redis or the database failed: untrusted until back
+                task = asyncio.current_task()
+                if task is not None and task.cancelling():
+                    # Being stopped: a library turned the cancellation into its own error (or a
+                    # timeout swallowed it); retrying would keep the task alive past its owner.
+                    raise asyncio.CancelledError from exc
                 log.warning("revocation_feed_down", channel=self._channel, error=repr(exc))
             finally:
                 self._live = False
