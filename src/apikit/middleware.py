@@ -9,10 +9,10 @@ the request id and security headers on it.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 
 import structlog
-from starlette.datastructures import Headers, MutableHeaders
+from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException
 from starlette.middleware.cors import CORSMiddleware
 from starlette.responses import Response
@@ -39,6 +39,32 @@ SECURITY_HEADERS: Mapping[str, str] = {
     "Permissions-Policy": "camera=(), microphone=(), geolocation=(), payment=()",
     "Cross-Origin-Opener-Policy": "same-origin",
 }
+
+
+# The same headers as raw ASGI pairs, encoded once: every answer carries them.
+_REQUEST_ID = REQUEST_ID_HEADER.lower().encode("latin-1")
+_SECURITY = [
+    (name.lower().encode("latin-1"), value.encode("latin-1")) for name, value in SECURITY_HEADERS.items()
+]
+_CSP = b"content-security-policy"
+_API_CSP = (_CSP, API_CSP.encode("latin-1"))
+_DOCS_CSP = (_CSP, DOCS_CSP.encode("latin-1"))
+
+
+def _with_context_headers(
+    headers: Iterable[tuple[bytes, bytes]], request_id: str, csp: tuple[bytes, bytes]
+) -> list[tuple[bytes, bytes]]:
+    """The answer's headers with the request id set, and each security header and the CSP added
+    unless the answer set its own."""
+    raw = list(headers)
+    names = {name.lower() for name, _ in raw}
+    if _REQUEST_ID in names:
+        raw = [header for header in raw if header[0].lower() != _REQUEST_ID]
+    raw.append((_REQUEST_ID, request_id.encode("latin-1")))
+    raw.extend(header for header in _SECURITY if header[0] not in names)
+    if _CSP not in names:
+        raw.append(csp)
+    return raw
 
 
 def route_template(scope: Scope) -> str:
@@ -70,18 +96,14 @@ class RequestContext:
         set_request_id(scope, request_id)
         structlog.contextvars.clear_contextvars()
         structlog.contextvars.bind_contextvars(request_id=request_id)
-        csp = DOCS_CSP if scope["path"].startswith(self.docs_prefix) else API_CSP
+        csp = _DOCS_CSP if scope["path"].startswith(self.docs_prefix) else _API_CSP
         status = 500
 
         async def send_with_headers(message: Message) -> None:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
-                headers = MutableHeaders(scope=message)
-                headers[REQUEST_ID_HEADER] = request_id
-                for name, value in SECURITY_HEADERS.items():
-                    headers.setdefault(name, value)
-                headers.setdefault("Content-Security-Policy", csp)
+                message["headers"] = _with_context_headers(message.get("headers", ()), request_id, csp)
             await send(message)
 
         try:

@@ -468,3 +468,42 @@ async def test_only_admins_change_the_active_flag(
     )
     assert_fire(response, 403)
     assert (await firemode.get("/v1/users/me", headers=technician.headers)).json()["is_active"] is True
+
+
+# --- the bearer dependency: one solved dependency, documented as the OAuth2 scheme -------------
+
+
+async def test_routes_taking_a_bearer_token_document_it_for_swagger(firemode: ServiceClient) -> None:
+    schema = firemode.app.openapi()
+    assert schema["components"]["securitySchemes"] == {
+        "OAuth2PasswordBearer": {
+            "type": "oauth2",
+            "flows": {"password": {"scopes": {}, "tokenUrl": "/v1/auth/token"}},
+        }
+    }
+    bearer = [{"OAuth2PasswordBearer": []}]
+    operations = schema["paths"]
+    assert operations["/v1/users/me"]["get"]["security"] == bearer  # any user
+    assert operations["/v1/users"]["post"]["security"] == bearer  # admins only
+    assert operations["/v1/auth/logout"]["post"]["security"] == bearer
+    for path, method in [("/health", "get"), ("/ready", "get"), ("/v1/auth/token", "post")]:
+        assert "security" not in operations[path][method]
+
+
+async def test_a_refused_role_is_403_and_the_access_line_names_the_caller(
+    firemode: ServiceClient, technician: Account, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from apikit.logging import configure_logging
+
+    configure_logging(json_lines=True)
+    capsys.readouterr()
+    body = {"email": "new@firemode.example.com", "password": PASSWORD, "role": "technician"}
+    refused = assert_fire(await firemode.post("/v1/users", json=body, headers=technician.headers), 403)
+    assert refused["details"] == {"required": ["admin"]}
+    me = await firemode.get("/v1/users/me", headers=technician.headers)
+    assert me.status_code == 200
+    anonymous = await firemode.get("/v1/users/me")
+    assert_fire(anonymous, 401)
+    lines = [json.loads(line) for line in capsys.readouterr().err.splitlines() if line.startswith("{")]
+    access = [(line["status"], line["user_id"]) for line in lines if line.get("event") == "request"]
+    assert access == [(403, str(technician.user_id)), (200, str(technician.user_id)), (401, None)]

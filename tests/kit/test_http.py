@@ -88,3 +88,27 @@ async def test_unhandled_exception_is_logged_with_the_request_id(
     crash = next(line for line in lines if line["event"] == "unhandled_exception")
     assert crash["request_id"] == "bug-trace"
     assert "RuntimeError" in crash["exception"]
+
+
+async def test_health_answers_its_documented_body_with_every_header(fire_demo: ServiceClient) -> None:
+    response = await fire_demo.get("/health", headers={"X-Request-ID": "probe-1"})
+    assert response.status_code == 200
+    assert response.content == b'{"status":"ok"}'
+    assert response.headers["content-type"] == "application/json"
+    assert response.headers["X-Request-ID"] == "probe-1"
+    assert response.headers["X-Frame-Options"] == "DENY"
+    assert response.headers["Content-Security-Policy"].startswith("default-src 'self'")
+    head = await fire_demo.head("/health")
+    assert (head.status_code, head.content, head.headers["content-length"]) == (200, b"", "15")
+    operation = fire_demo.app.openapi()["paths"]["/health"]["get"]
+    assert operation["operationId"] == "check_health"
+    ok = operation["responses"]["200"]["content"]["application/json"]["schema"]
+    assert ok == {"$ref": "#/components/schemas/HealthResponse"}
+
+
+async def test_an_answer_keeps_its_own_security_header_and_gets_one_request_id(
+    fire_demo: ServiceClient,
+) -> None:
+    response = await fire_demo.get("/docs")
+    assert response.headers["Content-Security-Policy"].startswith("default-src 'self'; img-src 'self' data:")
+    assert response.headers.get_list("X-Request-ID") == [response.headers["X-Request-ID"]]

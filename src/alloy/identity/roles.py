@@ -61,7 +61,7 @@ async def _admin(
     """
     configured = settings.admin_token.get_secret_value() if settings.admin_token else None
     if not configured or not legacy or "Authorization" in request.headers:
-        return await _admin_by_role(await current_principal(request, None, identity))
+        return await _admin_by_role(request)
     deprecation = {
         "Deprecation": "true",
         "Sunset": settings.admin_token_sunset.strftime("%a, %d %b %Y 00:00:00 GMT"),

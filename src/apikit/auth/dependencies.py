@@ -8,13 +8,13 @@ variables, which FastAPI must evaluate where they are defined.
 """
 
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
 import structlog
-from fastapi import Depends, Security
+from fastapi import Depends
 from fastapi.security.base import SecurityBase
 from starlette.requests import Request
 
@@ -52,35 +52,49 @@ def _bearer_token(request: Request) -> str:
     return token.strip()
 
 
-def bearer_principal(scheme: SecurityBase) -> PrincipalDependency:
-    """The dependency that authenticates a user; ``scheme`` only documents it in OpenAPI
-    (so Swagger's Authorize works) — the header is read and checked here, one way for both services.
+class BearerAuthentication(SecurityBase):
+    """The dependency that authenticates a user, and admits only ``roles`` when it names any:
+    401 without a valid token, 403 with the wrong role.
+
+    It is a security scheme itself, documented in OpenAPI as ``scheme`` is (so Swagger's Authorize
+    works and each operation names it), and FastAPI solves it as one dependency reading only the
+    request: the header, the token's claims, the revocation list and the role are checked here, one
+    way for both services.
     """
 
-    async def current_principal(
-        request: Request, _documented: Annotated[Any, Security(scheme)], identity: IdentityDep
-    ) -> Principal:
+    def __init__(self, scheme: SecurityBase, roles: Iterable[str] = ()) -> None:
+        self.model = scheme.model
+        self.scheme_name = scheme.scheme_name
+        self._scheme = scheme
+        self.roles = frozenset(roles)
+
+    def admitting(self, *roles: str) -> "BearerAuthentication":
+        """The same authentication, admitting only ``roles``."""
+        return BearerAuthentication(self._scheme, roles)
+
+    async def __call__(self, request: Request) -> Principal:
+        identity: Identity = request.app.state.identity
         claims = identity.access_tokens.decode(_bearer_token(request))
         await identity.revocations.assert_valid(claims)
         request.scope.setdefault("state", {})["user_id"] = claims.sub
         structlog.contextvars.bind_contextvars(user_id=claims.sub)
+        if self.roles and claims.role not in self.roles:
+            raise AuthorizationError(
+                "Your role does not allow this",
+                code="AUTH_FORBIDDEN",
+                details={"required": sorted(self.roles)},
+            )
         return Principal(user_id=uuid.UUID(claims.sub), role=claims.role, claims=claims)
 
-    return current_principal
+
+def bearer_principal(scheme: SecurityBase) -> BearerAuthentication:
+    """The dependency that authenticates a user; ``scheme`` documents it in OpenAPI."""
+    return BearerAuthentication(scheme)
 
 
-def require_roles(principal: PrincipalDependency, *roles: str) -> PrincipalDependency:
+def require_roles(principal: BearerAuthentication, *roles: str) -> BearerAuthentication:
     """Admit only these roles: 401 without a valid token, 403 with the wrong role."""
-    allowed = frozenset(roles)
-
-    async def role_principal(caller: Annotated[Principal, Depends(principal)]) -> Principal:
-        if caller.role not in allowed:
-            raise AuthorizationError(
-                "Your role does not allow this", code="AUTH_FORBIDDEN", details={"required": sorted(allowed)}
-            )
-        return caller
-
-    return role_principal
+    return principal.admitting(*roles)
 
 
 def internal_caller(audience: str) -> Callable[..., Awaitable[dict[str, Any]]]:

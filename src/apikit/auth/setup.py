@@ -43,6 +43,7 @@ def install_identity(app: FastAPI, models: IdentityModels) -> Identity:
             redis=app.state.redis,
             namespace=settings.namespace,
             sync_seconds=settings.revocation_sync_seconds,
+            timeout_seconds=settings.redis_timeout_seconds,
         ),
         hasher=PasswordHasher(
             settings.password_hash_profile,
@@ -59,6 +60,8 @@ def install_identity(app: FastAPI, models: IdentityModels) -> Identity:
         ),
     )
     app.state.identity = identity
+    app.state.startup_hooks.append(identity.revocations.start)
+    app.state.shutdown_hooks.append(identity.revocations.stop)
     app.state.purgeable_kinds.extend(
         [
             expired_revocations(app.state.database, models.revoked_token),

@@ -7,7 +7,9 @@ types and audiences, so neither is ever accepted where the other belongs.
 from __future__ import annotations
 
 import hashlib
+import time
 import uuid
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -21,6 +23,7 @@ ALGORITHM = "HS256"
 _ALGORITHMS = [ALGORITHM]
 _REQUIRED = ["sub", "jti", "iat", "exp", "iss", "aud", "typ"]
 _LEEWAY_SECONDS = 5
+_VERIFIED_REMEMBERED = 10_000
 
 
 def _derive(secret: bytes, purpose: bytes) -> bytes:
@@ -38,13 +41,29 @@ class AccessClaims:
 
 
 class AccessTokens:
-    """Issues and checks a service's access tokens (``typ=access``)."""
+    """Issues and checks a service's access tokens (``typ=access``).
 
-    def __init__(self, *, secret: bytes, issuer: str, audience: str, lifetime: timedelta) -> None:
+    A token that checked out is remembered with its claims (the last ``remembered`` of them), so
+    its next request skips the signature and claim checks; never past its ``exp`` plus the leeway
+    the full check allows, so an expired token is refused exactly as it would be unremembered.
+    Failures are never remembered. (Whether it was revoked is asked on every request elsewhere.)
+    """
+
+    def __init__(
+        self,
+        *,
+        secret: bytes,
+        issuer: str,
+        audience: str,
+        lifetime: timedelta,
+        remembered: int = _VERIFIED_REMEMBERED,
+    ) -> None:
         self._key = _derive(secret, b"access-token")
         self.issuer = issuer
         self.audience = audience
         self.lifetime = lifetime
+        self._remembered = remembered
+        self._verified: OrderedDict[str, tuple[float, AccessClaims]] = OrderedDict()  # → (until, claims)
 
     def issue(
         self, user_id: str, role: str, *, sid: str | None = None, now: datetime | None = None
@@ -75,6 +94,21 @@ class AccessTokens:
         issued by a release with other rules): ``sub``, ``jti`` and ``sid`` must be UUIDs and the
         times representable, or the token is refused here rather than failing where they are used.
         """
+        known = self._verified.get(token)
+        if known is not None:
+            until, claims = known
+            # The clock PyJWT reads; at and after exp + leeway it says "expired", so the cache stops.
+            if time.time() < until:
+                self._verified.move_to_end(token)
+                return claims
+            del self._verified[token]
+        claims = self._verify(token)
+        self._verified[token] = (claims.exp.timestamp() + _LEEWAY_SECONDS, claims)
+        if len(self._verified) > self._remembered:
+            self._verified.popitem(last=False)
+        return claims
+
+    def _verify(self, token: str) -> AccessClaims:
         payload = _decode(token, self._key, issuer=self.issuer, audience=self.audience, typ="access")
         role = payload.get("role")
         if not isinstance(role, str) or not role:
