@@ -19,6 +19,7 @@ from sqlalchemy import bindparam, select
 from apikit.db.engine import Database
 from apikit.db.fastread import ReadStatement, raw_json, row_json, rows_json
 from apikit.errors import DependencyUnavailableError
+from apikit.pagination import Page, RowPage
 from tests.conftest import ServiceClient
 from tests.kit.demo import Item
 from tests.kit.test_pagination import add_items
@@ -100,6 +101,30 @@ async def test_rows_are_written_as_pydantic_writes_them(tmp_path: Path) -> None:
         )
     finally:
         await database.dispose()
+
+
+def test_a_reshaped_page_writes_the_new_rows_with_the_pages_cursors() -> None:
+    """``RowPage.each``: a row's columns folded into what the answer has (here a nested object), the
+    JSON columns still passed through, the cursor's keys dropped or not, the cursors kept."""
+    statement = ReadStatement(
+        select(Item.name, raw_json(bindparam("document"), "document"), Item.category.label("_key0"))
+    )
+    page = RowPage(
+        statement, Page([{"name": "ä", "document": '{"x": 1}', "_key0": "a"}], "next", "prev", True)
+    )
+
+    def nested(row: Any) -> dict[str, Any]:
+        return {"item": {"name": row["name"].upper()}, "document": row["document"]}
+
+    reshaped = page.each(nested)
+    assert (
+        reshaped.items_and_cursor()
+        == '{"data":[{"item":{"name":"Ä"},"document":{"x": 1}}],"next_cursor":"next"}'.encode()
+    )
+    assert reshaped.cursor_page().endswith(b',"next_cursor":"next","prev_cursor":"prev","has_more":true}')
+    assert (
+        page.items_and_cursor() == '{"data":[{"name":"ä","document":{"x": 1}}],"next_cursor":"next"}'.encode()
+    )
 
 
 def _closed_port() -> int:

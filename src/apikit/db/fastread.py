@@ -213,11 +213,11 @@ def _other(value: Any) -> Any:
 def _plain(row: Row, statement: ReadStatement) -> dict[str, Any]:
     values = dict(row.items())
     for key in statement.json_keys:
-        text = values[key]
+        text = values.get(key)
         if text is not None:
             values[key] = orjson.Fragment(text)
     for key in statement.hidden_keys:
-        del values[key]
+        values.pop(key, None)  # a row reshaped before it is written may have dropped it
     return values
 
 
