@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Any, NamedTuple
 
 from sqlalchemy import ColumnElement, Select, String, Uuid, bindparam, func, or_, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import InstrumentedAttribute, selectinload
 
 from apikit.auth.dependencies import Principal
 from apikit.db.engine import ReadSession
@@ -57,7 +57,7 @@ _RECTIFIED = {f"rectified{index}": status.value for index, status in enumerate(s
 _NOW = bindparam("now", type_=UTCDateTime())
 
 
-def _in(column: Any, prefix: str, count: int) -> ColumnElement[bool]:
+def _in(column: InstrumentedAttribute[Any], prefix: str, count: int) -> ColumnElement[bool]:
     """``column IN`` ``count`` (at least one) parameters named ``prefix0``…"""
     return column.in_([bindparam(f"{prefix}{index}", type_=String()) for index in range(count)])
 
@@ -101,14 +101,15 @@ DEFECT_DETAIL = ReadStatements(
         Defect.building_id,
     ).where(Defect.id == bindparam("defect_id", type_=Uuid()))
 )
-TRANSITIONS = ReadStatement(  # TransitionOut, in its order; a defect's history, oldest first
-    select(
-        DefectTransition.from_status,
-        DefectTransition.to_status,
-        DefectTransition.note,
-        DefectTransition.transitioned_by,
-        DefectTransition.created_at,
-    )
+_TRANSITION: tuple[Any, ...] = (  # TransitionOut, in its order
+    DefectTransition.from_status,
+    DefectTransition.to_status,
+    DefectTransition.note,
+    DefectTransition.transitioned_by,
+    DefectTransition.created_at,
+)
+TRANSITIONS = ReadStatement(  # a defect's history, oldest first
+    select(*_TRANSITION)
     .where(DefectTransition.defect_id == bindparam("defect_id", type_=Uuid()))
     .order_by(DefectTransition.created_at, DefectTransition.id)
 )
