@@ -349,6 +349,14 @@ class RowPage:
             + b"}"
         )
 
+    def each(self, shape: Callable[[Mapping[str, Any]], Mapping[str, Any]]) -> RowPage:
+        """This page with ``shape`` applied to every row before it is written: what the answer has
+        that the columns do not give as they are (a nested object of joined columns, a value worked
+        out per row). Its cursors are the page's, made from the rows as read."""
+        page = self.page
+        items = [shape(row) for row in page.items]
+        return RowPage(self.statement, Page(items, page.next_cursor, page.prev_cursor, page.has_more))
+
     def _items(self) -> bytes:
         return rows_json(self.page.items, self.statement)
 

@@ -103,3 +103,49 @@ async def test_list_pages_newest_first(firemode: ServiceClient, admin: Account, 
 
 async def test_reading_needs_a_token(firemode: ServiceClient) -> None:
     assert (await firemode.get("/v1/buildings")).status_code == 401
+
+
+async def test_the_fast_reads_answer_what_the_models_write(
+    firemode: ServiceClient, admin: Account, technician: Account
+) -> None:
+    """The list and the detail are read on the driver and written by orjson: the same JSON as the
+    response model makes of the ORM's rows, fields in its order."""
+    from sqlalchemy import select
+
+    from firemode.buildings.models import Building
+    from firemode.buildings.schemas import BuildingResponse
+
+    for body in (TOWER, {"name": 'Ünïcode "quoted" ✓', "address": "2 Quay St"}):
+        assert (await firemode.post("/v1/buildings", json=body, headers=admin.headers)).status_code == 201
+    async with firemode.app.state.database.read_sessions() as orm:
+        newest_first = select(Building).order_by(Building.created_at.desc(), Building.id.desc())
+        rows = list(await orm.scalars(newest_first))
+    expected = [BuildingResponse.model_validate(row).model_dump(mode="json") for row in rows]
+    assert [row["building_type"] for row in expected] == [None, "office"]
+
+    listed = await firemode.get("/v1/buildings", headers=technician.headers)
+    assert listed.status_code == 200
+    assert listed.json() == {"data": expected, "next_cursor": None}
+    for building in expected:
+        detail = await firemode.get(f"/v1/buildings/{building['building_id']}", headers=technician.headers)
+        assert detail.json() == building
+        assert list(detail.json()) == list(building)
+
+
+@pytest.mark.parametrize("cursor", ["junk", "a.b", "e30.AAAA", "A" * 3000])
+async def test_a_bad_cursor_is_400(firemode: ServiceClient, technician: Account, cursor: str) -> None:
+    response = await firemode.get("/v1/buildings", params={"cursor": cursor}, headers=technician.headers)
+    assert response.status_code == 400
+    assert response.json()["error_code"] == "FIRE-400"
+
+
+@pytest.mark.parametrize("query", ["limit=0", "limit=x"])
+async def test_a_bad_limit_is_422(firemode: ServiceClient, technician: Account, query: str) -> None:
+    response = await firemode.get(f"/v1/buildings?{query}", headers=technician.headers)
+    assert response.status_code == 422
+    assert response.json()["error_code"] == "FIRE-422"
+
+
+async def test_a_malformed_building_id_is_422(firemode: ServiceClient, technician: Account) -> None:
+    response = await firemode.get("/v1/buildings/not-an-id", headers=technician.headers)
+    assert response.status_code == 422

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from apikit.db.fastread import ReadStatement, ReadStatements
 from apikit.db.repository import Repository
 
 SRC = Path(__file__).resolve().parents[2] / "src"
@@ -50,14 +51,22 @@ def test_no_service_imports_a_router(domain: str) -> None:
 
 @pytest.mark.parametrize("domain", DOMAINS)
 def test_each_domain_has_its_repository_on_the_kits_base(domain: str) -> None:
+    """Its queries in repository.py: a repository on the kit's base, or (a domain that only reads
+    there, as the change log's pull) statements of the kit's fast read path."""
     module = __import__(f"firemode.{domain}.repository", fromlist=["*"])
-    repositories = [
-        value
+    own = {
+        name: value
         for name, value in vars(module).items()
-        if name.endswith("Repository") and isinstance(value, type) and value.__module__ == module.__name__
+        if getattr(value, "__module__", None) == module.__name__
+    }
+    repositories = [
+        value for name, value in own.items() if name.endswith("Repository") and isinstance(value, type)
     ]
-    assert repositories, domain
     assert all(issubclass(repository, Repository) for repository in repositories)
+    fast_reads = [
+        value for value in vars(module).values() if isinstance(value, ReadStatement | ReadStatements)
+    ]
+    assert repositories or fast_reads, domain
 
 
 def test_the_sync_worker_does_not_import_the_api(tmp_path: Path) -> None:

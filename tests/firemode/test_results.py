@@ -507,6 +507,68 @@ async def test_a_pull_serves_at_most_a_thousand_changes(firemode: ServiceClient,
     assert (await firemode.get(url, params={"limit": 0}, headers=technician.headers)).status_code == 422
 
 
+async def test_the_fast_pull_answers_what_the_model_writes(
+    firemode: ServiceClient, technician: Account, other_technician: Account, supervisor: Account
+) -> None:
+    """The pull is read on the driver and written by orjson: the same JSON as ``ChangesPage`` makes
+    of the ORM's rows (values and the vector clock compared as JSON: PostgreSQL's JSONB keeps its
+    own key order and spacing), fields in its order, for a participant and for a supervisor."""
+    from sqlalchemy import select
+
+    from firemode.sessions.models import TestSession
+    from firemode.sync.models import SessionChange
+    from firemode.sync.schemas import ChangeOut, ChangesPage
+
+    session_id = str(uuid.uuid4())
+    values = [{"kpa": [1, 2.5, None], "note": 'Ünïcode "quoted" ✓'}, 2**64 + 1, "pass", None, 1.5e300, True]
+    batch = [change(f"/asset/{n}", value, counter=n + 1) for n, value in enumerate(values)]
+    batch.append(change("/asset/2", None, actor="device-b", counter=1, op="delete"))
+    assert (await submit(firemode, technician, session_id, batch)).status_code == 200
+    url = f"/v1/tests/sessions/{session_id}/changes"
+
+    async with firemode.app.state.database.read_sessions() as orm:
+        row = await orm.get(TestSession, uuid.UUID(session_id))
+        logged = list(
+            await orm.scalars(
+                select(SessionChange).where(SessionChange.session_id == row.id).order_by(SessionChange.seq)
+            )
+        )
+    assert len(logged) == len(batch)
+    for since, limit in ((0, 500), (2, 3), (len(batch), 10), (len(batch) + 5, 10)):
+        taken = logged[since : since + limit]
+        expected = ChangesPage(
+            data=[ChangeOut.model_validate(found) for found in taken],
+            checkpoint=taken[-1].seq if taken else min(since, row.checkpoint),
+            vector_clock=row.vector_clock,
+            has_more=len(logged) > since + limit,
+        ).model_dump(mode="json")
+        for who in (technician, supervisor):
+            pulled = await firemode.get(url, params={"since": since, "limit": limit}, headers=who.headers)
+            assert pulled.status_code == 200
+            assert pulled.json() == expected
+            assert list(pulled.json()) == list(expected)
+            assert [list(found) for found in pulled.json()["data"]] == [
+                list(found) for found in expected["data"]
+            ]
+    assert (await firemode.get(url, headers=other_technician.headers)).status_code == 404
+    assert (
+        await firemode.get(f"/v1/tests/sessions/{uuid.uuid4()}/changes", headers=supervisor.headers)
+    ).status_code == 404
+
+
+@pytest.mark.parametrize(
+    "query", ["since=-1", "since=x", f"since={2**62 + 1}", "limit=0", "limit=x", "limit=1e3"]
+)
+async def test_a_bad_pull_is_422(firemode: ServiceClient, technician: Account, query: str) -> None:
+    session_id = str(uuid.uuid4())
+    assert (await submit(firemode, technician, session_id, [change("/a", 1)])).status_code == 200
+    response = await firemode.get(
+        f"/v1/tests/sessions/{session_id}/changes?{query}", headers=technician.headers
+    )
+    assert response.status_code == 422
+    assert response.json()["error_code"] == "FIRE-422"
+
+
 # --- concurrency ----------------------------------------------------------------------------------
 
 

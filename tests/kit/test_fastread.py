@@ -11,14 +11,17 @@ import socket
 from pathlib import Path
 from typing import Any
 
+import orjson
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import bindparam, select
+from sqlalchemy import Column, Integer, MetaData, Table, bindparam, select
 
 from apikit.db.engine import Database
 from apikit.db.fastread import ReadStatement, raw_json, row_json, rows_json
+from apikit.db.types import JSONType
 from apikit.errors import DependencyUnavailableError
+from apikit.pagination import Page, RowPage
 from tests.conftest import ServiceClient
 from tests.kit.demo import Item
 from tests.kit.test_pagination import add_items
@@ -100,6 +103,54 @@ async def test_rows_are_written_as_pydantic_writes_them(tmp_path: Path) -> None:
         )
     finally:
         await database.dispose()
+
+
+async def test_a_number_alone_in_a_sqlite_json_column_is_written_as_json(tmp_path: Path) -> None:
+    """SQLite gives a JSON column numeric affinity, so a number stored alone comes back as a number,
+    not as the text :func:`raw_json` passes through."""
+    table = Table("values", MetaData(), Column("id", Integer, primary_key=True), Column("value", JSONType))
+    stored: list[Any] = [7, 2.5, 1e300, "7", [1, 2.5], {"a": None}, None]
+    database = Database(f"sqlite+aiosqlite:///{tmp_path / 'values.db'}")
+    try:
+        async with database.transactional() as session:
+            await session.run_sync(lambda sync: table.metadata.create_all(sync.connection()))
+            await session.execute(
+                table.insert(), [{"id": n, "value": value} for n, value in enumerate(stored)]
+            )
+        statement = ReadStatement(
+            select(table.c.id.label("id"), raw_json(table.c.value)).order_by(table.c.id)
+        )
+        rows = await database.reader.all(statement)
+        assert [type(row["value"]) for row in rows] == [str] * len(stored)
+        assert orjson.loads(rows_json(rows, statement)) == [
+            {"id": n, "value": v} for n, v in enumerate(stored)
+        ]
+    finally:
+        await database.dispose()
+
+
+def test_a_reshaped_page_writes_the_new_rows_with_the_pages_cursors() -> None:
+    """``RowPage.each``: a row's columns folded into what the answer has (here a nested object), the
+    JSON columns still passed through, the cursor's keys dropped or not, the cursors kept."""
+    statement = ReadStatement(
+        select(Item.name, raw_json(bindparam("document"), "document"), Item.category.label("_key0"))
+    )
+    page = RowPage(
+        statement, Page([{"name": "ä", "document": '{"x": 1}', "_key0": "a"}], "next", "prev", True)
+    )
+
+    def nested(row: Any) -> dict[str, Any]:
+        return {"item": {"name": row["name"].upper()}, "document": row["document"]}
+
+    reshaped = page.each(nested)
+    assert (
+        reshaped.items_and_cursor()
+        == '{"data":[{"item":{"name":"Ä"},"document":{"x": 1}}],"next_cursor":"next"}'.encode()
+    )
+    assert reshaped.cursor_page().endswith(b',"next_cursor":"next","prev_cursor":"prev","has_more":true}')
+    assert (
+        page.items_and_cursor() == '{"data":[{"name":"ä","document":{"x": 1}}],"next_cursor":"next"}'.encode()
+    )
 
 
 def _closed_port() -> int:

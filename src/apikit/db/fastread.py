@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import asyncpg
 import orjson
 from fastapi import Depends
-from sqlalchemy import Select, Text, type_coerce
+from sqlalchemy import Dialect, Select, Text, type_coerce
 from sqlalchemy.dialects.postgresql.asyncpg import PGDialect_asyncpg
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
@@ -57,6 +57,12 @@ class RawJSON(TypeDecorator[str]):
 
     impl = Text
     cache_ok = True
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> str | None:
+        # SQLite's JSON columns have numeric affinity: a number stored alone comes back as one.
+        if value is None or isinstance(value, str):
+            return value
+        return orjson.dumps(value).decode()
 
 
 def raw_json(column: ColumnElement[Any] | QueryableAttribute[Any], name: str | None = None) -> Label[Any]:
@@ -135,7 +141,10 @@ class Reader:
             if not self._postgres:
                 async with self._engine.connect() as connection:
                     result = await connection.execute(statement.select, dict(params))
-                    return list(result.mappings())
+                    # Plain str keys: a Table's column names are a str subclass, which orjson refuses.
+                    names = result.keys()
+                    keys = [str(name) for name in names]
+                    return [dict(zip(keys, row, strict=True)) for row in result]
             compiled = statement.postgres()
             arguments = [
                 params[name] if processor is None else processor(params[name])
@@ -213,11 +222,11 @@ def _other(value: Any) -> Any:
 def _plain(row: Row, statement: ReadStatement) -> dict[str, Any]:
     values = dict(row.items())
     for key in statement.json_keys:
-        text = values[key]
+        text = values.get(key)
         if text is not None:
             values[key] = orjson.Fragment(text)
     for key in statement.hidden_keys:
-        del values[key]
+        values.pop(key, None)  # a row reshaped before it is written may have dropped it
     return values
 
 
@@ -229,6 +238,12 @@ def row_json(row: Row, statement: ReadStatement) -> bytes:
 def rows_json(rows: Sequence[Row], statement: ReadStatement) -> bytes:
     """Rows as a JSON array of objects, in order."""
     return orjson.dumps([_plain(row, statement) for row in rows], option=_OPTIONS, default=_other)
+
+
+def written(content: bytes) -> orjson.Fragment:
+    """JSON already written (by :func:`rows_json`, say), placed as it is in a value that
+    :func:`row_json` or :func:`json_value` writes: a list of rows inside an answer's object."""
+    return orjson.Fragment(content)
 
 
 def json_value(value: Any) -> bytes:

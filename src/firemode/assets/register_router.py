@@ -6,17 +6,17 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, File, Query, UploadFile, status
+from fastapi import APIRouter, File, Query, Response, UploadFile, status
 
-from apikit.db.engine import ReadSession, WriteSession
+from apikit.db.engine import WriteSession
+from apikit.db.fastread import Reads
 from apikit.openapi import error_responses
-from apikit.pagination import Page, PageParams
+from apikit.pagination import PageParams
 from firemode.assets.asset_types import AssetType
 from firemode.assets.models import Asset
-from firemode.assets.repository import AssetRepository
+from firemode.assets.repository import AssetReads
 from firemode.assets.schemas import AssetCreateRequest, AssetPage, AssetResponse, AssetStatus, ImportResponse
 from firemode.assets.service import AssetService, ImportMaxRows
-from firemode.buildings.repository import BuildingRepository
 from firemode.identity.roles import CurrentUser, SupervisorOrAdmin
 
 router = APIRouter(prefix="/v1/buildings/{building_id}/assets", tags=["assets"])
@@ -43,19 +43,19 @@ async def register_asset(
 )
 async def list_building_assets(
     building_id: uuid.UUID,
-    _caller: CurrentUser,
-    session: ReadSession,
+    caller: CurrentUser,
+    reader: Reads,
     page: PageParams,
     asset_type: AssetType | None = None,
     asset_status: Annotated[AssetStatus | None, Query(alias="status")] = None,
     q: Annotated[
         str | None, Query(max_length=200, description="Part of the tag or location, any case")
     ] = None,
-) -> Page[Asset]:
-    await BuildingRepository(session).get_or_404(building_id)
-    return await AssetRepository(session).by_tag(
+) -> Response:
+    found = await AssetReads(reader, caller).by_tag(
         building_id, page, asset_type=asset_type, status=asset_status, q=q
     )
+    return Response(found.items_and_cursor(), media_type="application/json")
 
 
 @router.post(

@@ -7,11 +7,12 @@ import uuid
 
 from fastapi import APIRouter, Request, Response
 
-from apikit.conditional import json_with_etag
+from apikit.conditional import json_bytes_with_etag
 from apikit.db.engine import ReadSession, WriteSession
+from apikit.db.fastread import Reads
 from apikit.openapi import error_responses
 from firemode.assets.models import Asset, AssetBaseline
-from firemode.assets.repository import AssetRepository
+from firemode.assets.repository import AssetReads, AssetRepository
 from firemode.assets.schemas import AssetResponse, AssetUpdateRequest, BaselineRequest, BaselineResponse
 from firemode.assets.service import AssetService
 from firemode.identity.roles import CurrentUser, SupervisorOrAdmin
@@ -25,11 +26,8 @@ router = APIRouter(prefix="/v1/assets", tags=["assets"])
     summary="One asset (ETag; If-None-Match answers 304)",
     responses={304: {"description": "Not modified"}, **error_responses(401, 404)},
 )
-async def read_asset(
-    request: Request, asset_id: uuid.UUID, _caller: CurrentUser, session: ReadSession
-) -> Response:
-    asset = await AssetRepository(session).get_or_404(asset_id)
-    return json_with_etag(request, AssetResponse.model_validate(asset))
+async def read_asset(request: Request, asset_id: uuid.UUID, caller: CurrentUser, reader: Reads) -> Response:
+    return json_bytes_with_etag(request, await AssetReads(reader, caller).detail(asset_id))
 
 
 @router.patch(

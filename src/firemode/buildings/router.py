@@ -6,12 +6,13 @@ import uuid
 
 from fastapi import APIRouter, Request, Response, status
 
-from apikit.conditional import json_with_etag
-from apikit.db.engine import ReadSession, WriteSession
+from apikit.conditional import json_bytes_with_etag
+from apikit.db.engine import WriteSession
+from apikit.db.fastread import Reads
 from apikit.openapi import error_responses
-from apikit.pagination import Page, PageParams
+from apikit.pagination import PageParams
 from firemode.buildings.models import Building
-from firemode.buildings.repository import BuildingRepository
+from firemode.buildings.repository import BuildingReads
 from firemode.buildings.schemas import (
     BuildingCreateRequest,
     BuildingPage,
@@ -43,8 +44,9 @@ async def create_building(
     summary="Buildings, newest first",
     responses=error_responses(400, 401),
 )
-async def list_buildings(_caller: CurrentUser, session: ReadSession, page: PageParams) -> Page[Building]:
-    return await BuildingRepository(session).newest_first(page)
+async def list_buildings(caller: CurrentUser, reader: Reads, page: PageParams) -> Response:
+    found = await BuildingReads(reader, caller).newest_first(page)
+    return Response(found.items_and_cursor(), media_type="application/json")
 
 
 @router.get(
@@ -54,10 +56,9 @@ async def list_buildings(_caller: CurrentUser, session: ReadSession, page: PageP
     responses={304: {"description": "Not modified"}, **error_responses(401, 404)},
 )
 async def read_building(
-    request: Request, building_id: uuid.UUID, _caller: CurrentUser, session: ReadSession
+    request: Request, building_id: uuid.UUID, caller: CurrentUser, reader: Reads
 ) -> Response:
-    building = await BuildingRepository(session).get_or_404(building_id)
-    return json_with_etag(request, BuildingResponse.model_validate(building))
+    return json_bytes_with_etag(request, await BuildingReads(reader, caller).detail(building_id))
 
 
 @router.patch(

@@ -1,5 +1,6 @@
 """Defect and classification-rule queries. Who sees a defect: whoever sees its building
-(``sees_building``, the buildings domain's one rule), so another's defect answers 404."""
+(``sees_building``, the buildings domain's one rule), so another's defect answers 404. The list
+and the detail are read on the fast read path (``DefectReads``); writes lock through the ORM."""
 
 from __future__ import annotations
 
@@ -9,22 +10,39 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import Select, func, or_, select
-from sqlalchemy.orm import load_only, selectinload
+from sqlalchemy import ColumnElement, Select, String, Uuid, bindparam, func, or_, select
+from sqlalchemy.orm import InstrumentedAttribute, selectinload
 
 from apikit.auth.dependencies import Principal
 from apikit.db.engine import ReadSession
+from apikit.db.fastread import Reader, ReadStatement, ReadStatements, raw_json, row_json
 from apikit.db.repository import Repository
+from apikit.db.types import UTCDateTime
 from apikit.errors import NotFoundError
-from apikit.pagination import Keyset, Page, PageRequest, paginate
+from apikit.pagination import Keyset, KeysetReads, PageRequest, RowPage, read_page
 from firemode.assets.models import Asset
-from firemode.buildings.repository import sees_building
-from firemode.defects.models import ClassificationRule, ClassificationRuleVersion, Defect
+from firemode.buildings.repository import seen_by_role, sees_building
+from firemode.defects.models import ClassificationRule, ClassificationRuleVersion, Defect, DefectTransition
 from firemode.defects.vocabulary import RECTIFIED, UNCLASSIFIED
 
 DEFECTS = Keyset("defects", (Defect.created_at, Defect.id))
-_SUMMARY = (
-    Defect.id,
+
+
+def defect_not_found(defect_id: uuid.UUID) -> NotFoundError:
+    return NotFoundError("No such defect", details={"defect_id": str(defect_id)})
+
+
+class DefectFilters(NamedTuple):
+    building_id: uuid.UUID | None
+    severities: Sequence[str]  # a severity, or "unclassified"
+    statuses: Sequence[str]
+    overdue: bool | None
+
+
+# --- The fast read path (apikit.db.fastread): statements built once, rows written as they are -----
+
+_SUMMARY: tuple[Any, ...] = (  # DefectSummary, in its order
+    Defect.id.label("defect_id"),
     Defect.asset_id,
     Defect.building_id,
     Defect.session_id,
@@ -34,13 +52,117 @@ _SUMMARY = (
     Defect.due_at,
     Defect.created_at,
 )
+# The rectified statuses as parameters of their own: the driver takes no list for an IN.
+_RECTIFIED = {f"rectified{index}": status.value for index, status in enumerate(sorted(RECTIFIED))}
+_NOW = bindparam("now", type_=UTCDateTime())
 
 
-class DefectFilters(NamedTuple):
-    building_id: uuid.UUID | None
-    severities: Sequence[str]  # a severity, or "unclassified"
-    statuses: Sequence[str]
-    overdue: bool | None
+def _in(column: InstrumentedAttribute[Any], prefix: str, count: int) -> ColumnElement[bool]:
+    """``column IN`` ``count`` (at least one) parameters named ``prefix0``…"""
+    return column.in_([bindparam(f"{prefix}{index}", type_=String()) for index in range(count)])
+
+
+def _listed(
+    role: str, in_building: bool, severities: int, unclassified: bool, statuses: int, overdue: bool | None
+) -> Select[Any]:
+    """The list's select for one shape: ``severities`` named severities (and NULL when
+    ``unclassified``), ``statuses`` statuses, ``overdue`` as the filter (None: no filter)."""
+    statement = seen_by_role(role, select(*_SUMMARY), Defect.building_id)
+    if in_building:
+        statement = statement.where(Defect.building_id == bindparam("building_id", type_=Uuid()))
+    if severities or unclassified:
+        named = [_in(Defect.severity, "severity", severities)] if severities else []
+        statement = statement.where(or_(*named, *([Defect.severity.is_(None)] if unclassified else [])))
+    if statuses:
+        statement = statement.where(_in(Defect.status, "status", statuses))
+    if overdue is not None:
+        rectified = _in(Defect.status, "rectified", len(_RECTIFIED))
+        statement = statement.where(
+            (Defect.due_at < _NOW) & ~rectified
+            if overdue
+            # spelled out: NOT over a NULL due date would be NULL, and drop the row
+            else or_(Defect.due_at.is_(None), Defect.due_at >= _NOW, rectified)
+        )
+    return statement
+
+
+DEFECT_LIST = KeysetReads(DEFECTS, _listed)
+DEFECT_DETAIL = ReadStatements(
+    lambda role: seen_by_role(
+        role,
+        select(
+            *_SUMMARY,
+            Defect.description,
+            raw_json(Defect.evidence_ids),
+            Defect.rule_version,
+            Defect.opened_by,
+            Defect.updated_at,
+        ),
+        Defect.building_id,
+    ).where(Defect.id == bindparam("defect_id", type_=Uuid()))
+)
+_TRANSITION: tuple[Any, ...] = (  # TransitionOut, in its order
+    DefectTransition.from_status,
+    DefectTransition.to_status,
+    DefectTransition.note,
+    DefectTransition.transitioned_by,
+    DefectTransition.created_at,
+)
+TRANSITIONS = ReadStatement(  # a defect's history, oldest first
+    select(*_TRANSITION)
+    .where(DefectTransition.defect_id == bindparam("defect_id", type_=Uuid()))
+    .order_by(DefectTransition.created_at, DefectTransition.id)
+)
+
+
+class DefectReads:
+    """Defects as ``caller`` sees them, on the fast read path: the list and the detail."""
+
+    def __init__(self, reader: Reader, caller: Principal) -> None:
+        self.reader = reader
+        self.caller = caller
+
+    async def newest_first(self, page: PageRequest, filters: DefectFilters, now: datetime) -> RowPage:
+        severities = sorted(set(filters.severities))  # one cursor whatever the order or repeats
+        named = [severity for severity in severities if severity != UNCLASSIFIED]
+        statuses = sorted(set(filters.statuses))
+        params: dict[str, Any] = {
+            "caller_id": self.caller.user_id,
+            "building_id": filters.building_id,
+            "now": now,
+            **_RECTIFIED,
+        }
+        params.update({f"severity{index}": value for index, value in enumerate(named)})
+        params.update({f"status{index}": value for index, value in enumerate(statuses)})
+        shape = (
+            self.caller.role,
+            filters.building_id is not None,
+            len(named),
+            UNCLASSIFIED in severities,
+            len(statuses),
+            filters.overdue,
+        )
+        applied = {
+            "building_id": filters.building_id,
+            "severity": severities,
+            "status": statuses,
+            "overdue": filters.overdue,
+        }
+        return await read_page(
+            self.reader, DEFECT_LIST, page=page, shape=shape, params=params, filters=applied
+        )
+
+    async def detail(self, defect_id: uuid.UUID) -> bytes:
+        """The defect with its transitions as JSON (``DefectResponse``), or a 404 when the caller
+        does not see it."""
+        statement = DEFECT_DETAIL(self.caller.role)
+        row = await self.reader.one(statement, {"defect_id": defect_id, "caller_id": self.caller.user_id})
+        if row is None:
+            raise defect_not_found(defect_id)
+        transitions = await self.reader.all(TRANSITIONS, {"defect_id": defect_id})
+        fields = dict(row)
+        fields["transitions"] = [dict(transition) for transition in transitions]
+        return row_json(fields, statement)
 
 
 class DefectRepository(Repository[Defect]):
@@ -58,39 +180,7 @@ class DefectRepository(Repository[Defect]):
         return super().query().options(selectinload(Defect.transitions))
 
     def not_found(self, object_id: uuid.UUID) -> NotFoundError:
-        return NotFoundError("No such defect", details={"defect_id": str(object_id)})
-
-    async def newest_first(self, page: PageRequest, filters: DefectFilters, now: datetime) -> Page[Defect]:
-        # A summary reads its own columns; the description and evidence stay for the single read.
-        statement = self.scoped(select(Defect)).options(load_only(*_SUMMARY))
-        if filters.building_id is not None:
-            statement = statement.where(Defect.building_id == filters.building_id)
-        severities = sorted(set(filters.severities))  # one cursor whatever the order or repeats
-        if severities:
-            named = [severity for severity in severities if severity != UNCLASSIFIED]
-            statement = statement.where(
-                or_(Defect.severity.in_(named), Defect.severity.is_(None))
-                if UNCLASSIFIED in severities
-                else Defect.severity.in_(named)
-            )
-        statuses = sorted(set(filters.statuses))
-        if statuses:
-            statement = statement.where(Defect.status.in_(statuses))
-        if filters.overdue is not None:
-            rectified = sorted(RECTIFIED)
-            statement = statement.where(
-                (Defect.due_at < now) & Defect.status.not_in(rectified)
-                if filters.overdue
-                # spelled out: NOT over a NULL due date would be NULL, and drop the row
-                else or_(Defect.due_at.is_(None), Defect.due_at >= now, Defect.status.in_(rectified))
-            )
-        applied = {
-            "building_id": filters.building_id,
-            "severity": severities,
-            "status": statuses,
-            "overdue": filters.overdue,
-        }
-        return await paginate(self.session, statement, keyset=DEFECTS, page=page, filters=applied)
+        return defect_not_found(object_id)
 
     async def visible_asset(self, asset_id: uuid.UUID) -> Asset | None:
         """The asset, when the caller sees its building."""

@@ -8,13 +8,14 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query, Request, Response, status
 
 from apikit.auth.dependencies import IdentityDep
-from apikit.conditional import json_with_etag
-from apikit.db.engine import ReadSession, WriteSession
+from apikit.conditional import json_bytes_with_etag
+from apikit.db.engine import WriteSession
+from apikit.db.fastread import Reads
 from apikit.ids import utcnow
 from apikit.openapi import error_responses
-from apikit.pagination import Page, PageParams
+from apikit.pagination import PageParams
 from firemode.defects.models import Defect
-from firemode.defects.repository import DefectFilters, DefectRepository
+from firemode.defects.repository import DefectFilters, DefectReads
 from firemode.defects.schemas import DefectCreateRequest, DefectPage, DefectResponse, TransitionRequest
 from firemode.defects.service import DefectService, Due
 from firemode.defects.vocabulary import DefectStatus
@@ -44,7 +45,7 @@ async def open_defect(
 )
 async def list_defects(
     caller: CurrentUser,
-    session: ReadSession,
+    reader: Reads,
     page: PageParams,
     building_id: uuid.UUID | None = None,
     severity: Annotated[
@@ -55,9 +56,10 @@ async def list_defects(
     overdue: Annotated[
         bool | None, Query(description="true: past `due_at` and not yet repaired, verified or closed")
     ] = None,
-) -> Page[Defect]:
+) -> Response:
     filters = DefectFilters(building_id, severity or [], status or [], overdue)
-    return await DefectRepository(session, caller).newest_first(page, filters, now=utcnow())
+    found = await DefectReads(reader, caller).newest_first(page, filters, now=utcnow())
+    return Response(found.items_and_cursor(), media_type="application/json")
 
 
 @router.get(
@@ -66,11 +68,8 @@ async def list_defects(
     summary="One defect with its transitions (ETag; If-None-Match answers 304)",
     responses={304: {"description": "Not modified"}, **error_responses(401, 404)},
 )
-async def read_defect(
-    request: Request, defect_id: uuid.UUID, caller: CurrentUser, session: ReadSession
-) -> Response:
-    defect = await DefectRepository(session, caller).get_or_404(defect_id)
-    return json_with_etag(request, DefectResponse.model_validate(defect))
+async def read_defect(request: Request, defect_id: uuid.UUID, caller: CurrentUser, reader: Reads) -> Response:
+    return json_bytes_with_etag(request, await DefectReads(reader, caller).detail(defect_id))
 
 
 @router.post(

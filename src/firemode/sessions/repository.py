@@ -44,7 +44,9 @@ def _takes_part(session_id: QueryableAttribute[uuid.UUID | None], user: Any) -> 
 _CALLER = bindparam("caller_id", type_=Uuid())
 
 
-def _visible(statement: Select[Any], sees_all: bool) -> Select[Any]:
+def seen_sessions(statement: Select[Any], sees_all: bool) -> Select[Any]:
+    """``statement`` (of test sessions) narrowed by :func:`sees_session` for a statement built once
+    per ``sees_all`` on the fast read path: the caller's id is its ``caller_id`` parameter."""
     return statement if sees_all else statement.where(_takes_part(TestSession.id, _CALLER))
 
 
@@ -57,7 +59,7 @@ _SUMMARY: tuple[Any, ...] = (
 
 
 def _listed(sees_all: bool, statuses: int, since: bool, until: bool) -> Select[Any]:
-    statement = _visible(select(*_SUMMARY), sees_all)
+    statement = seen_sessions(select(*_SUMMARY), sees_all)
     if statuses:
         statement = statement.where(
             TestSession.status.in_([bindparam(f"status{i}") for i in range(statuses)])
@@ -71,7 +73,7 @@ def _listed(sees_all: bool, statuses: int, since: bool, until: bool) -> Select[A
 
 SESSION_LIST = KeysetReads(SESSIONS, _listed)
 SESSION_DETAIL = ReadStatements(
-    lambda sees_all: _visible(
+    lambda sees_all: seen_sessions(
         select(
             *_SUMMARY,
             TestSession.updated_at,

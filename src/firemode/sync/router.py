@@ -7,15 +7,15 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Response
 
-from apikit.db.engine import ReadSession, WriteSession
+from apikit.db.engine import WriteSession
+from apikit.db.fastread import Reads
 from apikit.idempotency import REPLAYED_HEADER, IdempotencyGuard, idempotency
 from apikit.openapi import error_responses
 from apikit.pagination import coerce_limit
 from firemode.identity.roles import CurrentUser
-from firemode.sessions.repository import SessionRepository
 from firemode.sync.boundary import Boundary, ChangesMerged
 from firemode.sync.models import IdempotencyKey
-from firemode.sync.repository import ChangeRepository
+from firemode.sync.repository import ChangeReads
 from firemode.sync.schemas import ChangesPage, ResultsRequest, ResultsResponse
 
 router = APIRouter(prefix="/v1/tests/sessions", tags=["results"])
@@ -69,11 +69,11 @@ async def submit_results(
 async def list_changes(
     session_id: uuid.UUID,
     caller: CurrentUser,
-    session: ReadSession,
+    reader: Reads,
     since: Annotated[int, Query(ge=0, le=2**62, description="The last checkpoint the device holds")] = 0,
     limit: Annotated[int, Query(ge=1, description=f"At most {MAX_CHANGES_PER_PULL} are returned")] = 500,
-) -> ChangesPage:
-    row = await SessionRepository(session, caller).get_or_404(session_id)
-    limit = coerce_limit(limit, MAX_CHANGES_PER_PULL)
-    changes, has_more = await ChangeRepository(session).after(session_id, since, limit)
-    return ChangesPage.of(row, changes, since=since, has_more=has_more)
+) -> Response:
+    changes = await ChangeReads(reader, caller).after(
+        session_id, since, coerce_limit(limit, MAX_CHANGES_PER_PULL)
+    )
+    return Response(changes, media_type="application/json")

@@ -8,9 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field, JsonValue, model_validator
 
 from apikit.schemas import Id, RequestModel
 from firemode.identity.roles import Role
-from firemode.sessions.models import TestSession
 from firemode.sync.engine import MAX_COUNTER
-from firemode.sync.models import SessionChange
 
 
 class ChangeIn(RequestModel):
@@ -71,12 +69,6 @@ class ChangesPage(BaseModel):
     checkpoint: int = Field(description="Pass as `since` next time")
     vector_clock: dict[str, int]
     has_more: bool
-
-    @classmethod
-    def of(cls, session: TestSession, changes: list[SessionChange], *, since: int, has_more: bool) -> Self:
-        """Changes pulled after ``since``; with none, the checkpoint stays (or falls to the session's)."""
-        checkpoint = changes[-1].seq if changes else min(since, session.checkpoint)
-        return cls(data=changes, checkpoint=checkpoint, vector_clock=session.vector_clock, has_more=has_more)
 
 
 class WorkerSubmission(RequestModel):
