@@ -145,6 +145,11 @@ COLUMNS = (
     "skill_level",
     "cns_load",
     "metric_type",
+    "tier",
+    "rep_min",
+    "rep_max",
+    "plate_increment_kg",
+    "plate_increment_lb",
     "substitution_group",
     "progression_id",
     "regression_id",
@@ -225,7 +230,9 @@ class BareCatalogue:
         self.list_sql = self.sql.page(filtered=False, with_offset=False)
         self.query_sql = self.sql.page(filtered=True, with_offset=True)
         self.count_sql = self.sql.count()
-        self.no_filters = self.digest({"pattern": None, "equipment": None, "discipline": None, "q": None})
+        self.no_filters = self.digest(
+            {"pattern": None, "equipment": None, "discipline": None, "q": None, "tier": None}
+        )
 
     def as_uuid(self, value: Any) -> str | None:
         if value is None:
@@ -262,6 +269,11 @@ class BareCatalogue:
                     "skill_level": row[INDEX["skill_level"]],
                     "cns_load": row[INDEX["cns_load"]],
                     "metric_type": row[INDEX["metric_type"]],
+                    "tier": row[INDEX["tier"]],
+                    "rep_min": row[INDEX["rep_min"]],
+                    "rep_max": row[INDEX["rep_max"]],
+                    "plate_increment_kg": row[INDEX["plate_increment_kg"]],
+                    "plate_increment_lb": row[INDEX["plate_increment_lb"]],
                     "substitution_group": row[INDEX["substitution_group"]],
                     "progression_id": self.as_uuid(row[INDEX["progression_id"]]),
                     "regression_id": self.as_uuid(row[INDEX["regression_id"]]),
