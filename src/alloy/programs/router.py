@@ -13,7 +13,12 @@ from fastapi.responses import Response
 from alloy.identity.roles import CurrentUser
 from alloy.programs import service
 from alloy.programs.models import ProgramIdempotencyKey
-from alloy.programs.repository import CatalogueSnapshots, ProgramRepository, TrainingSessionRepository
+from alloy.programs.repository import (
+    CatalogueSnapshots,
+    ProgramReads,
+    ProgramRepository,
+    TrainingSessionRepository,
+)
 from alloy.programs.schemas import (
     ProgramCreateRequest,
     ProgramDetailOut,
@@ -30,6 +35,7 @@ from apikit.cache import CacheDep
 from apikit.conditional import etag_of, not_modified
 from apikit.context import app_state
 from apikit.db.engine import ReadSession, WriteSession
+from apikit.db.fastread import Reads
 from apikit.envelope import Envelope, envelope, enveloped_json
 from apikit.idempotency import IdempotencyGuard, idempotency
 from apikit.openapi import error_responses
@@ -101,14 +107,11 @@ async def create_program(
 async def list_programs(
     request: Request,
     caller: CurrentUser,
-    db: ReadSession,
+    reader: Reads,
     page: BidirectionalPageParams,
     is_active: Annotated[bool | None, Query()] = None,
-) -> Envelope[CursorPage[ProgramOut]]:
-    result = await ProgramRepository(db, caller.user_id).newest_first(page, is_active)
-    return envelope(
-        request, CursorPage[ProgramOut].of(result, [ProgramOut.model_validate(item) for item in result.items])
-    )
+) -> Response:
+    return enveloped_json(request, await ProgramReads(reader, caller.user_id).newest_first(page, is_active))
 
 
 @programs.get(
@@ -190,14 +193,13 @@ async def list_sessions(
     request: Request,
     program_id: uuid.UUID,
     caller: CurrentUser,
-    db: ReadSession,
+    reader: Reads,
     page: BidirectionalPageParams,
     from_: Annotated[date | None, Query(alias="from", description="First day, inclusive")] = None,
     to: Annotated[date | None, Query(description="Last day, inclusive")] = None,
-) -> Envelope[CursorPage[SessionSummary]]:
-    result = await TrainingSessionRepository(db, caller.user_id).of_program(program_id, page, from_, to)
-    items = [SessionSummary.model_validate(item) for item in result.items]
-    return envelope(request, CursorPage[SessionSummary].of(result, items))
+) -> Response:
+    found = await ProgramReads(reader, caller.user_id).sessions_of(program_id, page, from_, to)
+    return enveloped_json(request, found)
 
 
 @sessions.get(
