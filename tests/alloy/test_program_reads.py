@@ -1,5 +1,5 @@
-"""The program and session lists on the fast read path: what the response models make of the
-ORM's rows, only the caller's own, and bad input a 4xx."""
+"""The program list, a program's detail and its session list on the fast read path: what the
+response models make of the ORM's rows, only the caller's own, and bad input a 4xx."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from alloy.programs.models import TrainingSession
 from alloy.programs.repository import ProgramRepository
-from alloy.programs.schemas import ProgramOut, SessionSummary
+from alloy.programs.schemas import ProgramDetailOut, ProgramOut, SessionSummary
 from tests.alloy.conftest import Member, data_of, error_code, member
 from tests.alloy.test_programs import create
 from tests.conftest import ServiceClient
@@ -24,6 +24,10 @@ async def test_the_lists_answer_what_the_models_write(alloy: ServiceClient, athl
             for p in (second, first)
         ]
         expected = [ProgramOut.model_validate(program).model_dump(mode="json") for program in programs]
+        detailed = await ProgramRepository(orm, athlete.user_id).current(
+            uuid.UUID(first["program_id"]), schedule=True
+        )
+        expected_detail = ProgramDetailOut.model_validate(detailed).model_dump(mode="json")
         sessions = list(
             await orm.scalars(
                 select(TrainingSession)
@@ -32,6 +36,10 @@ async def test_the_lists_answer_what_the_models_write(alloy: ServiceClient, athl
             )
         )
         expected_sessions = [SessionSummary.model_validate(row).model_dump(mode="json") for row in sessions]
+    detail = data_of(await alloy.get(f"/v1/programs/{first['program_id']}", headers=athlete.headers))
+    assert detail == expected_detail
+    assert list(detail) == list(ProgramDetailOut.model_fields)
+    assert detail["schedule"][0]["sessions"]
     listed = data_of(await alloy.get("/v1/programs", headers=athlete.headers))
     assert listed["items"] == expected
     assert [list(item) for item in listed["items"]] == [list(ProgramOut.model_fields)] * 2

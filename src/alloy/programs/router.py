@@ -13,9 +13,9 @@ from fastapi.responses import Response
 from alloy.identity.roles import CurrentUser
 from alloy.programs import service
 from alloy.programs.models import ProgramIdempotencyKey
+from alloy.programs.reads import ProgramReads
 from alloy.programs.repository import (
     CatalogueSnapshots,
-    ProgramReads,
     ProgramRepository,
     TrainingSessionRepository,
 )
@@ -121,14 +121,10 @@ async def list_programs(
     responses={304: {"description": "Not modified"}, **error_responses(401, 404)},
 )
 async def read_program(
-    request: Request, program_id: uuid.UUID, caller: CurrentUser, db: ReadSession, cache: CacheDep
+    request: Request, program_id: uuid.UUID, caller: CurrentUser, reader: Reads, cache: CacheDep
 ) -> Response:
-
-    async def build() -> bytes:
-        return (await program_detail(db, caller.user_id, program_id)).model_dump_json().encode()
-
     key = await cache.key(service.programs_scope(caller.user_id), "detail", program_id)
-    data = await cache.remember(key, build)
+    data = await cache.remember(key, lambda: ProgramReads(reader, caller.user_id).detail(program_id))
     etag = etag_of(data)
     return not_modified(request, etag) or enveloped_json(request, data, etag=etag)
 
