@@ -5,17 +5,10 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
-from typing import Any, cast
+from typing import Annotated, Any, cast
 
-from sqlalchemy import (
-    ColumnElement,
-    Select,
-    Table,
-    and_,
-    func,
-    select,
-    update,
-)
+from fastapi import Depends
+from sqlalchemy import ColumnElement, Select, Table, and_, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload, selectinload, with_expression
 
@@ -23,6 +16,7 @@ from alloy.catalogue.models import Circuit, Movement, MovementDiscipline, Moveme
 from alloy.catalogue.repository import visible_to
 from alloy.generator import CatalogueSnapshot, CircuitFacts, MovementFacts
 from alloy.programs.models import Program, ProgramWeek, SessionExercise, TrainingSession
+from apikit.context import app_state
 from apikit.db.bulk import insert_rows
 from apikit.db.engine import ReadSession
 from apikit.db.repository import Repository
@@ -61,6 +55,16 @@ class ProgramRepository(Repository[Program]):
 
     def query(self) -> Select[Any]:
         return super().query().options(with_expression(Program.session_count, SESSION_COUNT))
+
+    async def equipment_and_rules(self, program_id: uuid.UUID) -> tuple[list[str], list[dict[str, Any]]]:
+        """The program's equipment and movement rules: what adapting one of its sessions needs."""
+        statement = self.scoped(select(Program.equipment, Program.movement_rules)).where(
+            Program.id == program_id
+        )
+        found = (await self.session.execute(statement)).one_or_none()
+        if found is None:
+            raise self.not_found(program_id)
+        return list(found.equipment), list(found.movement_rules)
 
     async def deactivate_all_but(self, program_id: uuid.UUID) -> None:
         """The owner's other programs made inactive, before ``program_id`` is made the active one."""
@@ -279,3 +283,6 @@ class CatalogueSnapshots:
             return shared
         own = await _movement_facts(session, Movement.owner_id == user_id)
         return CatalogueSnapshot(movements=shared.movements + own, circuits=shared.circuits)
+
+
+CatalogueSnapshotsDep = Annotated[CatalogueSnapshots, Depends(app_state("catalogue_snapshots"))]

@@ -14,11 +14,7 @@ from alloy.identity.roles import CurrentUser
 from alloy.programs import service
 from alloy.programs.models import ProgramIdempotencyKey
 from alloy.programs.reads import ProgramReads
-from alloy.programs.repository import (
-    CatalogueSnapshots,
-    ProgramRepository,
-    TrainingSessionRepository,
-)
+from alloy.programs.repository import CatalogueSnapshotsDep, ProgramRepository, TrainingSessionRepository
 from alloy.programs.schemas import (
     ProgramCreateRequest,
     ProgramDetailOut,
@@ -33,7 +29,6 @@ from alloy.settings import AlloySettings
 from alloy.training.targets import session_targets
 from apikit.cache import CacheDep
 from apikit.conditional import etag_of, not_modified
-from apikit.context import app_state
 from apikit.db.engine import ReadSession, WriteSession
 from apikit.db.fastread import Reads
 from apikit.envelope import Envelope, envelope, enveloped_json
@@ -59,7 +54,6 @@ def _create_rate(settings: AlloySettings) -> str:
 
 
 CreateRate = Annotated[None, Depends(rate_limit(_create_rate, "programs:create"))]
-Snapshots = Annotated[CatalogueSnapshots, Depends(app_state("catalogue_snapshots"))]
 
 
 async def program_detail(db: ReadSession, user_id: uuid.UUID, program_id: uuid.UUID) -> ProgramDetailOut:
@@ -88,7 +82,7 @@ async def create_program(
     guard: Idempotency,
     db: WriteSession,
     cache: CacheDep,
-    snapshots: Snapshots,
+    snapshots: CatalogueSnapshotsDep,
 ) -> Envelope[ProgramDetailOut]:
     built = await service.create_program(db, caller.user_id, body, snapshots)
     answer = envelope(request, ProgramDetailOut.just_built(built.program, built.schedule))

@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 
 from alloy.identity.roles import CurrentUser
+from alloy.programs.repository import CatalogueSnapshotsDep
 from alloy.programs.service import invalidate
 from alloy.readiness import service
 from alloy.readiness.adaptation import Planned
@@ -23,7 +24,7 @@ from alloy.readiness.schemas import (
 )
 from apikit.cache import CacheDep
 from apikit.context import add_warning
-from apikit.db.engine import ReadSession, WriteSession
+from apikit.db.engine import DatabaseDep, ReadSession, WriteSession
 from apikit.envelope import Envelope, envelope
 from apikit.openapi import error_responses
 from apikit.pagination import BidirectionalPageParams, CursorPage
@@ -115,13 +116,17 @@ async def adapt_session(
     request: Request,
     session_id: uuid.UUID,
     caller: CurrentUser,
-    db: WriteSession,
+    database: DatabaseDep,
     cache: CacheDep,
+    snapshots: CatalogueSnapshotsDep,
     body: AdaptRequest | None = None,
 ) -> Envelope[AdaptationOut]:
-    adaptation = await service.adapt_session(db, caller.user_id, session_id, body or AdaptRequest())
-    if adaptation.accepted:
-        invalidate(db, cache, caller.user_id)
+    body = body or AdaptRequest()
+    # A preview writes nothing: it reads in autocommit, never queueing for SQLite's write lock.
+    async with database.transactional() if body.accept else database.reading() as db:
+        adaptation = await service.adapt_session(db, caller.user_id, session_id, body, snapshots)
+        if adaptation.accepted:
+            invalidate(db, cache, caller.user_id)
     for warning in adaptation.result.warnings:
         add_warning(request.scope, warning)
     readiness = adaptation.readiness

@@ -16,7 +16,7 @@ from alloy.generator.model import Block, CircuitFacts, MovementFacts
 from alloy.generator.prescription import Work
 from alloy.identity.models import User
 from alloy.programs.models import SessionExercise, TrainingSession
-from alloy.programs.repository import ProgramRepository, TrainingSessionRepository, load_snapshot
+from alloy.programs.repository import CatalogueSnapshots, ProgramRepository, TrainingSessionRepository
 from alloy.readiness.adaptation import Adapted, Conditions, Planned, adapt, needs_substitutes
 from alloy.readiness.models import Readiness
 from alloy.readiness.repository import ReadinessRepository
@@ -92,10 +92,15 @@ class Adaptation:
 
 
 async def adapt_session(
-    session: AsyncSession, user_id: uuid.UUID, session_id: uuid.UUID, body: AdaptRequest
+    session: AsyncSession,
+    user_id: uuid.UUID,
+    session_id: uuid.UUID,
+    body: AdaptRequest,
+    snapshots: CatalogueSnapshots,
 ) -> Adaptation:
     """The session adapted to the day (adaptation.py's rules); stored in place of the plan only
-    when ``body.accept``."""
+    when ``body.accept``. The movements' facts come from the catalogue as the generator reads it
+    (kept in the process while unchanged, the caller's own movements read each time)."""
     sessions = TrainingSessionRepository(session, user_id)
     found = await sessions.get_or_404(session_id, for_update=body.accept)
     if found.status == "completed":
@@ -119,7 +124,7 @@ async def adapt_session(
             details={"date": day.isoformat()},
         )
     user = await session.get(User, user_id)
-    program = await ProgramRepository(session, user_id).get_or_404(found.program_id)
+    equipment, rules = await ProgramRepository(session, user_id).equipment_and_rules(found.program_id)
     minutes = body.minutes_available
     if minutes is None and readiness is not None:
         minutes = readiness.minutes_available
@@ -131,11 +136,10 @@ async def adapt_session(
         minutes_available=minutes,
     )
     exercises = await sessions.exercises_of(found.id)
-    hard_yes = {rule["movement_id"] for rule in program.movement_rules if rule["rule"] == "hard_yes"}
-    planned = await _planned(session, user_id, exercises, hard_yes)
-    substitutes = await _substitutes(
-        session, user_id, planned, conditions, [*program.equipment, "bodyweight"]
-    )
+    hard_yes = {rule["movement_id"] for rule in rules if rule["rule"] == "hard_yes"}
+    facts = (await snapshots.load(session, user_id)).by_id()
+    planned = await _planned(session, exercises, hard_yes, facts)
+    substitutes = await _substitutes(session, user_id, planned, conditions, [*equipment, "bodyweight"], facts)
     result = adapt(planned, conditions, substitutes)
     adaptation = Adaptation(found, readiness, minutes, found.estimated_minutes, result, body.accept)
     if body.accept:
@@ -144,18 +148,16 @@ async def adapt_session(
 
 
 async def _planned(
-    session: AsyncSession, user_id: uuid.UUID, exercises: list[SessionExercise], hard_yes: set[str]
+    session: AsyncSession,
+    exercises: list[SessionExercise],
+    hard_yes: set[str],
+    facts: dict[uuid.UUID, MovementFacts],
 ) -> list[Planned]:
     circuit_ids = {e.circuit_id for e in exercises if e.circuit_id is not None}
     circuits: dict[uuid.UUID, Circuit] = {}
     if circuit_ids:
         rows = await session.execute(select(Circuit).where(Circuit.id.in_(circuit_ids)))
         circuits = {circuit.id: circuit for circuit in rows.scalars()}
-    in_circuits = {
-        uuid.UUID(str(item["movement_id"])) for circuit in circuits.values() for item in circuit.movements
-    }
-    ids = [e.movement_id for e in exercises if e.movement_id is not None]
-    facts = (await load_snapshot(session, user_id, [*ids, *in_circuits])).by_id()
     planned = []
     for exercise in exercises:
         movement = facts.get(exercise.movement_id) if exercise.movement_id else None
@@ -208,6 +210,7 @@ async def _substitutes(
     planned: list[Planned],
     conditions: Conditions,
     equipment: list[str],
+    facts: dict[uuid.UUID, MovementFacts],
 ) -> dict[uuid.UUID, list[MovementFacts]]:
     """The catalogue's substitutes (same pattern and group, the program's equipment, easiest
     first) of each movement the rules may swap, in one query."""
@@ -217,8 +220,6 @@ async def _substitutes(
         if item.movement is not None and needs_substitutes(item.movement, conditions)
     }
     ids = await MovementRepository(session, user_id).substitute_ids(list(originals.values()), equipment)
-    wanted = sorted({m for found in ids.values() for m in found})
-    facts = (await load_snapshot(session, user_id, wanted)).by_id() if wanted else {}
     return {original: [facts[m] for m in found if m in facts] for original, found in ids.items()}
 
 

@@ -127,7 +127,8 @@ class Database:
     async def transactional(
         self, isolation_level: IsolationLevel | None = None
     ) -> AsyncIterator[AsyncSession]:
-        """A unit of work outside a request (CLI, jobs): commit on success, roll back on error.
+        """A unit of work of one's own (CLI, jobs, an endpoint whose body decides whether it writes):
+        commit on success, roll back on error.
 
         ``isolation_level`` applies on PostgreSQL; SQLite's write transactions are already
         serializable (they take the write lock at BEGIN).
