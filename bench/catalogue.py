@@ -10,21 +10,32 @@ production. Every kit request carries a bearer token issued by the app's own
 ``identity.access_tokens.issue(user_id, role)`` for an account that exists (role ``user``) and is
 checked on every request.
 
-Three workloads, each measured against a **bare reference**: plain Starlette (no FastAPI, no
+Five workloads, each measured against a **bare reference**: plain Starlette (no FastAPI, no
 middleware, **no authentication**, no cache) on the same raw driver (one aiosqlite connection; an
-asyncpg pool as large as the kit's), running the same SELECTs the ORM emits for the request (the
+asyncpg pool as large as the kit's), running the SELECTs the ORM emitted for the request (the
 page of ``movements``, then the two ``selectinload`` queries for ``movement_equipment`` and
 ``movement_disciplines``; for the structured query also the ``count(*)`` over the same subquery)
 and answering the same JSON: the same envelope, the same ``data`` (checked equal to the kit's before
 measuring, cursors included: the bare side signs them with the service's secret).
 
-* **``POST /v1/movements/query``**: ``{"filters": [{"field": "pattern", "operator": "eq", "value":
-  P}], "limit": 20}``, P cycling through the 16 movement patterns. Not cached by the app.
+The app caches the shared catalogue's answers once for everyone; a user who owns a private
+movement gets answers of their own. So the **uncached** runs send every request from a different
+account that owns one private movement (its own token; the movement is named to sort after the
+whole catalogue and is of the last pattern, so the answers compared are the bare side's): every
+request misses the page cache and reads the database, as each such user's first look does.
+
+* **``POST /v1/movements/query``, uncached**: ``{"filters": [{"field": "pattern", "operator":
+  "eq", "value": P}], "limit": 20}``, P cycling through the 16 movement patterns.
+* **``POST /v1/movements/query``, shared cache**: the same 16 bodies from one account without
+  private movements: after the first 16, every answer comes from the entry shared by everyone.
 * **``GET /v1/movements?limit=20``, cached**: the same first page by the same user, again and
   again: after the first request every answer comes from the app's page cache.
-* **``GET /v1/movements?limit=20``, uncached**: the same first page, but every request from a
-  different user (its own account and token). The page cache is keyed per user, so every request
-  misses and runs the queries, as each user's first look at the catalogue does.
+* **``GET /v1/movements?limit=20``, uncached**: the same first page, every request from a
+  different account with a private movement.
+* **``GET /v1/movements?limit=20``, shared by new users**: every request from a different account
+  **without** private movements: the page comes from the entry shared by everyone, but whether
+  the account owns a movement is not cached yet, so each request also reads that (one indexed
+  ``EXISTS``), as a new user's first look does.
 
 Load comes from the asyncio keep-alive client of ``bench/_common.py`` in a separate process,
 32 connections, each request timed from the moment it is sent (no coordinated-omission correction);
@@ -91,7 +102,7 @@ from _common import (
     verdict,
     workspace,
 )
-from alloy.catalogue.models import Movement
+from alloy.catalogue.models import Movement, MovementEquipment
 from alloy.catalogue.vocabulary import Pattern
 from alloy.cli import SERVICE as ALLOY
 from alloy.identity.models import User
@@ -145,6 +156,11 @@ COLUMNS = (
     "skill_level",
     "cns_load",
     "metric_type",
+    "tier",
+    "rep_min",
+    "rep_max",
+    "plate_increment_kg",
+    "plate_increment_lb",
     "substitution_group",
     "progression_id",
     "regression_id",
@@ -225,7 +241,9 @@ class BareCatalogue:
         self.list_sql = self.sql.page(filtered=False, with_offset=False)
         self.query_sql = self.sql.page(filtered=True, with_offset=True)
         self.count_sql = self.sql.count()
-        self.no_filters = self.digest({"pattern": None, "equipment": None, "discipline": None, "q": None})
+        self.no_filters = self.digest(
+            {"pattern": None, "equipment": None, "discipline": None, "q": None, "tier": None}
+        )
 
     def as_uuid(self, value: Any) -> str | None:
         if value is None:
@@ -262,6 +280,11 @@ class BareCatalogue:
                     "skill_level": row[INDEX["skill_level"]],
                     "cns_load": row[INDEX["cns_load"]],
                     "metric_type": row[INDEX["metric_type"]],
+                    "tier": row[INDEX["tier"]],
+                    "rep_min": row[INDEX["rep_min"]],
+                    "rep_max": row[INDEX["rep_max"]],
+                    "plate_increment_kg": row[INDEX["plate_increment_kg"]],
+                    "plate_increment_lb": row[INDEX["plate_increment_lb"]],
                     "substitution_group": row[INDEX["substitution_group"]],
                     "progression_id": self.as_uuid(row[INDEX["progression_id"]]),
                     "regression_id": self.as_uuid(row[INDEX["regression_id"]]),
@@ -361,7 +384,37 @@ def serve(kind: str, port: int, data_dir: Path, database_url: str, user_id: str)
 class Accounts:
     user_id: uuid.UUID  # the account the cached runs (and the bare side's SQL) use
     token: str
-    many: list[str]  # one token per further account, for the uncached runs
+    owning_list: list[str]  # one token per account with a private movement, per uncached run kind
+    owning_query: list[str]
+    sharing: list[str]  # one token per account without, for the shared runs
+
+
+def private_movement(user_id: uuid.UUID, number: int) -> dict[str, Any]:
+    """One private movement of ``user_id``: named to sort after the whole catalogue, of the last
+    pattern (the first request of each run, which is compared with the bare side's, is of the
+    first)."""
+    name = f"Zz private {number}"
+    return {
+        "id": uuid.uuid4(),
+        "slug": f"custom_{uuid.uuid4().hex}",
+        "name": name,
+        "name_key": name.casefold(),
+        "scope": str(user_id),
+        "owner_id": user_id,
+        "pattern": PATTERNS[-1],
+        "primary_muscle": "abs",
+        "secondary_muscles": [],
+        "compound": False,
+        "unilateral": False,
+        "skill_level": 2,
+        "cns_load": 2,
+        "metric_type": "reps",
+        "tier": "accessory",
+        "rep_min": 8,
+        "rep_max": 15,
+        "substitution_group": "bench_private",
+        "description": "",
+    }
 
 
 async def set_up(data_dir: Path, database_url: str, extra_users: int) -> Accounts:
@@ -379,7 +432,8 @@ async def set_up(data_dir: Path, database_url: str, extra_users: int) -> Account
             user = await AccountService(session, app.state.identity, settings).create_account(
                 email=EMAIL, password=BENCH_PASSWORD, name="bench", role=Role.USER
             )
-            # Further accounts in bulk, with the first account's hash (none of them logs in).
+            # Further accounts in bulk, with the first account's hash (none of them logs in): the
+            # first two thirds own a private movement each.
             others = [
                 {
                     "id": uuid.uuid4(),
@@ -388,17 +442,32 @@ async def set_up(data_dir: Path, database_url: str, extra_users: int) -> Account
                     "name": f"athlete {number}",
                     "role": Role.USER.value,
                 }
-                for number in range(extra_users)
+                for number in range(3 * extra_users)
             ]
             if others:
                 await session.execute(insert(User), others)
+                owned = [
+                    private_movement(row["id"], number)
+                    for number, row in enumerate(others[: 2 * extra_users])
+                ]
+                await session.execute(insert(Movement), owned)
+                await session.execute(
+                    insert(MovementEquipment),
+                    [{"movement_id": row["id"], "equipment": "bodyweight", "position": 0} for row in owned],
+                )
         issue = app.state.identity.access_tokens.issue
         token, _ = issue(str(user.id), Role.USER.value)
-        many = [issue(str(row["id"]), Role.USER.value)[0] for row in others]
+        tokens = [issue(str(row["id"]), Role.USER.value)[0] for row in others]
     finally:
         await app.state.database.dispose()
-    print(f"  catalogue: {movements} movements; {extra_users + 1} accounts")
-    return Accounts(user.id, token, many)
+    print(f"  catalogue: {movements} shared movements; {3 * extra_users + 1} accounts")
+    return Accounts(
+        user.id,
+        token,
+        owning_list=tokens[:extra_users],
+        owning_query=tokens[extra_users : 2 * extra_users],
+        sharing=tokens[2 * extra_users :],
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -549,7 +618,19 @@ def workloads(kit: Server, bare: Server, accounts: Accounts) -> list[Workload]:
 
     return [
         Workload(
-            "POST /v1/movements/query",
+            "POST /v1/movements/query, uncached",
+            Side(
+                kit,
+                [
+                    post(kit.port, token, PATTERNS[number % len(PATTERNS)])
+                    for number, token in enumerate(accounts.owning_query)
+                ],
+                unique=True,
+            ),
+            Side(bare, [post(bare.port, None, pattern) for pattern in PATTERNS]),
+        ),
+        Workload(
+            "POST /v1/movements/query, shared cache",
             Side(kit, [post(kit.port, accounts.token, pattern) for pattern in PATTERNS]),
             Side(bare, [post(bare.port, None, pattern) for pattern in PATTERNS]),
         ),
@@ -560,7 +641,12 @@ def workloads(kit: Server, bare: Server, accounts: Accounts) -> list[Workload]:
         ),
         Workload(
             "GET /v1/movements, uncached",
-            Side(kit, [get(kit.port, token) for token in accounts.many], unique=True),
+            Side(kit, [get(kit.port, token) for token in accounts.owning_list], unique=True),
+            Side(bare, [get(bare.port, None)]),
+        ),
+        Workload(
+            "GET /v1/movements, shared by new users",
+            Side(kit, [get(kit.port, token) for token in accounts.sharing], unique=True),
             Side(bare, [get(bare.port, None)]),
         ),
     ]

@@ -38,6 +38,13 @@ class Cache:
         generation = await self._generation(scope)
         return ":".join([self._prefix, scope, str(generation), *(str(part) for part in parts)])
 
+    async def keys(self, scope: str, *parts: tuple[object, ...]) -> list[str]:
+        """:meth:`key` for several keys of ``scope`` at once: the generation is read once."""
+        generation = await self._generation(scope)
+        return [
+            ":".join([self._prefix, scope, str(generation), *(str(part) for part in each)]) for each in parts
+        ]
+
     async def remember(self, key: str, build: Callable[[], Awaitable[bytes]]) -> bytes:
         """The value under ``key``; on a miss, ``build()`` makes it and it is stored (cache-aside)."""
         value = await self.get(key)
@@ -63,6 +70,17 @@ class Cache:
             return None
         self._entries.move_to_end(key)
         return value
+
+    async def get_many(self, keys: list[str]) -> list[bytes | None]:
+        """:meth:`get` for several keys in one round trip."""
+        if self._redis is None:
+            return [await self.get(key) for key in keys]
+        try:
+            stored = await self._redis.mget(keys)
+        except (RedisError, OSError) as error:
+            log.warning("cache_unavailable", error=repr(error))
+            return [None] * len(keys)
+        return [value.encode() if isinstance(value, str) else value for value in stored]
 
     async def set(self, key: str, value: bytes, ttl_seconds: int = 300) -> None:
         if self._redis is not None:

@@ -1,8 +1,11 @@
 """Structured filtering: ``{filters: [{field, operator, value}], sort_by, sort_order, limit,
 offset}`` over an allow-list of typed fields — never ``getattr`` on a model, never a 500.
 
-A service declares its fields once (:class:`FilterField`); a request is checked against them and
-becomes SQLAlchemy conditions. Every refusal is a 400 naming the field, operator or value.
+A service declares its fields once (:class:`FilterField`); a request is checked against them
+(:func:`shape_filter`) and split into its shape, from which the conditions and the order are built
+once with named parameters (:func:`filter_conditions`, :func:`filter_order`, for the fast read
+path's ``ReadStatements``), and the values bound to them. Every refusal is a 400 naming the field,
+operator or value.
 """
 
 from __future__ import annotations
@@ -10,14 +13,18 @@ from __future__ import annotations
 import contextlib
 import enum
 import math
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Generic, Literal, TypeVar
 
+import orjson
 from pydantic import BaseModel, Field
-from sqlalchemy import ColumnElement, func, not_
+from sqlalchemy import BigInteger, Boolean, ColumnElement, Float, String, bindparam, func, not_
+from sqlalchemy.types import TypeEngine
 
+from apikit.db.fastread import json_value
+from apikit.db.types import UTCDateTime
 from apikit.errors import ValidationError
 from apikit.schemas import RequestModel, in_utc
 
@@ -134,45 +141,39 @@ def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def _condition(name: str, spec: FilterField, operator: str, raw: Any) -> ColumnElement[bool]:
-    if operator in ("in", "nin"):
-        if not isinstance(raw, list) or not raw or len(raw) > MAX_IN_VALUES:
-            raise _bad_value(name, f"a list of 1 to {MAX_IN_VALUES} values")
-        values: Any = [_typed(name, spec, item) for item in raw]
-    else:
-        values = _typed(name, spec, raw)
-    if spec.build is not None:
-        return spec.build(operator, values)
-    column = spec.column
-    if operator == "like":
-        # The user's text is matched literally, anywhere, ignoring case: % and _ are escaped.
-        return func.lower(column).like(f"%{_escape_like(values.lower())}%", escape="\\")
-    comparisons: Mapping[str, Callable[[Any], ColumnElement[bool]]] = {
-        "eq": lambda v: column == v,
-        "ne": lambda v: column != v,
-        "gt": lambda v: column > v,
-        "gte": lambda v: column >= v,
-        "lt": lambda v: column < v,
-        "lte": lambda v: column <= v,
-        "in": lambda v: column.in_(v),
-        "nin": lambda v: not_(column.in_(v)),
-    }
-    return comparisons[operator](values)
+_PARAMETER_TYPES: Mapping[FieldType, Callable[[], TypeEngine[Any]]] = {
+    FieldType.STRING: String,
+    FieldType.ENUM: String,
+    FieldType.INTEGER: BigInteger,
+    FieldType.NUMBER: Float,
+    FieldType.BOOLEAN: Boolean,
+    FieldType.DATETIME: UTCDateTime,
+}
+
+# One condition's shape: the field, the operator, and how many values (None: one, not a list).
+ConditionShape = tuple[str, str, int | None]
+FilterShape = tuple[tuple[ConditionShape, ...], str, bool]
 
 
 @dataclass(frozen=True)
-class CompiledFilter:
-    conditions: list[ColumnElement[bool]]
-    order_by: list[Any]
+class ShapedFilter:
+    """A checked structured query split in two: its ``shape`` (which fields, operators and how many
+    values, and the sort), from which :func:`filter_conditions` and :func:`filter_order` build a
+    statement once, and the ``params`` bound to that statement's parameters (``filter0``,
+    ``filter0_1``, …) for this request."""
+
+    shape: FilterShape
+    params: dict[str, Any]
     applied: dict[str, Any]
 
 
-def compile_filter(
-    request: FilterRequest, fields: Mapping[str, FilterField], *, tiebreaker: Any, default_sort: str
-) -> CompiledFilter:
-    """Check ``request`` against the allow-list and turn it into conditions and an order."""
-    conditions = []
-    for condition in request.filters:
+def shape_filter(
+    request: FilterRequest, fields: Mapping[str, FilterField], *, default_sort: str
+) -> ShapedFilter:
+    """Check ``request`` against the allow-list (a 400 naming what is refused) and split it."""
+    conditions: list[ConditionShape] = []
+    params: dict[str, Any] = {}
+    for index, condition in enumerate(request.filters):
         spec = fields.get(condition.field)
         if spec is None:
             raise ValidationError(
@@ -190,7 +191,20 @@ def compile_filter(
                     "allowed": list(spec.allowed_operators),
                 },
             )
-        conditions.append(_condition(condition.field, spec, condition.operator, condition.value))
+        name, raw = f"filter{index}", condition.value
+        if condition.operator in ("in", "nin"):
+            if not isinstance(raw, list) or not raw or len(raw) > MAX_IN_VALUES:
+                raise _bad_value(condition.field, f"a list of 1 to {MAX_IN_VALUES} values")
+            for position, item in enumerate(raw):
+                params[f"{name}_{position}"] = _typed(condition.field, spec, item)
+            conditions.append((condition.field, condition.operator, len(raw)))
+            continue
+        value = _typed(condition.field, spec, raw)
+        if condition.operator == "like":
+            # The user's text is matched literally, anywhere, ignoring case: % and _ are escaped.
+            value = f"%{_escape_like(value.lower())}%"
+        params[name] = value
+        conditions.append((condition.field, condition.operator, None))
     sort_name = request.sort_by or default_sort
     sort_spec = fields.get(sort_name)
     if sort_spec is None or not sort_spec.sortable:
@@ -202,29 +216,75 @@ def compile_filter(
                 "allowed": sorted(name for name, spec in fields.items() if spec.sortable),
             },
         )
-    descending = request.sort_order == "desc"
-    order = [sort_spec.column.desc() if descending else sort_spec.column.asc()]
-    order.append(tiebreaker.desc() if descending else tiebreaker.asc())
     applied = {
         "filters": [condition.model_dump(mode="json") for condition in request.filters],
         "sort_by": sort_name,
         "sort_order": request.sort_order,
     }
-    return CompiledFilter(conditions=conditions, order_by=order, applied=applied)
+    return ShapedFilter((tuple(conditions), sort_name, request.sort_order == "desc"), params, applied)
 
 
-def offset_page(
-    items: Sequence[T], total: int, request: FilterRequest, applied: dict[str, Any]
-) -> ListResponseWrapper[T]:
-    pages = max(1, math.ceil(total / request.limit))
-    return ListResponseWrapper[T](
-        items=list(items),
-        total=total,
-        limit=request.limit,
-        offset=request.offset,
-        has_next=request.offset + len(items) < total,
-        has_prev=request.offset > 0,
-        total_pages=pages,
-        current_page=request.offset // request.limit + 1,
-        filters_applied=applied,
+def filter_conditions(shape: FilterShape, fields: Mapping[str, FilterField]) -> list[ColumnElement[bool]]:
+    """The conditions of a filter of this ``shape``, their values named parameters."""
+    conditions = []
+    for index, (field, operator, count) in enumerate(shape[0]):
+        spec = fields[field]
+        # A column's own type binds its values; a like's pattern and a built condition's values are
+        # the field's type, as are integers (up to 2**53: wider than a 32-bit column).
+        own_type = spec.column is not None and operator != "like" and spec.type is not FieldType.INTEGER
+        typed = spec.column.type if own_type else None
+        kind = typed if typed is not None else _PARAMETER_TYPES[spec.type]()
+        name = f"filter{index}"
+        value: Any = (
+            bindparam(name, type_=kind)
+            if count is None
+            else [bindparam(f"{name}_{j}", type_=kind) for j in range(count)]
+        )
+        conditions.append(_condition(spec, operator, value))
+    return conditions
+
+
+def filter_order(shape: FilterShape, fields: Mapping[str, FilterField], *, tiebreaker: Any) -> list[Any]:
+    """The order of a filter of this ``shape``: its sort field, then ``tiebreaker``, both ways alike."""
+    _, sort_name, descending = shape
+    column = fields[sort_name].column
+    return [column.desc(), tiebreaker.desc()] if descending else [column.asc(), tiebreaker.asc()]
+
+
+def _condition(spec: FilterField, operator: str, value: Any) -> ColumnElement[bool]:
+    if spec.build is not None:
+        return spec.build(operator, value)
+    column = spec.column
+    if operator == "like":
+        return func.lower(column).like(value, escape="\\")
+    comparisons: Mapping[str, Callable[[Any], ColumnElement[bool]]] = {
+        "eq": lambda v: column == v,
+        "ne": lambda v: column != v,
+        "gt": lambda v: column > v,
+        "gte": lambda v: column >= v,
+        "lt": lambda v: column < v,
+        "lte": lambda v: column <= v,
+        "in": lambda v: column.in_(v),
+        "nin": lambda v: not_(column.in_(v)),
+    }
+    return comparisons[operator](value)
+
+
+def offset_page_json(
+    items: bytes, count: int, total: int, request: FilterRequest, applied: dict[str, Any]
+) -> bytes:
+    """A :class:`ListResponseWrapper` as JSON around ``items``, a JSON array already written (the
+    fast read path's ``rows_json``) of ``count`` rows."""
+    return json_value(
+        {
+            "items": orjson.Fragment(items),
+            "total": total,
+            "limit": request.limit,
+            "offset": request.offset,
+            "has_next": request.offset + count < total,
+            "has_prev": request.offset > 0,
+            "total_pages": max(1, math.ceil(total / request.limit)),
+            "current_page": request.offset // request.limit + 1,
+            "filters_applied": applied,
+        }
     )

@@ -8,6 +8,7 @@ byte in its items and cursors, whichever path served the cursor that asked for i
 from __future__ import annotations
 
 import socket
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -15,14 +16,14 @@ import orjson
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import Column, Integer, MetaData, Table, bindparam, select
+from sqlalchemy import Column, Integer, MetaData, String, Table, bindparam, insert, select
 
 from apikit.db.engine import Database
-from apikit.db.fastread import ReadStatement, raw_json, row_json, rows_json
+from apikit.db.fastread import ReadStatement, ReadStatements, json_list, raw_json, row_json, rows_json
 from apikit.db.types import JSONType
 from apikit.errors import DependencyUnavailableError
 from apikit.pagination import Page, RowPage
-from tests.conftest import ServiceClient
+from tests.conftest import TEST_DATABASE_URL, ServiceClient
 from tests.kit.demo import Item
 from tests.kit.test_pagination import add_items
 
@@ -175,3 +176,66 @@ async def test_an_unreadable_sqlite_file_is_503(tmp_path: Path) -> None:
             await database.reader.all(ReadStatement(select(bindparam("one"))), {"one": 1})
     finally:
         await database.dispose()
+
+
+async def test_a_child_tables_values_come_as_a_json_list_in_their_order(tmp_path: Path) -> None:
+    """``json_list`` on the database under test: each parent's values in position order (not the
+    key's), ``[]`` for none, and the child table never joined into the outer query."""
+    metadata = MetaData()
+    suffix = uuid.uuid4().hex[:8]
+    parents = Table(f"parents_{suffix}", metadata, Column("id", Integer, primary_key=True))
+    tags = Table(
+        f"tags_{suffix}",
+        metadata,
+        Column("parent_id", Integer, primary_key=True),
+        Column("tag", String(20), primary_key=True),
+        Column("position", Integer),
+    )
+    database = Database(TEST_DATABASE_URL or f"sqlite+aiosqlite:///{tmp_path / 'lists.db'}")
+    try:
+        async with database.transactional() as session:
+            await session.run_sync(lambda sync: metadata.create_all(sync.connection()))
+            await session.execute(insert(parents), [{"id": 1}, {"id": 2}, {"id": 3}])
+            rows = [("z", 0), ("a", 1), ('q "x"', 2)]
+            await session.execute(
+                insert(tags), [{"parent_id": 1, "tag": tag, "position": position} for tag, position in rows]
+            )
+            await session.execute(insert(tags), [{"parent_id": 2, "tag": "only", "position": 0}])
+        statement = ReadStatement(
+            select(
+                parents.c.id.label("id"),  # a Core column's own name is a str subclass orjson refuses
+                json_list(
+                    tags.c.tag, where=tags.c.parent_id == parents.c.id, order_by=tags.c.position, name="tags"
+                ),
+            )
+            .where(parents.c.id >= bindparam("first", type_=Integer()))
+            .order_by(parents.c.id)
+        )
+        written = orjson.loads(rows_json(await database.reader.all(statement, {"first": 1}), statement))
+        assert written == [
+            {"id": 1, "tags": ["z", "a", 'q "x"']},
+            {"id": 2, "tags": ["only"]},
+            {"id": 3, "tags": []},
+        ]
+    finally:
+        async with database.transactional() as session:
+            await session.run_sync(lambda sync: metadata.drop_all(sync.connection()))
+        await database.dispose()
+
+
+def test_read_statements_keep_at_most_max_shapes() -> None:
+    built: list[int] = []
+
+    def build(number: int) -> Any:
+        built.append(number)
+        return select(bindparam("n", type_=Integer())).where(bindparam("n") > number)
+
+    statements = ReadStatements(build, max_shapes=2)
+    first = statements(1)
+    assert statements(1) is first
+    statements(2)
+    statements(1)  # used: kept over 2
+    statements(3)  # one too many: 2 goes
+    assert statements(1) is first
+    statements(2)
+    assert built == [1, 2, 3, 2]

@@ -8,12 +8,13 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, Response, status
 
 from alloy.catalogue.schemas import CircuitOut, CircuitWriteRequest
-from alloy.catalogue.service import CircuitReader, CircuitService
+from alloy.catalogue.service import CircuitReader, CircuitService, circuit_as_stored
 from alloy.catalogue.vocabulary import CircuitType
 from alloy.identity.roles import AdminUser, CurrentUser
 from apikit.cache import CacheDep
 from apikit.conditional import etag_of, not_modified
 from apikit.db.engine import ReadSession, WriteSession
+from apikit.db.fastread import Reads
 from apikit.envelope import Envelope, envelope, enveloped_json
 from apikit.openapi import error_responses
 from apikit.pagination import BidirectionalPageParams, CursorPage
@@ -31,12 +32,13 @@ router = APIRouter(prefix="/v1/circuits", tags=["circuits"])
 async def list_circuits(
     request: Request,
     _caller: CurrentUser,
-    session: ReadSession,
+    reader: Reads,
     cache: CacheDep,
     page: BidirectionalPageParams,
     circuit_type: Annotated[Annotated[CircuitType, Lax] | None, Query(alias="type")] = None,
 ) -> Response:
-    return enveloped_json(request, await CircuitReader(session, cache).page_by_name(page, circuit_type))
+    kind = None if circuit_type is None else str(circuit_type)
+    return enveloped_json(request, await CircuitReader(reader, cache).page_by_name(page, kind))
 
 
 @router.get(
@@ -46,9 +48,9 @@ async def list_circuits(
     responses={304: {"description": "Not modified"}, **error_responses(401, 404)},
 )
 async def read_circuit(
-    request: Request, circuit_id: uuid.UUID, _caller: CurrentUser, session: ReadSession, cache: CacheDep
+    request: Request, circuit_id: uuid.UUID, _caller: CurrentUser, reader: Reads, cache: CacheDep
 ) -> Response:
-    data = await CircuitReader(session, cache).detail(circuit_id)
+    data = await CircuitReader(reader, cache).detail(circuit_id)
     etag = etag_of(data)
     return not_modified(request, etag) or enveloped_json(request, data, etag=etag)
 
@@ -74,9 +76,9 @@ async def create_circuit(
     responses=error_responses(401, 403, 404),
 )
 async def read_circuit_for_admin(
-    request: Request, circuit_id: uuid.UUID, _admin: AdminUser, session: ReadSession, cache: CacheDep
+    request: Request, circuit_id: uuid.UUID, _admin: AdminUser, session: ReadSession
 ) -> Envelope[CircuitOut]:
-    circuit = await CircuitReader(session, cache).uncached(circuit_id)
+    circuit = await circuit_as_stored(session, circuit_id)
     return envelope(request, CircuitOut.model_validate(circuit))
 
 

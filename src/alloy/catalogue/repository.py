@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, delete, exists, func, or_, select
@@ -14,8 +15,8 @@ from alloy.identity.models import User
 from apikit.db.engine import ReadSession
 from apikit.db.repository import Repository
 from apikit.errors import NotFoundError
-from apikit.filtering import CompiledFilter, FieldType, FilterField
-from apikit.pagination import Keyset, Page, PageRequest, paginate
+from apikit.filtering import FieldType, FilterField
+from apikit.pagination import Keyset
 
 WITH_TAGS = (selectinload(Movement.equipment_rows), selectinload(Movement.discipline_rows))
 
@@ -24,17 +25,17 @@ def visible_to(user_id: uuid.UUID) -> ColumnElement[bool]:
     return or_(Movement.owner_id.is_(None), Movement.owner_id == user_id)
 
 
-def needs_equipment(value: str) -> ColumnElement[bool]:
+def needs_equipment(value: Any) -> ColumnElement[bool]:
     return exists().where(MovementEquipment.movement_id == Movement.id, MovementEquipment.equipment == value)
 
 
-def in_discipline(value: str) -> ColumnElement[bool]:
+def in_discipline(value: Any) -> ColumnElement[bool]:
     return exists().where(
         MovementDiscipline.movement_id == Movement.id, MovementDiscipline.discipline == value
     )
 
 
-def only_with(equipment: list[str]) -> ColumnElement[bool]:
+def only_with(equipment: Sequence[Any]) -> ColumnElement[bool]:
     """Movements whose every piece of equipment is among ``equipment``."""
     return ~exists().where(
         MovementEquipment.movement_id == Movement.id, MovementEquipment.equipment.not_in(equipment)
@@ -44,9 +45,9 @@ def only_with(equipment: list[str]) -> ColumnElement[bool]:
 SUBSTITUTE_ORDER = (Movement.skill_level, Movement.name, Movement.id)  # easiest first
 
 
-def substitutes_for(pattern: str, group: str, equipment: list[str] | None) -> ColumnElement[bool]:
-    """What makes a movement a substitute: the same pattern and substitution group, and only
-    ``equipment`` when given."""
+def substitutes_for(pattern: Any, group: Any, equipment: Sequence[Any] | None) -> ColumnElement[bool]:
+    """What makes a movement a substitute: the same pattern and substitution group (values, or
+    another movement's columns), and only ``equipment`` when given (values or parameters)."""
     condition = and_(Movement.pattern == pattern, Movement.substitution_group == group)
     return condition if equipment is None else and_(condition, only_with(equipment))
 
@@ -94,6 +95,10 @@ MOVEMENTS_BY_NAME = Keyset("movements", (Movement.name, Movement.id), descending
 CIRCUITS_BY_NAME = Keyset("circuits", (Circuit.name, Circuit.id), descending=False)
 
 
+def movement_not_found(movement_id: uuid.UUID) -> NotFoundError:
+    return NotFoundError("No such movement", code="NF_MOVEMENT", details={"movement_id": str(movement_id)})
+
+
 class MovementRepository(Repository[Movement]):
     """The shared catalogue and the caller's own movements, with their tags loaded."""
 
@@ -107,59 +112,13 @@ class MovementRepository(Repository[Movement]):
         return statement.options(*WITH_TAGS).where(visible_to(self.user_id))
 
     def not_found(self, object_id: uuid.UUID) -> NotFoundError:
-        return NotFoundError("No such movement", code="NF_MOVEMENT", details={"movement_id": str(object_id)})
-
-    async def list_by_name(
-        self,
-        page: PageRequest,
-        *,
-        pattern: str | None,
-        equipment: str | None,
-        discipline: str | None,
-        q: str | None,
-        tier: str | None,
-    ) -> Page[Any]:
-        statement = self.query()
-        if pattern is not None:
-            statement = statement.where(Movement.pattern == pattern)
-        if tier is not None:
-            statement = statement.where(Movement.tier == tier)
-        if equipment is not None:
-            statement = statement.where(needs_equipment(equipment))
-        if discipline is not None:
-            statement = statement.where(in_discipline(discipline))
-        if q is not None:
-            escaped = q.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-            statement = statement.where(func.lower(Movement.name).like(f"%{escaped}%", escape="\\"))
-        filters = {"pattern": pattern, "equipment": equipment, "discipline": discipline, "q": q, "tier": tier}
-        return await paginate(self.session, statement, keyset=MOVEMENTS_BY_NAME, page=page, filters=filters)
-
-    async def list_matching(
-        self, compiled: CompiledFilter, limit: int, offset: int
-    ) -> tuple[list[Movement], int]:
-        """One page of a structured query, and how many rows match in all."""
-        statement = self.query().where(*compiled.conditions)
-        total = await self.session.scalar(
-            select(func.count()).select_from(statement.order_by(None).subquery())
-        )
-        rows = await self.session.execute(statement.order_by(*compiled.order_by).limit(limit).offset(offset))
-        return list(rows.scalars()), int(total or 0)
-
-    async def list_substitutes(self, original: Movement, equipment: list[str] | None) -> list[Movement]:
-        """Same pattern and substitution group, easiest first; only ``equipment`` when given."""
-        statement = (
-            self.query()
-            .where(substitutes_for(original.pattern, original.substitution_group, equipment))
-            .where(Movement.id != original.id)
-            .order_by(*SUBSTITUTE_ORDER)
-        )
-        return list((await self.session.execute(statement)).scalars())
+        return movement_not_found(object_id)
 
     async def substitute_ids(
         self, originals: list[tuple[uuid.UUID, str, str]], equipment: list[str] | None
     ) -> dict[uuid.UUID, list[uuid.UUID]]:
-        """``list_substitutes`` for several movements (id, pattern, substitution group) in one
-        query: the ids of each one's substitutes, in the same order."""
+        """The substitutes of several movements (id, pattern, substitution group) in one query: the
+        ids of each one's substitutes, in the order the substitutes route lists them."""
         if not originals:
             return {}
         groups = {(pattern, group) for _, pattern, group in originals}
@@ -189,12 +148,6 @@ class MovementRepository(Repository[Movement]):
         )
         return bool(count)
 
-    async def get_any(self, movement_id: uuid.UUID) -> Movement | None:
-        """Whoever owns it (the cache entry keeps the owner and is checked per caller)."""
-        statement = select(Movement).options(*WITH_TAGS).where(Movement.id == movement_id)
-        found: Movement | None = (await self.session.execute(statement)).scalar_one_or_none()
-        return found
-
     async def reloaded(self, movement_id: uuid.UUID) -> Movement:
         statement = select(Movement).options(*WITH_TAGS).where(Movement.id == movement_id)
         result = await self.session.execute(statement.execution_options(populate_existing=True))
@@ -202,19 +155,15 @@ class MovementRepository(Repository[Movement]):
         return movement
 
 
+def circuit_not_found(circuit_id: uuid.UUID) -> NotFoundError:
+    return NotFoundError("No such circuit", code="NF_CIRCUIT", details={"circuit_id": str(circuit_id)})
+
+
 class CircuitRepository(Repository[Circuit]):
     model = Circuit
 
     def not_found(self, object_id: uuid.UUID) -> NotFoundError:
-        return NotFoundError("No such circuit", code="NF_CIRCUIT", details={"circuit_id": str(object_id)})
-
-    async def list_by_name(self, page: PageRequest, circuit_type: str | None) -> Page[Any]:
-        statement = self.query()
-        if circuit_type is not None:
-            statement = statement.where(Circuit.circuit_type == circuit_type)
-        return await paginate(
-            self.session, statement, keyset=CIRCUITS_BY_NAME, page=page, filters={"type": circuit_type}
-        )
+        return circuit_not_found(object_id)
 
     async def shared_movement_ids(self, wanted: set[uuid.UUID]) -> set[uuid.UUID]:
         """Those of ``wanted`` in the shared catalogue (a circuit uses no private movement)."""

@@ -21,7 +21,8 @@ from alloy.catalogue.service import MovementReader, MovementService
 from alloy.identity.roles import CurrentUser
 from apikit.cache import CacheDep
 from apikit.conditional import etag_of, not_modified
-from apikit.db.engine import ReadSession, WriteSession
+from apikit.db.engine import WriteSession
+from apikit.db.fastread import Reads
 from apikit.envelope import Envelope, envelope, enveloped_json
 from apikit.filtering import FilterRequest, ListResponseWrapper
 from apikit.openapi import error_responses
@@ -39,7 +40,7 @@ router = APIRouter(prefix="/v1/movements", tags=["catalogue"])
 async def list_movements(
     request: Request,
     caller: CurrentUser,
-    session: ReadSession,
+    reader: Reads,
     cache: CacheDep,
     page: BidirectionalPageParams,
     pattern: Annotated[LaxPattern | None, Query()] = None,
@@ -48,8 +49,10 @@ async def list_movements(
     q: Annotated[str | None, Query(min_length=1, max_length=80, description="Part of the name")] = None,
     tier: Annotated[LaxTier | None, Query(description="primary, secondary or accessory")] = None,
 ) -> Response:
-    data = await MovementReader(session, cache, caller).page_by_name(
-        page, pattern=pattern, equipment=equipment, discipline=discipline, q=q, tier=tier
+    filters = {"pattern": pattern, "equipment": equipment, "discipline": discipline, "q": q, "tier": tier}
+    # The vocabularies' values as plain text, for the driver and the cursor's digest alike.
+    data = await MovementReader(reader, cache, caller).page_by_name(
+        page, **{name: None if value is None else str(value) for name, value in filters.items()}
     )
     return enveloped_json(request, data)
 
@@ -61,9 +64,9 @@ async def list_movements(
     responses=error_responses(400, 401),
 )
 async def query_movements(
-    request: Request, body: FilterRequest, caller: CurrentUser, session: ReadSession, cache: CacheDep
-) -> Envelope[ListResponseWrapper[MovementOut]]:
-    return envelope(request, await MovementReader(session, cache, caller).query(body))
+    request: Request, body: FilterRequest, caller: CurrentUser, reader: Reads, cache: CacheDep
+) -> Response:
+    return enveloped_json(request, await MovementReader(reader, cache, caller).query(body))
 
 
 @router.get(
@@ -73,9 +76,9 @@ async def query_movements(
     responses={304: {"description": "Not modified"}, **error_responses(401, 404)},
 )
 async def read_movement(
-    request: Request, movement_id: uuid.UUID, caller: CurrentUser, session: ReadSession, cache: CacheDep
+    request: Request, movement_id: uuid.UUID, caller: CurrentUser, reader: Reads, cache: CacheDep
 ) -> Response:
-    data = await MovementReader(session, cache, caller).detail(movement_id)
+    data = await MovementReader(reader, cache, caller).detail(movement_id)
     etag = etag_of(data)
     return not_modified(request, etag) or enveloped_json(request, data, etag=etag)
 
@@ -87,10 +90,9 @@ async def read_movement(
     responses=error_responses(401, 404),
 )
 async def list_substitutes(
-    request: Request, movement_id: uuid.UUID, caller: CurrentUser, session: ReadSession, cache: CacheDep
-) -> Envelope[list[MovementOut]]:
-    substitutes = await MovementReader(session, cache, caller).substitutes(movement_id)
-    return envelope(request, [MovementOut.model_validate(movement) for movement in substitutes])
+    request: Request, movement_id: uuid.UUID, caller: CurrentUser, reader: Reads, cache: CacheDep
+) -> Response:
+    return enveloped_json(request, await MovementReader(reader, cache, caller).substitutes(movement_id))
 
 
 @router.post(

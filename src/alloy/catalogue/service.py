@@ -3,25 +3,32 @@ configuration is versioned, and the cache in front of reads."""
 
 from __future__ import annotations
 
-import json
+import hashlib
 import re
 import uuid
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from alloy.catalogue.coaching import default_facts, fact_problems
 from alloy.catalogue.models import Circuit, Movement, MovementDiscipline, MovementEquipment, ScoringConfig
+from alloy.catalogue.reads import (
+    CircuitReads,
+    MovementReads,
+    caller_equipment,
+    owns_movements,
+)
 from alloy.catalogue.repository import (
     MOVEMENT_FILTER_FIELDS,
     CircuitRepository,
     MovementRepository,
     ScoringConfigRepository,
+    circuit_not_found,
+    movement_not_found,
 )
 from alloy.catalogue.schemas import (
-    CircuitOut,
     CircuitWriteRequest,
-    MovementOut,
     ScoringConfigRequest,
     ScoringValidationOut,
     normalised,
@@ -32,11 +39,13 @@ from alloy.identity.roles import ADMIN_ROLES
 from apikit.auth.dependencies import Principal
 from apikit.cache import Cache
 from apikit.db.engine import ReadSession
+from apikit.db.fastread import Reader
 from apikit.db.unique import add_unique
 from apikit.errors import AuthorizationError, ConflictError, UnprocessableError, ValidationError
-from apikit.filtering import FilterRequest, ListResponseWrapper, compile_filter, offset_page
+from apikit.filtering import FilterRequest, offset_page_json, shape_filter
 from apikit.ids import new_id, utcnow
-from apikit.pagination import CursorPage, PageRequest
+from apikit.jsoncodec import canonical
+from apikit.pagination import PageRequest
 
 MOVEMENTS = "movements"  # the cache scope every movement write invalidates
 CIRCUITS = "circuits"
@@ -45,62 +54,89 @@ _TIMED = {CircuitType.AMRAP, CircuitType.EMOM, CircuitType.TABATA}
 
 
 class MovementReader:
-    """The catalogue as one caller sees it: the shared movements and their own."""
+    """The catalogue as one caller sees it, from the cache when it can.
 
-    def __init__(self, session: ReadSession, cache: Cache, caller: Principal) -> None:
-        self.movements = MovementRepository(session, caller.user_id)
+    An answer that holds no private movement is cached once for everyone: a caller who owns no
+    private movement is given the shared catalogue's answers, read and cached without any (so no
+    entry for everyone can hold one). A caller who owns some gets entries of their own. Whether a
+    caller owns any is cached in the same scope, so creating one retires what they were given.
+    """
+
+    def __init__(self, reader: Reader, cache: Cache, caller: Principal) -> None:
+        self.reader = reader
         self.cache = cache
         self.caller = caller
 
-    async def page_by_name(self, page: PageRequest, **filters: Any) -> bytes:
-        """A page's JSON (``CursorPage[MovementOut]``), from the cache when it can."""
+    async def page_by_name(self, page: PageRequest, **filters: str | None) -> bytes:
+        """A page's JSON (``CursorPage[MovementOut]``)."""
+        parts = ("list", canonical(filters), page.limit, page.cursor, page.direction)
+        return await self._remembered(parts, lambda reads: reads.page_by_name(page, **filters))
 
-        async def build() -> bytes:
-            result = await self.movements.list_by_name(page, **filters)
-            items = [MovementOut.model_validate(movement) for movement in result.items]
-            return CursorPage[MovementOut].of(result, items).model_dump_json().encode()
+    async def query(self, body: FilterRequest) -> bytes:
+        """A structured query's JSON (``ListResponseWrapper[MovementOut]``)."""
+        shaped = shape_filter(body, MOVEMENT_FILTER_FIELDS, default_sort="name")
+        request = canonical(body.model_dump(mode="json"))
+        digest = hashlib.sha256(request.encode()).hexdigest()
 
-        key = await self.cache.key(
-            MOVEMENTS,
-            "list",
-            self.caller.user_id,
-            json.dumps(filters),
-            page.limit,
-            page.cursor,
-            page.direction,
-        )
-        return await self.cache.remember(key, build)
+        async def build(reads: MovementReads) -> bytes:
+            items, count, total = await reads.matching(body, shaped)
+            return offset_page_json(items, count, total, body, shaped.applied)
 
-    async def query(self, body: FilterRequest) -> ListResponseWrapper[MovementOut]:
-        compiled = compile_filter(body, MOVEMENT_FILTER_FIELDS, tiebreaker=Movement.id, default_sort="name")
-        rows, total = await self.movements.list_matching(compiled, body.limit, body.offset)
-        items = [MovementOut.model_validate(movement) for movement in rows]
-        return offset_page(items, total, body, compiled.applied)
+        return await self._remembered(("query", digest), build)
 
     async def detail(self, movement_id: uuid.UUID) -> bytes:
-        """The movement's JSON (``MovementOut``), from the cache when it can; 404 unless visible."""
+        """The movement's JSON (``MovementOut``); 404 unless the caller sees it. A shared movement
+        is cached for everyone; a private one is read each time."""
+        (key,) = await self.cache.keys(MOVEMENTS, ("detail", movement_id))
+        cached = await self.cache.get(key)
+        if cached is not None:
+            return cached
+        found = await MovementReads(self.reader, None).detail(movement_id)
+        if found is None:
+            raise movement_not_found(movement_id)
+        data, owner = found
+        if owner is None:
+            await self.cache.set(key, data)
+        elif owner != self.caller.user_id:
+            raise movement_not_found(movement_id)  # another user's private movement is not there
+        return data
 
-        async def build() -> bytes:
-            movement = await self.movements.get_any(movement_id)
-            if movement is None:
-                raise self.movements.not_found(movement_id)
-            owner = str(movement.owner_id) if movement.owner_id else None
-            data = MovementOut.model_validate(movement).model_dump(mode="json")
-            return json.dumps({"owner": owner, "data": data}).encode()
+    async def substitutes(self, movement_id: uuid.UUID) -> bytes:
+        """Same pattern and substitution group, that the caller's equipment allows (any when unset),
+        as JSON (a ``MovementOut`` array)."""
 
-        key = await self.cache.key(MOVEMENTS, "detail", movement_id)
-        entry = json.loads(await self.cache.remember(key, build))
-        if entry["owner"] is not None and entry["owner"] != str(self.caller.user_id):
-            raise self.movements.not_found(movement_id)  # another user's private movement is not there
-        return json.dumps(entry["data"], separators=(",", ":")).encode()
-
-    async def substitutes(self, movement_id: uuid.UUID) -> list[Movement]:
-        """Same pattern and substitution group, that the caller's equipment allows (any when unset)."""
-        original = await self.movements.get_or_404(movement_id)
-        equipment = await self.movements.equipment_of_caller()
+        # The caller's equipment is part of the answer: read each time, it keys the entry.
+        equipment = await caller_equipment(self.reader, self.caller.user_id)
         # Bodyweight needs nothing, so it is always available.
-        allowed = [*equipment, Equipment.BODYWEIGHT.value] if equipment else None
-        return await self.movements.list_substitutes(original, allowed)
+        allowed = sorted({*equipment, Equipment.BODYWEIGHT.value}) if equipment else []
+
+        async def build(reads: MovementReads) -> bytes:
+            found = await reads.substitutes(movement_id, allowed)
+            if found is None:
+                raise movement_not_found(movement_id)
+            return found
+
+        return await self._remembered(("substitutes", movement_id, canonical(allowed)), build)
+
+    async def _remembered(
+        self, parts: tuple[object, ...], build: Callable[[MovementReads], Awaitable[bytes]]
+    ) -> bytes:
+        """The answer for ``parts``: everyone's when the caller owns no private movement, else the
+        caller's own; read with ``build`` on a miss."""
+        user_id = self.caller.user_id
+        owns_key, shared_key, own_key = await self.cache.keys(
+            MOVEMENTS, ("owns", user_id), (*parts, "shared"), (*parts, user_id)
+        )
+        owns, shared, own = await self.cache.get_many([owns_key, shared_key, own_key])
+        if owns is None:
+            owns = b"1" if await owns_movements(self.reader, user_id) else b"0"
+            await self.cache.set(owns_key, owns)
+        key, cached, audience = (own_key, own, user_id) if owns == b"1" else (shared_key, shared, None)
+        if cached is not None:
+            return cached
+        value = await build(MovementReads(self.reader, audience))
+        await self.cache.set(key, value)
+        return value
 
 
 class MovementService:
@@ -220,29 +256,32 @@ def slugify(name: str) -> str:
 
 
 class CircuitReader:
-    def __init__(self, session: ReadSession, cache: Cache) -> None:
-        self.circuits = CircuitRepository(session)
+    """Circuits, the same for everyone: cached once for all."""
+
+    def __init__(self, reader: Reader, cache: Cache) -> None:
+        self.reads = CircuitReads(reader)
         self.cache = cache
 
     async def page_by_name(self, page: PageRequest, circuit_type: str | None) -> bytes:
-        async def build() -> bytes:
-            result = await self.circuits.list_by_name(page, circuit_type)
-            items = [CircuitOut.model_validate(circuit) for circuit in result.items]
-            return CursorPage[CircuitOut].of(result, items).model_dump_json().encode()
-
+        """A page's JSON (``CursorPage[CircuitOut]``)."""
         key = await self.cache.key(CIRCUITS, "list", circuit_type, page.limit, page.cursor, page.direction)
-        return await self.cache.remember(key, build)
+        return await self.cache.remember(key, lambda: self.reads.page_by_name(page, circuit_type))
 
     async def detail(self, circuit_id: uuid.UUID) -> bytes:
+        """The circuit's JSON (``CircuitOut``), or a 404."""
+
         async def build() -> bytes:
-            circuit = await self.circuits.get_or_404(circuit_id)
-            return CircuitOut.model_validate(circuit).model_dump_json().encode()
+            found = await self.reads.detail(circuit_id)
+            if found is None:
+                raise circuit_not_found(circuit_id)
+            return found
 
         return await self.cache.remember(await self.cache.key(CIRCUITS, "detail", circuit_id), build)
 
-    async def uncached(self, circuit_id: uuid.UUID) -> Circuit:
-        """As stored now, for an admin about to edit it."""
-        return await self.circuits.get_or_404(circuit_id)
+
+async def circuit_as_stored(session: ReadSession, circuit_id: uuid.UUID) -> Circuit:
+    """A circuit as stored now, uncached, for an admin about to edit it."""
+    return await CircuitRepository(session).get_or_404(circuit_id)
 
 
 class CircuitService:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
-from datetime import date
 from typing import Annotated, Any, cast
 
 from fastapi import Depends
@@ -23,7 +22,7 @@ from apikit.db.engine import ReadSession
 from apikit.db.repository import Repository
 from apikit.errors import NotFoundError
 from apikit.ids import utcnow
-from apikit.pagination import Keyset, Page, PageRequest, paginate
+from apikit.pagination import Keyset
 
 NEWEST_FIRST = Keyset("programs", (Program.created_at, Program.id), descending=True)
 BY_DATE = Keyset("program-sessions", (TrainingSession.scheduled_date, TrainingSession.id), descending=False)
@@ -33,6 +32,10 @@ SESSION_COUNT = (
     .correlate_except(TrainingSession)
     .scalar_subquery()
 )
+
+
+def program_not_found(program_id: uuid.UUID) -> NotFoundError:
+    return NotFoundError("No such program", code="NF_PROGRAM", details={"program_id": str(program_id)})
 
 
 class ProgramRepository(Repository[Program]):
@@ -48,18 +51,10 @@ class ProgramRepository(Repository[Program]):
         return statement.where(Program.user_id == self.user_id)
 
     def not_found(self, object_id: uuid.UUID) -> NotFoundError:
-        return NotFoundError("No such program", code="NF_PROGRAM", details={"program_id": str(object_id)})
+        return program_not_found(object_id)
 
     def query(self) -> Select[Any]:
         return super().query().options(with_expression(Program.session_count, SESSION_COUNT))
-
-    async def newest_first(self, page: PageRequest, is_active: bool | None) -> Page[Program]:
-        statement = self.query()
-        if is_active is not None:
-            statement = statement.where(Program.is_active.is_(is_active))
-        return await paginate(
-            self.session, statement, keyset=NEWEST_FIRST, page=page, filters={"is_active": is_active}
-        )
 
     async def equipment_and_rules(self, program_id: uuid.UUID) -> tuple[list[str], list[dict[str, Any]]]:
         """The program's equipment and movement rules: what adapting one of its sessions needs."""
@@ -103,23 +98,6 @@ class TrainingSessionRepository(Repository[TrainingSession]):
 
     def not_found(self, object_id: uuid.UUID) -> NotFoundError:
         return NotFoundError("No such session", code="NF_SESSION", details={"session_id": str(object_id)})
-
-    async def of_program(
-        self, program_id: uuid.UUID, page: PageRequest, first: date | None, last: date | None
-    ) -> Page[TrainingSession]:
-        """The program's sessions by date, between ``first`` and ``last`` (inclusive) when given."""
-        await ProgramRepository(self.session, self.user_id).get_or_404(program_id)
-        statement = self.query().where(TrainingSession.program_id == program_id)
-        if first is not None:
-            statement = statement.where(TrainingSession.scheduled_date >= first)
-        if last is not None:
-            statement = statement.where(TrainingSession.scheduled_date <= last)
-        filters = {
-            "program": str(program_id),
-            "from": first and first.isoformat(),
-            "to": last and last.isoformat(),
-        }
-        return await paginate(self.session, statement, keyset=BY_DATE, page=page, filters=filters)
 
     async def detail(self, session_id: uuid.UUID) -> TrainingSession:
         """The session as it now stands, in one query: its program, week and exercises (with the

@@ -13,6 +13,7 @@ from fastapi.responses import Response
 from alloy.identity.roles import CurrentUser
 from alloy.programs import service
 from alloy.programs.models import ProgramIdempotencyKey
+from alloy.programs.reads import ProgramReads
 from alloy.programs.repository import CatalogueSnapshotsDep, ProgramRepository, TrainingSessionRepository
 from alloy.programs.schemas import (
     ProgramCreateRequest,
@@ -29,6 +30,7 @@ from alloy.training.targets import session_targets
 from apikit.cache import CacheDep
 from apikit.conditional import etag_of, not_modified
 from apikit.db.engine import ReadSession, WriteSession
+from apikit.db.fastread import Reads
 from apikit.envelope import Envelope, envelope, enveloped_json
 from apikit.idempotency import IdempotencyGuard, idempotency
 from apikit.openapi import error_responses
@@ -99,14 +101,11 @@ async def create_program(
 async def list_programs(
     request: Request,
     caller: CurrentUser,
-    db: ReadSession,
+    reader: Reads,
     page: BidirectionalPageParams,
     is_active: Annotated[bool | None, Query()] = None,
-) -> Envelope[CursorPage[ProgramOut]]:
-    result = await ProgramRepository(db, caller.user_id).newest_first(page, is_active)
-    return envelope(
-        request, CursorPage[ProgramOut].of(result, [ProgramOut.model_validate(item) for item in result.items])
-    )
+) -> Response:
+    return enveloped_json(request, await ProgramReads(reader, caller.user_id).newest_first(page, is_active))
 
 
 @programs.get(
@@ -116,14 +115,10 @@ async def list_programs(
     responses={304: {"description": "Not modified"}, **error_responses(401, 404)},
 )
 async def read_program(
-    request: Request, program_id: uuid.UUID, caller: CurrentUser, db: ReadSession, cache: CacheDep
+    request: Request, program_id: uuid.UUID, caller: CurrentUser, reader: Reads, cache: CacheDep
 ) -> Response:
-
-    async def build() -> bytes:
-        return (await program_detail(db, caller.user_id, program_id)).model_dump_json().encode()
-
     key = await cache.key(service.programs_scope(caller.user_id), "detail", program_id)
-    data = await cache.remember(key, build)
+    data = await cache.remember(key, lambda: ProgramReads(reader, caller.user_id).detail(program_id))
     etag = etag_of(data)
     return not_modified(request, etag) or enveloped_json(request, data, etag=etag)
 
@@ -188,14 +183,13 @@ async def list_sessions(
     request: Request,
     program_id: uuid.UUID,
     caller: CurrentUser,
-    db: ReadSession,
+    reader: Reads,
     page: BidirectionalPageParams,
     from_: Annotated[date | None, Query(alias="from", description="First day, inclusive")] = None,
     to: Annotated[date | None, Query(description="Last day, inclusive")] = None,
-) -> Envelope[CursorPage[SessionSummary]]:
-    result = await TrainingSessionRepository(db, caller.user_id).of_program(program_id, page, from_, to)
-    items = [SessionSummary.model_validate(item) for item in result.items]
-    return envelope(request, CursorPage[SessionSummary].of(result, items))
+) -> Response:
+    found = await ProgramReads(reader, caller.user_id).sessions_of(program_id, page, from_, to)
+    return enveloped_json(request, found)
 
 
 @sessions.get(

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -37,8 +38,11 @@ from sqlalchemy import Dialect, Select, Text, type_coerce
 from sqlalchemy.dialects.postgresql.asyncpg import PGDialect_asyncpg
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import QueryableAttribute
+from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.elements import ColumnElement, Label
+from sqlalchemy.sql.visitors import InternalTraversal, _TraverseInternalsType
 from sqlalchemy.types import TypeDecorator
 from starlette.requests import Request
 
@@ -68,6 +72,72 @@ class RawJSON(TypeDecorator[str]):
 def raw_json(column: ColumnElement[Any] | QueryableAttribute[Any], name: str | None = None) -> Label[Any]:
     """Select a JSON column as text, labelled ``name`` (default: the column's own name)."""
     return type_coerce(column, RawJSON).label(name or column.key)
+
+
+class _JsonList(ColumnElement[str]):
+    """The correlated subquery of :func:`json_list`."""
+
+    inherit_cache = True
+    _traverse_internals: _TraverseInternalsType = [  # noqa: RUF012 (SQLAlchemy's own declaration)
+        ("value", InternalTraversal.dp_clauseelement),
+        ("where", InternalTraversal.dp_clauseelement),
+        ("order_by", InternalTraversal.dp_clauseelement),
+    ]
+
+    def __init__(
+        self, value: ColumnElement[Any], where: ColumnElement[bool], order_by: ColumnElement[Any]
+    ) -> None:
+        self.value = value
+        self.where = where
+        self.order_by = order_by
+        self.type = RawJSON()
+
+
+def json_list(
+    value: ColumnElement[Any] | QueryableAttribute[Any],
+    *,
+    where: ColumnElement[bool],
+    order_by: ColumnElement[Any] | QueryableAttribute[Any],
+    name: str,
+) -> Label[Any]:
+    """A child table's ``value`` for each row, as a JSON array in ``order_by``'s order (``[]``
+    when none), labelled ``name``: ``where`` ties the child rows to the outer row (the outer
+    table's columns in it are correlated). Written as the database's text, like :func:`raw_json`.
+    """
+    element = _JsonList(
+        value.expression if isinstance(value, QueryableAttribute) else value,
+        where,
+        order_by.expression if isinstance(order_by, QueryableAttribute) else order_by,
+    )
+    return element.label(name)
+
+
+def _child_table(element: _JsonList, compiler: SQLCompiler, **kw: Any) -> tuple[str, str, str, str]:
+    (table,) = element.value._from_objects
+    return (
+        compiler.process(element.value, **kw),
+        compiler.process(table, asfrom=True, **kw),
+        compiler.process(element.where, **kw),
+        compiler.process(element.order_by, **kw),
+    )
+
+
+@compiles(_JsonList, "postgresql")
+def _json_list_postgresql(element: _JsonList, compiler: SQLCompiler, **kw: Any) -> str:
+    value, table, where, order_by = _child_table(element, compiler, **kw)
+    # Compiled SQL of our own columns, never a value: the values are bound parameters.
+    return f"(SELECT coalesce(json_agg({value} ORDER BY {order_by}), '[]') FROM {table} WHERE {where})"  # noqa: S608
+
+
+@compiles(_JsonList)
+def _json_list_sqlite(element: _JsonList, compiler: SQLCompiler, **kw: Any) -> str:
+    # No ORDER BY inside an aggregate before SQLite 3.44: an ordered subquery is aggregated in order
+    # (SQLite never flattens an ordered subquery into an aggregate).
+    value, table, where, order_by = _child_table(element, compiler, **kw)
+    return (
+        f"(SELECT json_group_array(ordered.value) FROM (SELECT {value} AS value FROM {table} "  # noqa: S608
+        f"WHERE {where} ORDER BY {order_by}) AS ordered)"
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,16 +173,24 @@ class ReadStatement:
 class ReadStatements:
     """A family of read statements built on demand, one per shape: ``build(*shape)`` makes the
     statement for that shape (which filters are present, whether the caller sees everything, …)
-    the first time it is asked for, and never again. Shapes must be few (booleans, small counts)."""
+    the first time it is asked for, and never again. Shapes must be few (booleans, small counts),
+    or bounded by ``max_shapes``: then only the most recently used are kept (a client that can
+    choose among very many shapes, as a structured query's filters, cannot grow it without end).
+    """
 
-    def __init__(self, build: Callable[..., Select[Any]]) -> None:
+    def __init__(self, build: Callable[..., Select[Any]], *, max_shapes: int | None = None) -> None:
         self._build = build
-        self._built: dict[Hashable, ReadStatement] = {}
+        self._built: OrderedDict[Hashable, ReadStatement] = OrderedDict()
+        self._max_shapes = max_shapes
 
     def __call__(self, *shape: Hashable) -> ReadStatement:
         statement = self._built.get(shape)
         if statement is None:
             statement = self._built[shape] = ReadStatement(self._build(*shape))
+            if self._max_shapes is not None and len(self._built) > self._max_shapes:
+                self._built.popitem(last=False)
+        elif self._max_shapes is not None:
+            self._built.move_to_end(shape)
         return statement
 
 
