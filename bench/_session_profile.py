@@ -24,6 +24,7 @@ from _common import Endpoint, firemode_settings
 from firemode.main import create_firemode_app
 
 TOP = 10
+OWN = 5
 WRAPPER_SHARE = 0.5
 Message = MutableMapping[str, Any]
 # Frames that are the driver or the event loop, not the request's own work.
@@ -105,6 +106,7 @@ def profile_session_list(data_dir: Path, database_url: str, endpoint: Endpoint, 
         if cumulative < WRAPPER_SHARE * total and not any(skip in where for skip in SKIPPED):
             ranked.append((cumulative, where))
     ranked.sort(reverse=True)
+    own = sorted(((entry[2], key) for key, entry in entries.items() if key[2] != WAIT), reverse=True)
     packages = sorted(by_package.items(), key=lambda item: item[1], reverse=True)
     return "\n".join(
         [
@@ -115,6 +117,11 @@ def profile_session_list(data_dir: Path, database_url: str, endpoint: Endpoint, 
             + ", ".join(f"{name} {inline / total:.0%}" for name, inline in packages[:TOP]),
             f"  top {TOP} functions by cumulative share, below the outer layers' {WRAPPER_SHARE:.0%}:",
             *(f"  {cumulative / total:6.1%}  {where}" for cumulative, where in ranked[:TOP]),
+            f"  top {OWN} functions by own time: "
+            + ", ".join(
+                f"{short(file)}:{line}({name}) {inline / total:.0%}"
+                for inline, (file, line, name) in own[:OWN]
+            ),
         ]
     )
 
