@@ -2,9 +2,11 @@
 
 Not a benchmark itself: ``bench/hot_reads.py --profile N`` uses it. The real app (the same
 settings, database and token as the measured server) is called as an ASGI application, with no
-HTTP server and no client around it, N times in a row after a warm-up; the report lists the
-functions of the stack (FastAPI, Starlette, the kit, FireMode, SQLAlchemy, asyncpg, orjson, PyJWT,
-pydantic …) with the largest cumulative time, each as a share of the requests' whole time.
+HTTP server and no client around it, N times in a row after a warm-up; its access log goes to
+``/dev/null``. The report gives each package's own time (FastAPI, Starlette, the kit, FireMode,
+SQLAlchemy, asyncpg, PyJWT …), the functions with the largest cumulative time below the outer
+layers (the middleware and FastAPI's routing, which hold most of every request), and the largest
+own times, each as a share of the requests' time less the event loop's wait for PostgreSQL.
 cProfile slows Python code more than C code, so the shares are indicative, not exact.
 """
 
