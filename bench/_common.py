@@ -337,6 +337,7 @@ class Server:
     port: int
     process: subprocess.Popen[bytes]
     log_path: Path
+    ready_path: str = HEALTH_PATH  # what answers 200 once it serves (a peer may have no /health)
 
     def url(self, path: str) -> str:
         return f"http://{HOST}:{self.port}{path}"
@@ -400,7 +401,7 @@ def wait_until_ready(server: Server) -> None:
             code = server.process.returncode
             raise RuntimeError(f"{server.kind} server exited with {code}:\n{log_tail(server.log_path)}")
         try:
-            if http_get(server.port, HEALTH_PATH)[0] == 200:
+            if http_get(server.port, server.ready_path)[0] == 200:
                 return
         except OSError:
             pass
@@ -489,7 +490,7 @@ def serve_kit_or_bare(
 @contextmanager
 def serving(starters: Sequence[Callable[[], Server]]) -> Iterator[list[Server]]:
     """Start every server (each takes seconds to import, so all at once), wait until each answers
-    ``/health``, and stop them all afterwards, whatever happens."""
+    its ``ready_path`` (``/health``), and stop them all afterwards, whatever happens."""
     servers: list[Server] = []
     try:
         for start in starters:

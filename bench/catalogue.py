@@ -229,6 +229,23 @@ def b64(raw: bytes) -> str:
     return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
 
 
+def cursor_key(secret: bytes) -> bytes:
+    """The key ``apikit.pagination`` signs cursors with, from the service's secret."""
+    return hashlib.sha256(b"apikit.cursor\x00" + secret).digest()
+
+
+def filters_digest(filters: dict[str, Any]) -> str:
+    """What a cursor records of the filters its page was made under, as ``apikit.pagination`` does."""
+    return b64(hashlib.sha256(canonical(filters, default=str).encode()).digest()[:12])
+
+
+def signed_cursor(key: bytes, payload: dict[str, Any]) -> str:
+    """A cursor as ``apikit.pagination`` writes one: the canonical payload and its signature."""
+    body = canonical(payload).encode()
+    signature = hmac.new(key, body, hashlib.sha256).digest()[:16]
+    return f"{b64(body)}.{b64(signature)}"
+
+
 class BareCatalogue:
     """The two handlers' work: the statements, the rows turned into the routes' JSON."""
 
@@ -236,12 +253,12 @@ class BareCatalogue:
         self.rows = rows
         self.on_sqlite = isinstance(rows, BareSqlite)
         self.sql = BareSql(self.on_sqlite)
-        self.cursor_key = hashlib.sha256(b"apikit.cursor\x00" + secret).digest()
+        self.cursor_key = cursor_key(secret)
         self.user = user_id.hex if self.on_sqlite else user_id
         self.list_sql = self.sql.page(filtered=False, with_offset=False)
         self.query_sql = self.sql.page(filtered=True, with_offset=True)
         self.count_sql = self.sql.count()
-        self.no_filters = self.digest(
+        self.no_filters = filters_digest(
             {"pattern": None, "equipment": None, "discipline": None, "q": None, "tier": None}
         )
 
@@ -296,16 +313,11 @@ class BareCatalogue:
             )
         return items
 
-    def digest(self, filters: dict[str, Any]) -> str:
-        return b64(hashlib.sha256(canonical(filters, default=str).encode()).digest()[:12])
-
     def cursor(self, last: dict[str, Any]) -> str:
         """What ``apikit.pagination`` signs for the next page after ``last``, signed the same way."""
         key = [last["name"], {"u": uuid.UUID(last["movement_id"]).hex}]
         payload = {"v": 1, "l": "movements", "f": self.no_filters, "d": "next", "k": key}
-        body = canonical(payload).encode()
-        signature = hmac.new(self.cursor_key, body, hashlib.sha256).digest()[:16]
-        return f"{b64(body)}.{b64(signature)}"
+        return signed_cursor(self.cursor_key, payload)
 
     async def list_page(self, limit: int) -> dict[str, Any]:
         arguments = (self.user, limit + 1, 0) if self.on_sqlite else (self.user, limit + 1)
