@@ -51,6 +51,7 @@ class RevocationFeed:
         self._heartbeat = heartbeat_seconds
         self._retry = retry_seconds
         self._task: asyncio.Task[None] | None = None
+        self._stopping = asyncio.Event()  # the running task's: a new start gets a new one
         self._live = False
         self._heard = 0.0  # event-loop time of the last word from Redis
         self._first_attempt: asyncio.Event | None = None  # set once the first subscription settles
@@ -61,17 +62,26 @@ class RevocationFeed:
         """Start the subscriber task (idempotent): at app start-up, or at the first check."""
         if self._task is None or self._task.done():
             self._first_attempt = asyncio.Event()
+            self._stopping = asyncio.Event()
             # A context of its own: started by a request, it must not log with that request's id.
             self._task = asyncio.create_task(
-                self._run(), name=f"revocation-feed:{self._channel}", context=contextvars.Context()
+                self._run(self._stopping),
+                name=f"revocation-feed:{self._channel}",
+                context=contextvars.Context(),
             )
 
     async def stop(self) -> None:
+        """Stop the subscriber and wait for it. Cancelling alone is not enough: redis-py may turn
+        a cancellation into its own error, or a timeout may swallow it, so the task is also told
+        to stop, which it sees within a heartbeat wherever it is."""
         task, self._task = self._task, None
         self._live = False
         if task is not None:
+            self._stopping.set()
             task.cancel()
-            await asyncio.gather(task, return_exceptions=True)  # stopping never fails shutdown
+            await asyncio.wait({task}, timeout=self._heartbeat + self._timeout + self._retry)
+            if not task.done():  # never seen: it would outlive its owner
+                log.error("revocation_feed_did_not_stop", channel=self._channel)
 
     # --- checking and publishing ------------------------------------------------------------
 
@@ -103,24 +113,22 @@ class RevocationFeed:
 
     # --- the subscriber ---------------------------------------------------------------------
 
-    async def _run(self) -> None:
-        while True:
+    async def _run(self, stopping: asyncio.Event) -> None:
+        while not stopping.is_set():
             try:
-                await self._listen()
+                await self._listen(stopping)
             except Exception as exc:  # Redis or the database failed: untrusted until back
-                task = asyncio.current_task()
-                if task is not None and task.cancelling():
-                    # Being stopped: a library turned the cancellation into its own error (or a
-                    # timeout swallowed it); retrying would keep the task alive past its owner.
-                    raise asyncio.CancelledError from exc
+                if stopping.is_set():
+                    return  # being stopped: a library turned the cancellation into its own error
                 log.warning("revocation_feed_down", channel=self._channel, error=repr(exc))
             finally:
                 self._live = False
                 if self._first_attempt is not None:
                     self._first_attempt.set()
-            await asyncio.sleep(self._retry)
+            if not stopping.is_set():
+                await asyncio.sleep(self._retry)
 
-    async def _listen(self) -> None:
+    async def _listen(self, stopping: asyncio.Event) -> None:
         loop = asyncio.get_running_loop()
         pubsub = self._redis.pubsub()
         try:
@@ -136,7 +144,7 @@ class RevocationFeed:
             assert self._first_attempt is not None
             self._first_attempt.set()
             log.info("revocation_feed_live", channel=self._channel)
-            while True:
+            while not stopping.is_set():
                 message = await pubsub.get_message(timeout=self._heartbeat)
                 now = loop.time()
                 if message is None:
