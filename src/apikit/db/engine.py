@@ -15,8 +15,6 @@ from typing import Annotated, Any, Protocol
 
 from fastapi import Depends
 from sqlalchemy import event, text
-from sqlalchemy.exc import DBAPIError, OperationalError
-from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -27,7 +25,8 @@ from sqlalchemy.ext.asyncio import (
 from apikit import jsoncodec
 from apikit.context import app_state
 from apikit.db.fastread import Reader
-from apikit.errors import ApiError, DependencyTimeoutError, DependencyUnavailableError
+from apikit.db.faults import translated_errors
+from apikit.errors import ApiError
 
 IsolationLevel = str  # "SERIALIZABLE", "REPEATABLE READ", "READ COMMITTED"
 
@@ -133,7 +132,7 @@ class Database:
         ``isolation_level`` applies on PostgreSQL; SQLite's write transactions are already
         serializable (they take the write lock at BEGIN).
         """
-        async with _translated_errors(), self.writer_turn(), self.sessions() as session:
+        async with translated_errors(), self.writer_turn(), self.sessions() as session:
             if isolation_level and self.dialect == "postgresql":
                 await session.connection(execution_options={"isolation_level": isolation_level})
             try:
@@ -147,7 +146,7 @@ class Database:
     async def reading(self) -> AsyncIterator[AsyncSession]:
         """An autocommit read session outside a request's dependencies, its faults answered like a
         request's (503, or 504 on timeout)."""
-        async with _translated_errors(), self.read_sessions() as session:
+        async with translated_errors(), self.read_sessions() as session:
             yield session
 
     async def dispose(self) -> None:
@@ -228,32 +227,11 @@ async def _rollback(session: AsyncSession) -> None:
     await session.rollback()
 
 
-_UNAVAILABLE = (OperationalError, ConnectionError)  # not every OSError: a full disk is not a database
-
-
-@asynccontextmanager
-async def _translated_errors() -> AsyncIterator[None]:
-    """A database that cannot be reached, or has no connection free, is a 503 (or 504 when it did
-    not answer in time), never a 500."""
-    try:
-        yield
-    except TimeoutError as exc:
-        raise DependencyTimeoutError("The database did not answer in time") from exc
-    except PoolTimeoutError as exc:  # every pooled connection stayed busy for the whole timeout
-        raise DependencyUnavailableError("The database is busy: no connection came free in time") from exc
-    except DBAPIError as exc:
-        if exc.connection_invalidated or isinstance(exc, OperationalError):
-            raise DependencyUnavailableError("The database is unavailable") from exc
-        raise
-    except _UNAVAILABLE as exc:
-        raise DependencyUnavailableError("The database is unavailable") from exc
-
-
 DatabaseDep = Annotated[Database, Depends(app_state("database"))]  # for a unit of work of one's own
 
 
 async def _write_session(database: DatabaseDep) -> AsyncIterator[AsyncSession]:
-    async with _translated_errors(), database.writer_turn(), database.sessions() as session:
+    async with translated_errors(), database.writer_turn(), database.sessions() as session:
         try:
             yield session
             await _commit(session)
@@ -268,7 +246,7 @@ async def _write_session(database: DatabaseDep) -> AsyncIterator[AsyncSession]:
 async def _read_session(database: DatabaseDep) -> AsyncIterator[_ReadMethods]:
     # Autocommit reads: closing returns the connection; loaded objects stay readable afterwards
     # (a response streamed after the endpoint returned may still use them).
-    async with database.read_sessions() as session, _translated_errors():
+    async with database.read_sessions() as session, translated_errors():
         yield session
 
 

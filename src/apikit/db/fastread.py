@@ -26,8 +26,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections import OrderedDict
-from collections.abc import Callable, Hashable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -36,8 +35,6 @@ import orjson
 from fastapi import Depends
 from sqlalchemy import Dialect, Select, Text, type_coerce
 from sqlalchemy.dialects.postgresql.asyncpg import PGDialect_asyncpg
-from sqlalchemy.exc import DBAPIError, OperationalError
-from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import QueryableAttribute
 from sqlalchemy.sql.compiler import SQLCompiler
@@ -46,7 +43,7 @@ from sqlalchemy.sql.visitors import InternalTraversal, _TraverseInternalsType
 from sqlalchemy.types import TypeDecorator
 from starlette.requests import Request
 
-from apikit.errors import DependencyTimeoutError, DependencyUnavailableError
+from apikit.db.faults import translated_errors
 
 if TYPE_CHECKING:
     from apikit.db.engine import Database
@@ -215,7 +212,7 @@ class Reader:
     async def all(self, statement: ReadStatement, params: Mapping[str, Any] | None = None) -> list[Row]:
         """Every row of ``statement`` with ``params``."""
         params = params or {}
-        with _translated_errors():
+        async with translated_errors():
             if not self._postgres:
                 async with self._engine.connect() as connection:
                     result = await connection.execute(statement.select, dict(params))
@@ -255,34 +252,6 @@ class Reader:
         if self._pool is not None:
             pool, self._pool = self._pool, None
             await pool.close()
-
-
-_UNAVAILABLE = (
-    OperationalError,
-    ConnectionError,
-    asyncpg.PostgresConnectionError,
-    asyncpg.InterfaceError,
-    asyncpg.CannotConnectNowError,
-    asyncpg.TooManyConnectionsError,
-)
-
-
-@contextmanager
-def _translated_errors() -> Iterator[None]:
-    try:
-        yield
-    except (TimeoutError, asyncpg.QueryCanceledError) as exc:
-        raise DependencyTimeoutError("The database did not answer in time") from exc
-    except PoolTimeoutError as exc:
-        raise DependencyUnavailableError("The database is busy: no connection came free in time") from exc
-    except DBAPIError as exc:
-        if exc.connection_invalidated or isinstance(exc, OperationalError):
-            raise DependencyUnavailableError("The database is unavailable") from exc
-        raise
-    except _UNAVAILABLE as exc:
-        raise DependencyUnavailableError("The database is unavailable") from exc
-    except OSError as exc:  # refused, reset, unreachable: the driver's socket errors
-        raise DependencyUnavailableError("The database is unavailable") from exc
 
 
 # --- JSON out -----------------------------------------------------------------------------------
