@@ -26,7 +26,6 @@ import logging
 import sys
 import uuid
 from collections.abc import Sequence
-from datetime import timedelta
 
 from _common import (
     Comparison,
@@ -49,30 +48,19 @@ from _common import (
     workspace,
 )
 from apikit.db.engine import Database
-from apikit.ids import utcnow
 from firemode.identity.roles import Role
-from firemode.sessions.schemas import SessionStatus
-from firemode.sessions.service import insert_session_if_absent
+from merge import seed_sessions
 
 SESSIONS = 500
 PATH = "/v1/tests/sessions?limit=20"
 SUPERVISOR = "supervisor@bench.example.com"
 
 
-async def seed_sessions(database_url: str, owner: uuid.UUID) -> None:
-    """``SESSIONS`` sessions of ``owner``, one a minute apart."""
+async def seeded(database_url: str, owner: uuid.UUID) -> None:
+    """``SESSIONS`` sessions of ``owner`` (the merge benchmark's seeding)."""
     database = Database(database_url)
-    start = utcnow() - timedelta(days=1)
     try:
-        async with database.transactional() as session:
-            for n in range(SESSIONS):
-                await insert_session_if_absent(
-                    session,
-                    uuid.uuid4(),
-                    owner,
-                    status=SessionStatus.IN_PROGRESS,
-                    created_at=start + timedelta(minutes=n),
-                )
+        await seed_sessions(database, owner, SESSIONS)
     finally:
         await database.dispose()
 
@@ -95,7 +83,7 @@ def main(argv: Sequence[str]) -> int:
             data_dir.mkdir()
             with scratch_database(name, data_dir, "workers") as url:
                 (owner,) = asyncio.run(set_up_accounts(data_dir, url, (SUPERVISOR, Role.SUPERVISOR)))
-                asyncio.run(seed_sessions(url, owner))
+                asyncio.run(seeded(url, owner))
                 firemode_settings(data_dir, url)  # the secrets, generated once in data_dir for both
                 settings = {"DATA_DIR": str(data_dir), "DATABASE_URL": url, "LOG_JSON": "true"}
                 starters = [

@@ -6,7 +6,10 @@ import uuid
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 
+from firemode.sessions.models import SessionParticipant, TestSession
+from firemode.sessions.schemas import SessionDetail, SessionSummary
 from tests.conftest import ServiceClient
 from tests.firemode.conftest import Account
 from tests.validators import assert_conditional_get, assert_etag_changed
@@ -281,11 +284,6 @@ async def test_the_fast_reads_answer_what_the_models_write(
     """The list and the detail are read on the driver and written by orjson: the same JSON as the
     response models make of the ORM's rows (the document compared as JSON: PostgreSQL's JSONB keeps
     its own key order)."""
-    from sqlalchemy import select
-
-    from firemode.sessions.models import SessionParticipant, TestSession
-    from firemode.sessions.schemas import SessionDetail, SessionSummary
-
     created = await start(firemode, technician, building, name="Quarterly ✓")
     session_id = created["session_id"]
     changes = [
